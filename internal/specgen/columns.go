@@ -1,0 +1,144 @@
+package main
+
+import (
+	"fmt"
+	"slices"
+)
+
+// kind names a tables.Kind constant. The generator cannot import package
+// tables (it is generated into it), so kinds travel as the constant's name.
+type kind string
+
+const (
+	kindString  kind = "KindString"
+	kindInt     kind = "KindInt"
+	kindFloat   kind = "KindFloat"
+	kindDecimal kind = "KindDecimal"
+	kindBool    kind = "KindBool"
+	kindTime    kind = "KindTime"
+	kindJSON    kind = "KindJSON"
+	kindRef     kind = "KindRef"
+)
+
+// column mirrors tables.Column.
+type column struct {
+	Name     string
+	Kind     kind
+	Nullable bool
+	Comment  string
+}
+
+// objectColumns returns one column per top-level property of the named
+// schema, in spec order with "id" moved first. "object" is left out: it is
+// the same constant on every row.
+func (o *openAPI) objectColumns(name string) ([]column, error) {
+	s, err := o.schemaNamed(name)
+	if err != nil {
+		return nil, err
+	}
+	if s.ResourceID == "" || s.Type != "object" || len(s.Properties) == 0 {
+		return nil, fmt.Errorf("schema %q is not an API resource (an object schema with x-resourceId)", name)
+	}
+	var cols []column
+	for _, prop := range s.propertyOrder {
+		if prop == "object" {
+			continue
+		}
+		p := s.Properties[prop]
+		k, err := o.propertyKind(p)
+		if err != nil {
+			return nil, fmt.Errorf("%s.%s: %w", name, prop, err)
+		}
+		desc, err := o.propertyDescription(p)
+		if err != nil {
+			return nil, fmt.Errorf("%s.%s: %w", name, prop, err)
+		}
+		cols = append(cols, column{
+			Name:     prop,
+			Kind:     k,
+			Nullable: p.Nullable || !s.isRequired(prop),
+			Comment:  cleanDescription(desc),
+		})
+	}
+	if i := slices.IndexFunc(cols, func(c column) bool { return c.Name == "id" }); i > 0 {
+		id := cols[i]
+		copy(cols[1:i+1], cols[:i])
+		cols[0] = id
+	}
+	return cols, nil
+}
+
+// propertyKind decides the SQL shape of one property.
+func (o *openAPI) propertyKind(p *schema) (kind, error) {
+	p, err := o.deref(p)
+	if err != nil {
+		return "", err
+	}
+	if len(p.AnyOf) > 0 {
+		if isExpandableRef(p) {
+			return kindRef, nil
+		}
+		return kindJSON, nil
+	}
+	switch p.Type {
+	case "integer":
+		if p.Format == "unix-time" {
+			return kindTime, nil
+		}
+		return kindInt, nil
+	case "number":
+		return kindFloat, nil
+	case "string":
+		if p.Format == "decimal" {
+			return kindDecimal, nil
+		}
+		return kindString, nil
+	case "boolean":
+		return kindBool, nil
+	case "object", "array":
+		return kindJSON, nil
+	case "":
+		return "", fmt.Errorf("schema has no type, $ref or anyOf")
+	default:
+		return "", fmt.Errorf("unsupported schema type %q", p.Type)
+	}
+}
+
+// isExpandableRef reports whether p is Stripe's expandable reference: an id
+// string that `expand` can replace with the object(s) it names.
+func isExpandableRef(p *schema) bool {
+	if len(p.ExpansionResources) == 0 || len(p.AnyOf) < 2 {
+		return false
+	}
+	var ids, refs int
+	for _, alt := range p.AnyOf {
+		switch {
+		case alt.Type == "string" && alt.Ref == "":
+			ids++
+		case alt.Ref != "":
+			refs++
+		}
+	}
+	return ids == 1 && refs == len(p.AnyOf)-1
+}
+
+// propertyDescription is the property's own description or, for a bare
+// reference to a sub-object (which may not carry one), the description of
+// the schema it points to.
+func (o *openAPI) propertyDescription(p *schema) (string, error) {
+	if p.Description != "" {
+		return p.Description, nil
+	}
+	ref := p.Ref
+	if ref == "" && len(p.AnyOf) == 1 {
+		ref = p.AnyOf[0].Ref
+	}
+	if ref == "" {
+		return "", nil
+	}
+	target, err := o.deref(&schema{Ref: ref})
+	if err != nil {
+		return "", err
+	}
+	return target.Description, nil
+}

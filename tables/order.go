@@ -1,0 +1,133 @@
+package tables
+
+import (
+	"context"
+	"sort"
+
+	"github.com/dolthub/go-mysql-server/sql"
+)
+
+// rowOrder says how a step's rows must be arranged before the engine sees
+// them. go-mysql-server drops an ORDER BY that an index can serve and then
+// trusts a forward index scan to be ascending and a reverse one to be
+// descending, on the index columns. Stripe lists newest first, so only a
+// reverse scan on created streams as it comes; anything else is buffered.
+type rowOrder struct {
+	kind  orderKind
+	ords  []int // sort keys: schema positions
+	types []sql.Type
+	desc  bool
+}
+
+type orderKind int
+
+const (
+	// orderAsIs streams rows in Stripe's order.
+	orderAsIs orderKind = iota
+	// orderReversed buffers the step and serves it oldest first.
+	orderReversed
+	// orderSorted buffers the step and sorts it on ords.
+	orderSorted
+)
+
+// orderFor is the order a scan of ix must deliver, given that the columns
+// before sortedFrom are fixed to one value by the range.
+func (t *Table) orderFor(ix *index, sortedFrom int, reverse bool) rowOrder {
+	rest := ix.columns[sortedFrom:]
+	switch {
+	case len(rest) == 0:
+		return rowOrder{}
+	case len(rest) == 1 && rest[0] == "created":
+		if reverse {
+			return rowOrder{}
+		}
+		return rowOrder{kind: orderReversed}
+	default:
+		return rowOrder{kind: orderSorted, ords: ix.ords[sortedFrom:], types: ix.types[sortedFrom:], desc: reverse}
+	}
+}
+
+// arrange puts buffered rows into the order.
+func (o rowOrder) arrange(rows []sql.Row) {
+	switch o.kind {
+	case orderReversed:
+		for i, j := 0, len(rows)-1; i < j; i, j = i+1, j-1 {
+			rows[i], rows[j] = rows[j], rows[i]
+		}
+	case orderSorted:
+		sort.SliceStable(rows, func(i, j int) bool {
+			c := o.compare(rows[i], rows[j])
+			if o.desc {
+				return c > 0
+			}
+			return c < 0
+		})
+	}
+}
+
+// compare orders NULL first, as MySQL indexes do.
+func (o rowOrder) compare(a, b sql.Row) int {
+	for n, ord := range o.ords {
+		x, y := a[ord], b[ord]
+		switch {
+		case x == nil && y == nil:
+			continue
+		case x == nil:
+			return -1
+		case y == nil:
+			return 1
+		}
+		c, err := o.types[n].Compare(context.Background(), x, y)
+		if err == nil && c != 0 {
+			return c
+		}
+	}
+	return 0
+}
+
+// inRange reports whether a row lies within a lookup range on ix.
+func inRange(ctx context.Context, ix *index, r sql.MySQLRange, row sql.Row) bool {
+	for n, ce := range r {
+		if !inColumnRange(ctx, ce, row[ix.ords[n]]) {
+			return false
+		}
+	}
+	return true
+}
+
+func inColumnRange(ctx context.Context, ce sql.MySQLRangeColumnExpr, v any) bool {
+	if v == nil {
+		// NULL sorts between BelowNull and AboveNull.
+		_, lowerHoldsNull := ce.LowerBound.(sql.BelowNull)
+		_, upperExcludesAll := ce.UpperBound.(sql.BelowNull)
+		return lowerHoldsNull && !upperExcludesAll
+	}
+	cmp := func(k any) int {
+		c, err := ce.Typ.Compare(ctx, v, k)
+		if err != nil {
+			return 0
+		}
+		return c
+	}
+	switch c := ce.LowerBound.(type) {
+	case sql.Below:
+		if cmp(c.Key) < 0 {
+			return false
+		}
+	case sql.Above:
+		if cmp(c.Key) <= 0 {
+			return false
+		}
+	case sql.AboveAll:
+		return false
+	}
+	switch c := ce.UpperBound.(type) {
+	case sql.Above:
+		return cmp(c.Key) <= 0
+	case sql.Below:
+		return cmp(c.Key) < 0
+	case sql.AboveNull, sql.BelowNull:
+		return false
+	}
+	return true
+}

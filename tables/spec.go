@@ -1,0 +1,94 @@
+package tables
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Spec declares one Stripe resource as a table. It says only what the Stripe
+// API offers; the shared machinery turns it into a go-mysql-server table,
+// decides which requests answer a query and decodes the pages.
+type Spec struct {
+	// Name is the SQL table name, e.g. "charges".
+	Name string
+	// Object is the OpenAPI schema the rows are, e.g. "charge"; its
+	// properties become the columns (see schema_gen.go).
+	Object string
+	// Path is the list endpoint, e.g. "/v1/charges". A child resource names
+	// its parent's key in braces: "/v1/invoices/{invoice}/lines".
+	Path string
+	// NoRetrieve marks a resource without GET Path/{id}.
+	NoRetrieve bool
+	// Created is true when the list endpoint filters on created ranges.
+	Created bool
+	// Filters are the columns whose equality the list endpoint can filter.
+	Filters []Filter
+	// Defaults are list parameters sent on every list request, e.g.
+	// subscriptions' status=all: Stripe hides canceled subscriptions
+	// unless asked, and a table must hold every row.
+	Defaults map[string]string
+	// Comment describes the table in SHOW CREATE TABLE and
+	// information_schema.tables.
+	Comment string
+}
+
+// Filter maps a column onto a list parameter that filters by equality.
+type Filter struct {
+	Column string
+	// Param is the list parameter; empty means the column's name.
+	Param string
+}
+
+func (f Filter) param() string {
+	if f.Param != "" {
+		return f.Param
+	}
+	return f.Column
+}
+
+var registry = map[string]*Spec{}
+
+// register adds a resource; each resource file calls it from init.
+func register(s *Spec) {
+	if _, dup := registry[s.Name]; dup {
+		panic("tables: duplicate table " + s.Name)
+	}
+	registry[s.Name] = s
+}
+
+// Specs returns every registered resource, sorted by table name.
+func Specs() []*Spec {
+	out := make([]*Spec, 0, len(registry))
+	for _, s := range registry {
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Lookup finds a resource by table name, case-insensitively as MySQL does
+// for table names.
+func Lookup(name string) (*Spec, bool) {
+	s, ok := registry[strings.ToLower(name)]
+	return s, ok
+}
+
+// columns returns the generated columns of the spec's object.
+func (s *Spec) columns() ([]Column, error) {
+	cols, ok := objectColumns[s.Object]
+	if !ok {
+		return nil, fmt.Errorf("tables: %s: no generated columns for object %q (run go generate ./tables)", s.Name, s.Object)
+	}
+	return cols, nil
+}
+
+// filterParam returns the list parameter filtering column col by equality.
+func (s *Spec) filterParam(col string) (string, bool) {
+	for _, f := range s.Filters {
+		if strings.EqualFold(f.Column, col) {
+			return f.param(), true
+		}
+	}
+	return "", false
+}

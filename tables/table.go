@@ -1,0 +1,124 @@
+package tables
+
+import (
+	"fmt"
+
+	"github.com/dolthub/go-mysql-server/sql"
+)
+
+// Table serves one Spec as a go-mysql-server table over one Stripe account.
+type Table struct {
+	spec    *Spec
+	db      string
+	client  *Client
+	cols    []Column
+	schema  sql.PrimaryKeySchema
+	indexes []*index
+	// lookup is set on the copy IndexedAccess returns.
+	lookup *sql.IndexLookup
+	// limitHint is the number of rows the query needs at most, when the
+	// engine will stop reading there (LIMIT over an ordered scan); it sizes
+	// pages so that `LIMIT 10` costs one request of limit=10.
+	limitHint int
+}
+
+var (
+	_ sql.Table                 = (*Table)(nil)
+	_ sql.IndexAddressableTable = (*Table)(nil)
+	_ sql.IndexedTable          = (*Table)(nil)
+	_ sql.PrimaryKeyTable       = (*Table)(nil)
+	_ sql.CommentedTable        = (*Table)(nil)
+)
+
+// New makes the table of a spec in database db, reading through client.
+func New(s *Spec, db string, client *Client) (*Table, error) {
+	cols, err := s.columns()
+	if err != nil {
+		return nil, err
+	}
+	schema := schemaFor(s, cols)
+	return &Table{
+		spec:    s,
+		db:      db,
+		client:  client,
+		cols:    cols,
+		schema:  schema,
+		indexes: buildIndexes(db, s, schema.Schema),
+	}, nil
+}
+
+func (t *Table) Name() string                           { return t.spec.Name }
+func (t *Table) String() string                         { return t.spec.Name }
+func (t *Table) Schema() sql.Schema                     { return t.schema.Schema }
+func (t *Table) Collation() sql.CollationID             { return sql.Collation_Default }
+func (t *Table) Comment() string                        { return t.spec.Comment }
+func (t *Table) PreciseMatch() bool                     { return false }
+func (t *Table) Spec() *Spec                            { return t.spec }
+func (t *Table) PrimaryKeySchema() sql.PrimaryKeySchema { return t.schema }
+
+// GetIndexes lists the indexes the analyzer may choose from.
+func (t *Table) GetIndexes(*sql.Context) ([]sql.Index, error) {
+	out := make([]sql.Index, len(t.indexes))
+	for i, ix := range t.indexes {
+		out[i] = ix
+	}
+	return out, nil
+}
+
+// IndexedAccess returns a copy of the table bound to a lookup.
+func (t *Table) IndexedAccess(_ *sql.Context, lookup sql.IndexLookup) sql.IndexedTable {
+	c := *t
+	c.lookup = &lookup
+	return &c
+}
+
+// WithLimitHint returns a copy that sizes its pages for n rows.
+func (t *Table) WithLimitHint(n int) *Table {
+	c := *t
+	c.limitHint = n
+	return &c
+}
+
+// partition carries a plan from Partitions/LookupPartitions to PartitionRows.
+type partition struct{ plan plan }
+
+func (partition) Key() []byte { return []byte("stripe") }
+
+// Partitions is a scan without a lookup: the whole list.
+func (t *Table) Partitions(*sql.Context) (sql.PartitionIter, error) {
+	return sql.PartitionsToPartitionIter(partition{plan: t.fullScan()}), nil
+}
+
+// LookupPartitions plans the requests that answer a lookup.
+func (t *Table) LookupPartitions(_ *sql.Context, lookup sql.IndexLookup) (sql.PartitionIter, error) {
+	p, err := t.planLookup(lookup)
+	if err != nil {
+		return nil, t.sqlError(err)
+	}
+	return sql.PartitionsToPartitionIter(partition{plan: p}), nil
+}
+
+// PartitionRows streams the rows of a plan, fetching pages as they are read.
+func (t *Table) PartitionRows(_ *sql.Context, p sql.Partition) (sql.RowIter, error) {
+	part, ok := p.(partition)
+	if !ok {
+		return nil, fmt.Errorf("tables: %s: foreign partition %T", t.spec.Name, p)
+	}
+	var ix *index
+	if t.lookup != nil {
+		ix, _ = t.lookup.Index.(*index)
+	}
+	return &scan{t: t, ix: ix, steps: part.plan.steps}, nil
+}
+
+// Plan describes the Stripe requests a table access will make, for EXPLAIN.
+func (t *Table) Plan() string {
+	if t.lookup == nil {
+		return t.fullScan().String()
+	}
+	p, err := t.planLookup(*t.lookup)
+	if err != nil {
+		return "cannot plan: " + err.Error()
+	}
+	return p.String()
+}
