@@ -45,8 +45,10 @@ build:
 	$(GO) build -o $(BIN)/stripesql ./cmd/stripesql
 
 ## test: what CI runs: deps, gofmt, go vet, then every package's tests.
+# --keep-going: a gofmt or vet failure still lets the tests run, so one CI
+# run reports every problem; the target fails if any step did.
 test: deps
-	@$(MAKE) --no-print-directory fmt-check vet go-test || { echo "make test: FAILED (see above)"; exit 1; }
+	@$(MAKE) --no-print-directory --keep-going fmt-check vet go-test || { echo "make test: FAILED (see above)"; exit 1; }
 	@echo "make test: all checks passed (gofmt, go vet, go test)"
 
 fmt-check:

@@ -140,16 +140,16 @@ func TestLRURecentlyUsedSurvives(t *testing.T) {
 	size := entrySize("a", val)
 	tests := []struct {
 		name  string
-		touch func(c *Cache, key string)
+		touch func(t *testing.T, c *Cache, key string)
 	}{
-		{"Get", func(c *Cache, key string) { c.Get(key) }},
-		{"Do hit", func(c *Cache, key string) {
+		{"Get", func(_ *testing.T, c *Cache, key string) { c.Get(key) }},
+		{"Do hit", func(t *testing.T, c *Cache, key string) {
 			c.Do(t.Context(), key, func(context.Context) ([]byte, error) {
 				t.Error("Do fetched a cached key")
 				return nil, nil
 			})
 		}},
-		{"Set again", func(c *Cache, key string) { c.Set(key, val) }},
+		{"Set again", func(_ *testing.T, c *Cache, key string) { c.Set(key, val) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -157,7 +157,7 @@ func TestLRURecentlyUsedSurvives(t *testing.T) {
 			for _, k := range []string{"a", "b", "c"} {
 				c.Set(k, val)
 			}
-			tt.touch(c, "a") // now b is least recently used
+			tt.touch(t, c, "a") // now b is least recently used
 			c.Set("d", val)
 			for k, want := range map[string]bool{"a": true, "b": false, "c": true, "d": true} {
 				if _, ok := c.lru.Peek(k); ok != want {

@@ -77,7 +77,8 @@ func New(cfg Config) (*Server, error) {
 
 // NewEngine is the SQL engine over a provider, read-only.
 func NewEngine(pro sql.DatabaseProvider) *sqle.Engine {
-	a := analyzer.NewBuilder(pro).Build()
+	a := analyzer.NewBuilder(pro).AddPostAnalyzeRule(limitHintRuleID, limitHint).Build()
+	a.ExecBuilder = explainBuilder{inner: a.ExecBuilder}
 	return sqle.New(a, &sqle.Config{IsReadOnly: true})
 }
 

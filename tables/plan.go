@@ -21,12 +21,18 @@ type request struct {
 	params url.Values
 }
 
-func (r request) String() string {
+// describe renders the request for EXPLAIN; a list shows its first
+// page's limit.
+func (r request) describe(limit int) string {
 	if r.id != "" {
 		return "GET " + r.path + "/" + r.id
 	}
 	s := "GET " + r.path
-	if q := r.params.Encode(); q != "" {
+	params := url.Values{"limit": {strconv.Itoa(limit)}}
+	for k, v := range r.params {
+		params[k] = v
+	}
+	if q := params.Encode(); q != "" {
 		q, _ = url.QueryUnescape(q)
 		s += " " + strings.ReplaceAll(q, "&", " ")
 	}
@@ -50,13 +56,13 @@ type plan struct {
 	empty bool
 }
 
-func (p plan) String() string {
+func (p plan) describe(limit int) string {
 	if p.empty || len(p.steps) == 0 {
 		return "no request (the condition matches nothing)"
 	}
 	parts := make([]string, len(p.steps))
 	for i, s := range p.steps {
-		parts[i] = s.req.String()
+		parts[i] = s.req.describe(limit)
 	}
 	return strings.Join(parts, "; ")
 }

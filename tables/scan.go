@@ -98,7 +98,7 @@ func (s *scan) page(ctx context.Context, st step) ([]sql.Row, error) {
 	for k, v := range st.req.params {
 		params[k] = v
 	}
-	params.Set("limit", strconv.Itoa(s.pageSize()))
+	params.Set("limit", strconv.Itoa(s.t.pageSize(s.fetched)))
 	if s.cursor != "" {
 		params.Set("starting_after", s.cursor)
 	}
@@ -122,9 +122,10 @@ func (s *scan) page(ctx context.Context, st step) ([]sql.Row, error) {
 	return s.keep(ctx, st, p.Data)
 }
 
-// pageSize is Stripe's maximum, or just what a LIMIT still needs.
-func (s *scan) pageSize() int {
-	if need := s.t.limitHint - s.fetched; s.t.limitHint > 0 && need > 0 && need < maxPage {
+// pageSize is Stripe's maximum, or just what a LIMIT still needs after
+// fetched objects.
+func (t *Table) pageSize(fetched int) int {
+	if need := t.limitHint - fetched; t.limitHint > 0 && need > 0 && need < maxPage {
 		return need
 	}
 	return maxPage

@@ -2,6 +2,8 @@ package tables
 
 import (
 	"fmt"
+	"net/url"
+	"strings"
 
 	"github.com/dolthub/go-mysql-server/sql"
 )
@@ -111,14 +113,41 @@ func (t *Table) PartitionRows(_ *sql.Context, p sql.Partition) (sql.RowIter, err
 	return &scan{t: t, ix: ix, steps: part.plan.steps}, nil
 }
 
-// Plan describes the Stripe requests a table access will make, for EXPLAIN.
-func (t *Table) Plan() string {
-	if t.lookup == nil {
-		return t.fullScan().String()
+// Describe says which Stripe requests a table access makes, for EXPLAIN.
+// keys are the expressions a join feeds a per-row lookup from (nil for a
+// lookup known at planning time or a scan).
+func (t *Table) Describe(lookup *sql.IndexLookup, dynamic sql.Index, keys []string) string {
+	switch {
+	case lookup != nil:
+		p, err := t.planLookup(*lookup)
+		if err != nil {
+			return "cannot plan: " + err.Error()
+		}
+		return p.describe(t.pageSize(0))
+	case dynamic != nil:
+		ix, ok := dynamic.(*index)
+		if !ok {
+			return t.fullScan().describe(t.pageSize(0))
+		}
+		var req request
+		switch ix.columns[0] {
+		case "id":
+			req = request{path: t.spec.Path, id: "{" + strings.Join(keys, ",") + "}"}
+		default:
+			params := url.Values{}
+			for n, c := range ix.columns {
+				if n < len(keys) {
+					if c == "created" {
+						params.Set("created", "{"+keys[n]+"}")
+					} else if p, ok := t.spec.filterParam(c); ok {
+						params.Set(p, "{"+keys[n]+"}")
+					}
+				}
+			}
+			req = t.listRequest(params)
+		}
+		return req.describe(t.pageSize(0)) + " (for each row of the outer side of the join)"
+	default:
+		return t.fullScan().describe(t.pageSize(0)) + " (whole list)"
 	}
-	p, err := t.planLookup(*t.lookup)
-	if err != nil {
-		return "cannot plan: " + err.Error()
-	}
-	return p.String()
 }

@@ -15,11 +15,10 @@ import (
 // go-mysql-server builds on) and answers every query with one fixed result,
 // recording what the client sent. It exercises RunMySQL against the real CLI.
 type fakeMySQLServer struct {
-	mu       sync.Mutex
-	users    []string
-	dbs      []string
-	queries  []string
-	listener *mysql.Listener
+	mu      sync.Mutex
+	users   []string
+	dbs     []string
+	queries []string
 }
 
 // fakeResult is what every query returns: a string, a number and a NULL.
@@ -45,16 +44,9 @@ func startFakeMySQL(t *testing.T) (addr string, srv *fakeMySQLServer) {
 	if err != nil {
 		t.Fatalf("fake MySQL server: %v", err)
 	}
-	srv.listener = l
 	go l.Accept()
 	t.Cleanup(l.Close)
 	return l.Addr().String(), srv
-}
-
-func (s *fakeMySQLServer) NewConnection(c *mysql.Conn) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.users = append(s.users, c.User)
 }
 
 func (s *fakeMySQLServer) ComInitDB(c *mysql.Conn, schemaName string) error {
@@ -66,6 +58,7 @@ func (s *fakeMySQLServer) ComInitDB(c *mysql.Conn, schemaName string) error {
 
 func (s *fakeMySQLServer) ComQuery(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn) error {
 	s.mu.Lock()
+	s.users = append(s.users, c.User)
 	s.queries = append(s.queries, query)
 	s.mu.Unlock()
 	return callback(fakeResult, false)
@@ -75,6 +68,7 @@ func (s *fakeMySQLServer) ComMultiQuery(ctx context.Context, c *mysql.Conn, quer
 	return "", s.ComQuery(ctx, c, query, callback)
 }
 
+func (s *fakeMySQLServer) NewConnection(*mysql.Conn)                   {}
 func (s *fakeMySQLServer) ConnectionClosed(*mysql.Conn)                {}
 func (s *fakeMySQLServer) ConnectionAborted(*mysql.Conn, string) error { return nil }
 func (s *fakeMySQLServer) WarningCount(*mysql.Conn) uint16             { return 0 }

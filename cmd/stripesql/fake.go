@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/stripesql/stripesql/internal/fakestripe"
+	"github.com/stripesql/stripesql/tables"
+)
+
+// fakeFlags configure the embedded fake Stripe account.
+type fakeFlags struct {
+	scale     int
+	seed      int64
+	latency   time.Duration
+	rateLimit float64
+}
+
+func (f *fakeFlags) register(fs *flag.FlagSet) {
+	fs.IntVar(&f.scale, "scale", 1000, "number of charges in the fake account (other objects scale with it)")
+	fs.Int64Var(&f.seed, "seed", 1, "seed of the fake account's data (same seed, same account)")
+	fs.DurationVar(&f.latency, "latency", 0, "delay added to every fake Stripe response")
+	fs.Float64Var(&f.rateLimit, "rate-limit", 0, "requests per second the fake accepts before answering 429 (0 = no limit)")
+}
+
+func (f *fakeFlags) options(log *slog.Logger) fakestripe.Options {
+	return fakestripe.Options{Seed: f.seed, Scale: f.scale, Latency: f.latency, RateLimit: f.rateLimit, Logger: log}
+}
+
+// demoKey is the key the demo's client presents to its own fake account.
+const demoKey = "sk_test_demo"
+
+func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("stripesql demo", stderr)
+	var sf serverFlags
+	var ff fakeFlags
+	sf.register(fs)
+	ff.register(fs)
+	if err := parse(fs, args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	log, err := sf.logger(stderr)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: fakestripe.New(ff.options(log)), ReadHeaderTimeout: 10 * time.Second}
+	go hs.Serve(ln)
+	defer hs.Close()
+	url := "http://" + ln.Addr().String()
+	fmt.Fprintf(stdout, "demo: a fake Stripe account (%d charges, seed %d) is served at %s\n", ff.scale, ff.seed, url)
+	client := tables.NewClient(tables.ClientOptions{APIKey: demoKey, URL: url, Cache: sf.cache(), MaxRetries: 3, Logger: log})
+	return serve(ctx, sf, client, stdout, log)
+}
+
+func runFakeStripe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("stripesql fake-stripe", stderr)
+	var ff fakeFlags
+	ff.register(fs)
+	listen := fs.String("listen", "127.0.0.1:12111", "`host:port` the fake Stripe API listens on")
+	apiKey := fs.String("accept-key-file", "", "accept only the key in `file` (default: any well-formed test key)")
+	logLevel := fs.String("log-level", "info", "log `level`; debug logs every request")
+	if err := parse(fs, args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	sf := serverFlags{logLevel: *logLevel}
+	log, err := sf.logger(stderr)
+	if err != nil {
+		return err
+	}
+	opts := ff.options(log)
+	if *apiKey != "" {
+		k, err := readKey(*apiKey, func(string) string { return "" })
+		if err != nil {
+			return err
+		}
+		opts.APIKey = k
+	}
+	return fakestripe.ListenAndServe(ctx, *listen, opts, func(url string) {
+		fmt.Fprintf(stdout, "fake Stripe API listening on %s (try: curl -u sk_test_123: %s/v1/charges)\n", url, url)
+	})
+}

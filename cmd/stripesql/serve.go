@@ -1,0 +1,183 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/stripesql/stripesql/cache"
+	"github.com/stripesql/stripesql/engine"
+	"github.com/stripesql/stripesql/tables"
+)
+
+// serverFlags are the flags of every command that serves SQL.
+type serverFlags struct {
+	listen    string
+	database  string
+	cacheSize int64
+	cacheTTL  time.Duration
+	logLevel  string
+}
+
+func (f *serverFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.listen, "listen", "127.0.0.1:3306", "`host:port` the MySQL protocol listens on")
+	fs.StringVar(&f.database, "database", "stripe", "MySQL database `name` of the Stripe account")
+	fs.Int64Var(&f.cacheSize, "cache-size", 256<<20, "bound of the page cache in `bytes`")
+	fs.DurationVar(&f.cacheTTL, "cache-ttl", 5*time.Minute, "how long a cached Stripe page is served (0 disables the cache)")
+	fs.StringVar(&f.logLevel, "log-level", "info", "log `level`: debug, info, warn or error")
+}
+
+func (f *serverFlags) logger(w io.Writer) (*slog.Logger, error) {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(f.logLevel)); err != nil {
+		return nil, usageError{fmt.Sprintf("--log-level %q: want debug, info, warn or error", f.logLevel)}
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: lvl})), nil
+}
+
+func (f *serverFlags) cache() *cache.Cache {
+	return cache.New(cache.Options{MaxBytes: f.cacheSize, TTL: f.cacheTTL})
+}
+
+func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// parse parses args, turning flag errors into usage errors (exit 2).
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q (see %s -h)", fs.Arg(0), fs.Name())}
+	}
+	return nil
+}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	fs := newFlagSet("stripesql", stderr)
+	var sf serverFlags
+	sf.register(fs)
+	keyFile := fs.String("api-key-file", "", "read the Stripe API key from `file` (else STRIPE_API_KEY)")
+	stripeURL := fs.String("stripe-url", "", "Stripe API base `url` (default Stripe's; e.g. a fake-stripe or stripe-mock address)")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), `Usage: stripesql [flags]            serve the Stripe account of STRIPE_API_KEY
+       stripesql demo [flags]       serve an embedded fake Stripe account (no key needed)
+       stripesql fake-stripe [flags] run the fake Stripe API alone
+
+The key is read from STRIPE_API_KEY or --api-key-file, never from a flag
+value: command lines show in the process list.
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
+	for _, a := range args {
+		if name := strings.TrimLeft(strings.SplitN(a, "=", 2)[0], "-"); name == "api-key" || name == "key" {
+			return usageError{"the API key is not accepted as a flag value (the process list would show it): set STRIPE_API_KEY or use --api-key-file"}
+		}
+	}
+	if err := parse(fs, args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	log, err := sf.logger(stderr)
+	if err != nil {
+		return err
+	}
+	key, err := readKey(*keyFile, getenv)
+	if err != nil {
+		return err
+	}
+	client := tables.NewClient(tables.ClientOptions{APIKey: key, URL: *stripeURL, Cache: sf.cache(), MaxRetries: 3, Logger: log})
+	if err := checkKey(ctx, client); err != nil {
+		return err
+	}
+	return serve(ctx, sf, client, stdout, log)
+}
+
+// readKey takes the key from a file or the environment and checks its form.
+func readKey(file string, getenv func(string) string) (string, error) {
+	key := getenv("STRIPE_API_KEY")
+	src := "STRIPE_API_KEY"
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return "", fmt.Errorf("--api-key-file: %v", err)
+		}
+		key, src = strings.TrimSpace(string(b)), "--api-key-file "+file
+	}
+	if key == "" {
+		return "", usageError{"no Stripe API key: set STRIPE_API_KEY or use --api-key-file (or try `stripesql demo`, which needs none)"}
+	}
+	for _, p := range []string{"sk_test_", "sk_live_", "rk_test_", "rk_live_"} {
+		if strings.HasPrefix(key, p) && len(key) > len(p) {
+			return key, nil
+		}
+	}
+	if strings.HasPrefix(key, "pk_") {
+		return "", usageError{src + " holds a publishable key (pk_…); stripesql needs a secret (sk_…) or restricted (rk_…) key"}
+	}
+	return "", usageError{src + " does not hold a Stripe secret (sk_…) or restricted (rk_…) key"}
+}
+
+// checkKey makes one request so that a wrong key or URL fails at start-up,
+// not at the first query. A restricted key without access to the balance
+// is still a valid key.
+func checkKey(ctx context.Context, c *tables.Client) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	_, err := c.Get(ctx, "/v1/balance", nil)
+	var ae *tables.APIError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &ae) && ae.Status == http.StatusForbidden:
+		return nil
+	case errors.As(err, &ae) && ae.Status == http.StatusUnauthorized:
+		return fmt.Errorf("Stripe rejected the API key: %s", ae.Message)
+	default:
+		return fmt.Errorf("cannot reach Stripe: %v", tables.Redact(err.Error()))
+	}
+}
+
+// serve runs the MySQL server until ctx is done.
+func serve(ctx context.Context, sf serverFlags, client *tables.Client, stdout io.Writer, log *slog.Logger) error {
+	ln, err := net.Listen("tcp", sf.listen)
+	if err != nil {
+		return fmt.Errorf("--listen %s: %v", sf.listen, err)
+	}
+	srv, err := engine.New(engine.Config{Listener: ln, Accounts: []engine.Account{{Database: sf.database, Client: client}}, Logger: log})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	host, port, _ := net.SplitHostPort(srv.Addr().String())
+	fmt.Fprintf(stdout, "stripesql is serving database %q on %s\nconnect with: mysql -h %s -P %s -u root %s\n",
+		sf.database, srv.Addr(), host, port, sf.database)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve() }()
+	select {
+	case <-ctx.Done():
+		srv.Close()
+		<-errc
+		return nil
+	case err := <-errc:
+		return err
+	}
+}

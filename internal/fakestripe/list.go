@@ -1,0 +1,279 @@
+package fakestripe
+
+import (
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Pagination parameters every list takes, besides its filters.
+const (
+	defaultLimit = 10
+	maxLimit     = 100
+)
+
+// listPage answers a list request: t's rows (those of parentRow for a child
+// list) that pass the filters, one page of them, Stripe's list envelope.
+func (d *dataset) listPage(t *table, parentRow int32, url string, params map[string]*param) (map[string]any, *apiError) {
+	plan := newRowPlan(t, parentRow)
+	var limit = defaultLimit
+	var startingAfter, endingBefore string
+	var expand []string
+	for _, name := range sortedKeys(params) {
+		p := *params[name]
+		var err *apiError
+		switch name {
+		case "limit":
+			limit, err = parseLimit(p)
+		case "starting_after":
+			startingAfter, err = p.scalar("string")
+		case "ending_before":
+			endingBefore, err = p.scalar("string")
+		case "expand":
+			expand, err = expandParam(p, true)
+		default:
+			f, ok := findFilter(t.def, name)
+			if !ok {
+				return nil, unknownParam(name)
+			}
+			var rf rowFilter
+			rf, err = f.compile(d, t, p)
+			plan.add(rf)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	for _, f := range t.def.filters {
+		if _, given := params[f.name]; !given && f.absent != nil {
+			plan.add(f.absent(d))
+		}
+	}
+	if startingAfter != "" && endingBefore != "" {
+		return nil, badParam("starting_after", "You may only specify one of these parameters: ending_before, starting_after.")
+	}
+	cursorParam, cursorID := "starting_after", startingAfter
+	if endingBefore != "" {
+		cursorParam, cursorID = "ending_before", endingBefore
+	}
+	cursor := int32(-1)
+	if cursorID != "" {
+		row, ok := t.lookup(cursorID)
+		if !ok || (parentRow >= 0 && t.parents[row] != parentRow) {
+			return nil, noSuchObject(http.StatusBadRequest, t.def.object, cursorID, cursorParam)
+		}
+		cursor = row
+	}
+	rows, hasMore := plan.page(limit, cursor, endingBefore != "", t.def.oldestFirst)
+	data := make([]any, len(rows))
+	for k, row := range rows {
+		obj := d.render(t, row)
+		for _, path := range expand {
+			if err := d.expand(obj, path); err != nil {
+				return nil, err
+			}
+		}
+		data[k] = obj
+	}
+	return map[string]any{"object": "list", "data": data, "has_more": hasMore, "url": url}, nil
+}
+
+// retrieve answers GET of one object.
+func (d *dataset) retrieve(t *table, row int32, params map[string]*param) (map[string]any, *apiError) {
+	var expand []string
+	for _, name := range sortedKeys(params) {
+		if name != "expand" {
+			return nil, unknownParam(name)
+		}
+		var err *apiError
+		if expand, err = expandParam(*params[name], false); err != nil {
+			return nil, err
+		}
+	}
+	obj := d.render(t, row)
+	for _, path := range expand {
+		if err := d.expand(obj, path); err != nil {
+			return nil, err
+		}
+	}
+	return obj, nil
+}
+
+func unknownParam(name string) *apiError {
+	return badParam(name, "Received unknown parameter: %s", name)
+}
+
+func findFilter(def *resourceDef, name string) (filterDef, bool) {
+	for _, f := range def.filters {
+		if f.name == name {
+			return f, true
+		}
+	}
+	return filterDef{}, false
+}
+
+func parseLimit(p param) (int, *apiError) {
+	s, err := p.scalar("integer")
+	if err != nil {
+		return 0, err
+	}
+	n, perr := strconv.Atoi(s)
+	switch {
+	case perr != nil:
+		return 0, badParam("limit", "Invalid integer: %s", s)
+	case n < 1:
+		return 0, badParam("limit", "This value must be greater than or equal to 1.")
+	case n > maxLimit:
+		return 0, badParam("limit", "This value must be less than or equal to %d.", maxLimit)
+	}
+	return n, nil
+}
+
+// expandParam returns the paths to expand. On a list they are relative to
+// the list ("data.customer"); they are returned relative to each object.
+func expandParam(p param, onList bool) ([]string, *apiError) {
+	if p.value != nil || p.fields != nil {
+		return nil, badParam("expand", "Invalid array: %s", p.describe())
+	}
+	paths := make([]string, 0, len(p.items))
+	for _, path := range p.items {
+		if !onList {
+			paths = append(paths, path)
+			continue
+		}
+		rest, ok := strings.CutPrefix(path, "data.")
+		if !ok {
+			return nil, badParam("expand", "This property cannot be expanded (%s). You may want to try expanding 'data.%s' instead.", path, path)
+		}
+		paths = append(paths, rest)
+	}
+	return paths, nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// rowPlan is the conjunction of a list's filters: a row span, at most one
+// explicit candidate list (the smallest index given), and predicates.
+type rowPlan struct {
+	from, to   int32
+	restricted bool
+	rows       []int32
+	preds      []func(int32) bool
+}
+
+func newRowPlan(t *table, parentRow int32) *rowPlan {
+	p := &rowPlan{from: 0, to: int32(t.len())}
+	if parentRow >= 0 {
+		p.add(rowFilter{restricted: true, rows: t.byParent.of(parentRow)})
+	}
+	return p
+}
+
+func (p *rowPlan) add(f rowFilter) {
+	if f.spanned {
+		p.from, p.to = max(p.from, f.from), min(p.to, f.to)
+	}
+	if f.restricted {
+		if !p.restricted || len(f.rows) < len(p.rows) {
+			if p.restricted {
+				p.preds = append(p.preds, memberOf(p.rows))
+			}
+			p.restricted, p.rows = true, f.rows
+		} else {
+			p.preds = append(p.preds, memberOf(f.rows))
+		}
+	}
+	if f.match != nil {
+		p.preds = append(p.preds, f.match)
+	}
+}
+
+// memberOf tests membership in an ascending row list.
+func memberOf(rows []int32) func(int32) bool {
+	return func(r int32) bool {
+		k := sort.Search(len(rows), func(k int) bool { return rows[k] >= r })
+		return k < len(rows) && rows[k] == r
+	}
+}
+
+func (p *rowPlan) matches(r int32) bool {
+	for _, pred := range p.preds {
+		if !pred(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// candidates returns the rows that can match, ascending, as a length and
+// an accessor (a plain row range needs no slice).
+func (p *rowPlan) candidates() (n int, at func(k int) int32) {
+	if p.to < p.from {
+		return 0, nil
+	}
+	if !p.restricted {
+		from := p.from
+		return int(p.to - p.from), func(k int) int32 { return from + int32(k) }
+	}
+	lo := sort.Search(len(p.rows), func(k int) bool { return p.rows[k] >= p.from })
+	hi := sort.Search(len(p.rows), func(k int) bool { return p.rows[k] >= p.to })
+	rows := p.rows[lo:max(lo, hi)]
+	return len(rows), func(k int) int32 { return rows[k] }
+}
+
+// page walks the candidates in list order (newest first: descending rows)
+// from the cursor and returns up to limit matching rows in list order.
+// With endingBefore it walks backwards from the cursor, as Stripe does, so
+// the page is the limit rows just before the cursor.
+func (p *rowPlan) page(limit int, cursor int32, endingBefore, oldestFirst bool) (rows []int32, hasMore bool) {
+	n, at := p.candidates()
+	// first index k with at(k) >= row
+	search := func(row int32) int { return sort.Search(n, func(k int) bool { return at(k) >= row }) }
+	step := -1 // list order: descending rows
+	if oldestFirst {
+		step = 1
+	}
+	start := n - 1
+	if oldestFirst {
+		start = 0
+	}
+	reverse := false
+	if cursor >= 0 {
+		// k at which rows after (in list order) the cursor begin, and
+		// before it.
+		below, above := search(cursor)-1, search(cursor+1)
+		after, before := below, above
+		if oldestFirst {
+			after, before = above, below
+		}
+		start = after
+		if endingBefore {
+			start, step, reverse = before, -step, true
+		}
+	}
+	for k := start; k >= 0 && k < n; k += step {
+		if r := at(k); p.matches(r) {
+			rows = append(rows, r)
+			if len(rows) > limit {
+				break
+			}
+		}
+	}
+	if len(rows) > limit {
+		rows, hasMore = rows[:limit], true
+	}
+	if reverse {
+		for i, j := 0, len(rows)-1; i < j; i, j = i+1, j-1 {
+			rows[i], rows[j] = rows[j], rows[i]
+		}
+	}
+	return rows, hasMore
+}
