@@ -49,6 +49,7 @@ func New(cfg Config) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	routeLogrus(log)
 	pro := &provider{dbs: map[string]*database{}}
 	for _, a := range cfg.Accounts {
 		db, err := newDatabase(a.Database, a.Client)

@@ -90,7 +90,12 @@ func decodeValue(raw json.RawMessage, k Kind) (any, error) {
 		}
 		return decimal.NewFromString(s)
 	case KindJSON:
-		return types.NewLazyJSONDocument(append([]byte(nil), raw...)), nil
+		// Stripe pretty-prints; a cell holds compact JSON.
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, raw); err != nil {
+			return nil, err
+		}
+		return types.NewLazyJSONDocument(buf.Bytes()), nil
 	case KindRef:
 		if raw[0] == '{' {
 			// Expanded: serve the id all the same, so the column's

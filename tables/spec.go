@@ -92,3 +92,54 @@ func (s *Spec) filterParam(col string) (string, bool) {
 	}
 	return "", false
 }
+
+// Param returns the real API's description of a list parameter of the
+// spec's endpoint, from the OpenAPI spec.
+func (s *Spec) Param(name string) (ListParam, bool) {
+	for _, p := range listParams[s.Path] {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	return ListParam{}, false
+}
+
+// check verifies a spec against the OpenAPI spec: every filter it pushes
+// down is a parameter of the real endpoint, every default too, and
+// created is a range parameter there.
+func (s *Spec) check() error {
+	if _, err := s.columns(); err != nil {
+		return err
+	}
+	if _, ok := listParams[s.Path]; !ok {
+		return fmt.Errorf("%s: %s is not a list endpoint of the API", s.Name, s.Path)
+	}
+	if s.Created {
+		if p, ok := s.Param("created"); !ok || !p.Range {
+			return fmt.Errorf("%s: %s takes no created range", s.Name, s.Path)
+		}
+	}
+	for _, f := range s.Filters {
+		if _, ok := s.Param(f.param()); !ok {
+			return fmt.Errorf("%s: %s takes no parameter %q", s.Name, s.Path, f.param())
+		}
+		if !hasColumn(objectColumns[s.Object], f.Column) {
+			return fmt.Errorf("%s: filter column %q is not a property of %s", s.Name, f.Column, s.Object)
+		}
+	}
+	for k := range s.Defaults {
+		if _, ok := s.Param(k); !ok {
+			return fmt.Errorf("%s: %s takes no parameter %q", s.Name, s.Path, k)
+		}
+	}
+	return nil
+}
+
+func hasColumn(cols []Column, name string) bool {
+	for _, c := range cols {
+		if c.Name == name {
+			return true
+		}
+	}
+	return false
+}

@@ -10,6 +10,9 @@ import (
 // wellFormedKey matches secret and restricted keys of either mode.
 var wellFormedKey = regexp.MustCompile(`^(sk|rk)_(test|live)_[0-9A-Za-z]+$`)
 
+// keyPrefix is the part of a key Stripe shows unredacted.
+var keyPrefix = regexp.MustCompile(`^(sk|rk|pk)_(test|live)_`)
+
 // checkAuth accepts HTTP basic auth (the key as user name) or a bearer
 // token, like Stripe, and answers Stripe's 401 otherwise.
 func checkAuth(r *http.Request, accept string) *apiError {
@@ -46,10 +49,7 @@ func requestKey(r *http.Request) (string, bool) {
 // redactKey hides all but the mode prefix and the last 4 characters, as
 // Stripe does: sk_test_****abcd.
 func redactKey(key string) string {
-	prefix := ""
-	if m := regexp.MustCompile(`^(sk|rk|pk)_(test|live)_`).FindString(key); m != "" {
-		prefix = m
-	}
+	prefix := keyPrefix.FindString(key)
 	rest := key[len(prefix):]
 	if len(rest) <= 4 {
 		return prefix + strings.Repeat("*", len(rest))

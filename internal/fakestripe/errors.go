@@ -55,3 +55,8 @@ func unrecognizedURL(r *http.Request) *apiError {
 		"Unrecognized request URL (%s: %s). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.",
 		r.Method, r.URL.Path)
 }
+
+// notFoundInURL is the 404 for an object the URL names.
+func notFoundInURL(t *table, id, param string) *apiError {
+	return noSuchObject(http.StatusNotFound, t.def.object, id, param)
+}

@@ -1,9 +1,6 @@
 package fakestripe
 
-import (
-	"net/http"
-	"strings"
-)
+import "strings"
 
 // maxExpandDepth is Stripe's limit on the levels of one expand path.
 const maxExpandDepth = 4
@@ -96,9 +93,4 @@ func (d *dataset) expandFields(obj map[string]any, fields []string, path string)
 		return nil
 	}
 	return d.expandFields(next, rest, path)
-}
-
-// checkNotFound is the 404 for an object named in the URL.
-func notFoundInURL(t *table, id, param string) *apiError {
-	return noSuchObject(http.StatusNotFound, t.def.object, id, param)
 }

@@ -97,17 +97,23 @@ func parseBool(name, v string) (bool, *apiError) {
 	return false, badParam(name, "Invalid boolean: %s", v)
 }
 
-func boolFilter(name string, value func(d *dataset, i int32) bool) filterDef {
+// boolFilter keeps rows whose boolean field equals the parameter; value
+// returns known=false for a null field, which neither true nor false
+// matches.
+func boolFilter(name string, value func(d *dataset, i int32) (v, known bool)) filterDef {
 	return filterDef{name: name, compile: func(d *dataset, _ *table, p param) (rowFilter, *apiError) {
-		v, err := p.scalar("boolean")
+		s, err := p.scalar("boolean")
 		if err != nil {
 			return rowFilter{}, err
 		}
-		want, err := parseBool(name, v)
+		want, err := parseBool(name, s)
 		if err != nil {
 			return rowFilter{}, err
 		}
-		return matchIf(func(i int32) bool { return value(d, i) == want }), nil
+		return matchIf(func(i int32) bool {
+			v, known := value(d, i)
+			return known && v == want
+		}), nil
 	}}
 }
 

@@ -31,6 +31,9 @@ type Options struct {
 	CacheTTL   time.Duration
 	CacheBytes int64
 	MaxRetries int
+	// StripeURL serves Stripe from elsewhere (stripe-mock) instead of a
+	// fake account; Env.Fake is then nil.
+	StripeURL string
 }
 
 // Env is a running stripesql over a fake Stripe account.
@@ -51,9 +54,14 @@ func Start(t testing.TB, opts Options) *Env {
 	if opts.Fake.Seed == 0 {
 		opts.Fake.Seed = 1
 	}
-	fake := fakestripe.New(opts.Fake)
-	hs := httptest.NewServer(fake)
-	t.Cleanup(hs.Close)
+	stripeURL := opts.StripeURL
+	var fake *fakestripe.Server
+	if stripeURL == "" {
+		fake = fakestripe.New(opts.Fake)
+		hs := httptest.NewServer(fake)
+		t.Cleanup(hs.Close)
+		stripeURL = hs.URL
+	}
 
 	var c *cache.Cache
 	if opts.CacheTTL > 0 {
@@ -62,7 +70,7 @@ func Start(t testing.TB, opts Options) *Env {
 		}
 		c = cache.New(cache.Options{MaxBytes: opts.CacheBytes, TTL: opts.CacheTTL})
 	}
-	client := tables.NewClient(tables.ClientOptions{APIKey: Key, URL: hs.URL, Cache: c, MaxRetries: opts.MaxRetries, RetryBase: time.Millisecond})
+	client := tables.NewClient(tables.ClientOptions{APIKey: Key, URL: stripeURL, Cache: c, MaxRetries: opts.MaxRetries, RetryBase: time.Millisecond})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -80,7 +88,9 @@ func Start(t testing.TB, opts Options) *Env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	fake.ResetRequests()
+	if fake != nil {
+		fake.ResetRequests()
+	}
 	return &Env{Fake: fake, Addr: addr, DB: db}
 }
 
