@@ -78,7 +78,10 @@ func New(cfg Config) (*Server, error) {
 
 // NewEngine is the SQL engine over a provider, read-only.
 func NewEngine(pro sql.DatabaseProvider) *sqle.Engine {
-	a := analyzer.NewBuilder(pro).AddPostAnalyzeRule(limitHintRuleID, limitHint).Build()
+	a := analyzer.NewBuilder(pro).
+		AddPreAnalyzeRule(orderedScansRuleID, orderedScans).
+		AddPostAnalyzeRule(limitHintRuleID, limitHint).
+		Build()
 	a.ExecBuilder = explainBuilder{inner: a.ExecBuilder}
 	return sqle.New(a, &sqle.Config{IsReadOnly: true})
 }
@@ -89,7 +92,13 @@ func sessionBuilder(_ context.Context, conn *mysql.Conn, addr string) (sql.Sessi
 		host, user = u.Host, u.User
 	}
 	client := sql.Client{Address: host, User: user, Capabilities: conn.Capabilities}
-	return sql.NewBaseSessionWithClientServer(addr, client, conn.ConnectionID), nil
+	s := sql.NewBaseSessionWithClientServer(addr, client, conn.ConnectionID)
+	// A merge join needs both sides in index order; over Stripe that means
+	// buffering whole lists, which a lookup or hash join avoids.
+	if err := s.InitSessionVariable(sql.NewEmptyContext(), sql.DisableMergeJoin, int8(1)); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // Addr is the address the server listens on.

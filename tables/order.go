@@ -11,7 +11,8 @@ import (
 // them. go-mysql-server drops an ORDER BY that an index can serve and then
 // trusts a forward index scan to be ascending and a reverse one to be
 // descending, on the index columns. Stripe lists newest first, so only a
-// reverse scan on created streams as it comes; anything else is buffered.
+// reverse scan on created streams as it comes; anything else is buffered,
+// when the query sorts on the table at all (Table.ordered).
 type rowOrder struct {
 	kind  orderKind
 	ords  []int // sort keys: schema positions
@@ -35,7 +36,7 @@ const (
 func (t *Table) orderFor(ix *index, sortedFrom int, reverse bool) rowOrder {
 	rest := ix.columns[sortedFrom:]
 	switch {
-	case len(rest) == 0:
+	case !t.ordered || len(rest) == 0:
 		return rowOrder{}
 	case len(rest) == 1 && rest[0] == "created":
 		if reverse {

@@ -22,6 +22,9 @@ type Table struct {
 	// engine will stop reading there (LIMIT over an ordered scan); it sizes
 	// pages so that `LIMIT 10` costs one request of limit=10.
 	limitHint int
+	// ordered is set when the query sorts on this table, so that an index
+	// scan must deliver the index's order (see rowOrder).
+	ordered bool
 }
 
 var (
@@ -82,6 +85,13 @@ func (t *Table) IndexedAccess(_ *sql.Context, lookup sql.IndexLookup) sql.Indexe
 func (t *Table) WithLimitHint(n int) *Table {
 	c := *t
 	c.limitHint = n
+	return &c
+}
+
+// WithOrdered returns a copy whose index scans keep index order.
+func (t *Table) WithOrdered() *Table {
+	c := *t
+	c.ordered = true
 	return &c
 }
 
