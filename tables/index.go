@@ -76,19 +76,24 @@ func buildIndexes(db string, s *Spec, schema sql.Schema) []*index {
 		}
 		return ix
 	}
+	withCreated := func(col string) []string {
+		if s.Created {
+			return []string{col, "created"}
+		}
+		return []string{col}
+	}
 	var out []*index
-	if schema.IndexOfColName("id") >= 0 && !s.NoRetrieve {
+	if s.retrievable() {
 		out = append(out, mk("PRIMARY", true, "id = … is a retrieve: GET "+s.Path+"/{id}", "id"))
+	}
+	if p := s.Parent; p != nil {
+		out = append(out, mk(p.Column, false, "one request stream per "+singular(p.Table)+"; without it every "+singular(p.Table)+" is walked", withCreated(p.Column)...))
 	}
 	if s.Created {
 		out = append(out, mk("created", false, "pushed down as created[gt|gte|lt|lte]", "created"))
 	}
 	for _, f := range s.Filters {
-		cols := []string{f.Column}
-		if s.Created {
-			cols = append(cols, "created")
-		}
-		out = append(out, mk(f.Column, false, "pushed down as "+f.param()+"=…", cols...))
+		out = append(out, mk(f.Column, false, "pushed down as "+f.param()+"=…", withCreated(f.Column)...))
 	}
 	return out
 }

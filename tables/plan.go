@@ -12,31 +12,77 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/types"
 )
 
-// request is one stream of Stripe requests: a retrieve of one object, or a
-// list walked page by page from its first page.
+// reqKind is the shape of a request stream.
+type reqKind int
+
+const (
+	// reqList walks a list endpoint page by page.
+	reqList reqKind = iota
+	// reqRetrieve gets one object by id (GET path/id).
+	reqRetrieve
+	// reqSingle gets the one object an endpoint answers (GET path).
+	reqSingle
+	// reqWalk lists the parent table, then the child list of each parent.
+	reqWalk
+	// reqDerive reads rows out of a field of other tables' objects.
+	reqDerive
+)
+
+// request is one stream of Stripe requests.
 type request struct {
-	path string
-	// id is set for a retrieve (GET path/id).
-	id     string
+	kind reqKind
+	// path is concrete: a child's parent id is already in it.
+	path   string
+	id     string // reqRetrieve
 	params url.Values
+	// parentID is the parent a child request is for; it fills the
+	// parent column when the object lacks one.
+	parentID string
 }
 
-// describe renders the request for EXPLAIN; a list shows its first
-// page's limit.
-func (r request) describe(limit int) string {
-	if r.id != "" {
+// describe renders the request for EXPLAIN; a list shows its first page's
+// limit.
+func (t *Table) describe(r request, limit int) string {
+	switch r.kind {
+	case reqRetrieve:
 		return "GET " + r.path + "/" + r.id
+	case reqSingle:
+		return "GET " + r.path + formatParams(r.params)
+	case reqWalk:
+		p := t.spec.Parent
+		parent, _ := Lookup(p.Table)
+		return fmt.Sprintf("GET %s limit=%d%s, then for each %s: %s", parent.Path, maxPage, formatParams(defaults(parent)),
+			singular(p.Table), t.describe(t.childRequest("{"+p.Column+"}", r.params), limit))
+	case reqDerive:
+		var parts []string
+		for _, d := range t.spec.Derive {
+			src, _ := Lookup(d.Table)
+			parts = append(parts, fmt.Sprintf("GET %s limit=%d%s (field %s)", src.Path, maxPage, formatParams(defaults(src)), d.Field))
+		}
+		return strings.Join(parts, "; ")
 	}
-	s := "GET " + r.path
 	params := url.Values{"limit": {strconv.Itoa(limit)}}
 	for k, v := range r.params {
 		params[k] = v
 	}
-	if q := params.Encode(); q != "" {
-		q, _ = url.QueryUnescape(q)
-		s += " " + strings.ReplaceAll(q, "&", " ")
+	return "GET " + r.path + formatParams(params)
+}
+
+// formatParams renders parameters as " k=v k2=v2", sorted, unescaped.
+func formatParams(params url.Values) string {
+	if len(params) == 0 {
+		return ""
 	}
-	return s
+	q, _ := url.QueryUnescape(params.Encode())
+	return " " + strings.ReplaceAll(q, "&", " ")
+}
+
+func defaults(s *Spec) url.Values {
+	params := url.Values{}
+	for k, v := range s.Defaults {
+		params.Set(k, v)
+	}
+	return params
 }
 
 // step is one request stream together with the range its rows must fall in
@@ -56,32 +102,63 @@ type plan struct {
 	empty bool
 }
 
-func (p plan) describe(limit int) string {
+func (t *Table) describePlan(p plan, limit int) string {
 	if p.empty || len(p.steps) == 0 {
 		return "no request (the condition matches nothing)"
 	}
 	parts := make([]string, len(p.steps))
 	for i, s := range p.steps {
-		parts[i] = s.req.describe(limit)
+		parts[i] = t.describe(s.req, limit)
 	}
 	return strings.Join(parts, "; ")
 }
 
 // fullScan is the plan of a table access without a lookup.
 func (t *Table) fullScan() plan {
-	return plan{steps: []step{{req: t.listRequest(nil), order: rowOrder{}}}}
+	return plan{steps: []step{{req: t.scanRequest(url.Values{})}}}
 }
 
-// listRequest is the list endpoint with the spec's defaults and extra params.
-func (t *Table) listRequest(extra url.Values) request {
-	params := url.Values{}
-	for k, v := range t.spec.Defaults {
-		params.Set(k, v)
+// scanRequest is the request stream reading every row, narrowed by params.
+func (t *Table) scanRequest(params url.Values) request {
+	switch {
+	case t.spec.Derive != nil:
+		return request{kind: reqDerive}
+	case t.spec.Parent != nil:
+		return request{kind: reqWalk, params: params}
+	case t.spec.Single:
+		return request{kind: reqSingle, path: t.spec.Path, params: params}
 	}
-	for k, v := range extra {
-		params[k] = v
+	return t.listRequest(params)
+}
+
+// listRequest is the list endpoint with the spec's defaults and params.
+func (t *Table) listRequest(params url.Values) request {
+	all := defaults(t.spec)
+	for k, v := range params {
+		all[k] = v
 	}
-	return request{path: t.spec.Path, params: params}
+	return request{kind: reqList, path: t.spec.Path, params: all}
+}
+
+// childRequest is the request for the children of one parent.
+func (t *Table) childRequest(parentID string, params url.Values) request {
+	p := t.spec.Parent
+	all := url.Values{}
+	for k, v := range params {
+		all[k] = v
+	}
+	path := t.spec.Path
+	if p.InQuery {
+		all.Set(p.Param, parentID)
+	} else {
+		path = strings.Replace(path, "{"+p.Param+"}", url.PathEscape(parentID), 1)
+	}
+	if t.spec.Single {
+		return request{kind: reqSingle, path: path, params: all, parentID: parentID}
+	}
+	r := t.listRequest(all)
+	r.path, r.parentID = path, parentID
+	return r
 }
 
 // planLookup turns the engine's index ranges into request streams. Each
@@ -123,6 +200,7 @@ func (t *Table) planLookup(lookup sql.IndexLookup) (plan, error) {
 func (t *Table) planRange(ix *index, r sql.MySQLRange, reverse bool) (st step, ok bool, err error) {
 	st.within = r
 	params := url.Values{}
+	parentID := ""
 	// sortedFrom is the first index column not fixed to one value by the
 	// range: the rows need ordering by the columns from there on.
 	sortedFrom := len(ix.columns)
@@ -135,7 +213,7 @@ func (t *Table) planRange(ix *index, r sql.MySQLRange, reverse bool) (st step, o
 			if err != nil {
 				return st, false, err
 			}
-			st.req = request{path: t.spec.Path, id: id}
+			st.req = request{kind: reqRetrieve, path: t.spec.Path, id: id}
 			return st, true, nil
 		case col == "created":
 			lo, hi, ok, err := unixBounds(ce)
@@ -143,23 +221,28 @@ func (t *Table) planRange(ix *index, r sql.MySQLRange, reverse bool) (st step, o
 				return st, false, err
 			}
 			setCreated(params, lo, hi)
-		case point:
-			if key == nil {
-				// IS NULL cannot be asked of Stripe: list and check.
-				break
-			}
+		case point && key != nil:
 			v, err := paramValue(key)
 			if err != nil {
 				return st, false, err
 			}
-			p, _ := t.spec.filterParam(col)
-			params.Set(p, v)
+			if p := t.spec.Parent; p != nil && col == p.Column {
+				parentID = v
+			} else if p, ok := t.spec.filterParam(col); ok {
+				params.Set(p, v)
+			}
 		}
+		// IS NULL cannot be asked of Stripe: such a column is listed and
+		// checked (within), like any range that is not one value.
 		if !point && sortedFrom == len(ix.columns) {
 			sortedFrom = n
 		}
 	}
-	st.req = t.listRequest(params)
+	if parentID != "" {
+		st.req = t.childRequest(parentID, params)
+	} else {
+		st.req = t.scanRequest(params)
+	}
 	st.order = t.orderFor(ix, sortedFrom, reverse)
 	return st, true, nil
 }
@@ -218,7 +301,7 @@ func unixBounds(ce sql.MySQLRangeColumnExpr) (lo, hi *bound, ok bool, err error)
 		if err != nil {
 			return nil, nil, false, err
 		}
-		lo = &bound{op: "gt", unix: floorUnix(t)}
+		lo = &bound{op: "gt", unix: t.Unix()}
 	case sql.AboveAll:
 		return nil, nil, false, nil
 	}
@@ -228,7 +311,7 @@ func unixBounds(ce sql.MySQLRangeColumnExpr) (lo, hi *bound, ok bool, err error)
 		if err != nil {
 			return nil, nil, false, err
 		}
-		hi = &bound{op: "lte", unix: floorUnix(t)}
+		hi = &bound{op: "lte", unix: t.Unix()}
 	case sql.Below: // < key
 		t, err := toTime(c.Key)
 		if err != nil {
@@ -258,8 +341,6 @@ func setCreated(params url.Values, lo, hi *bound) {
 		}
 	}
 }
-
-func floorUnix(t time.Time) int64 { return t.Unix() }
 
 func ceilUnix(t time.Time) int64 {
 	if t.Nanosecond() == 0 {

@@ -3,10 +3,7 @@ package tables
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
-	"net/url"
-	"strconv"
 
 	"github.com/dolthub/go-mysql-server/sql"
 )
@@ -14,7 +11,7 @@ import (
 // maxPage is Stripe's largest list page.
 const maxPage = 100
 
-// scan runs a plan's steps one after another, one page at a time, so that
+// scan runs a plan's steps one after another, a page at a time, so that
 // the engine closing the iterator (LIMIT reached, KILL QUERY, client gone)
 // stops the paging.
 type scan struct {
@@ -22,10 +19,8 @@ type scan struct {
 	ix    *index
 	steps []step
 
-	cur     int // current step
-	started bool
-	cursor  string // starting_after for the next page of the current step
-	done    bool   // current step has no more pages
+	cur     int   // current step
+	pager   pager // of the current step; nil before it starts
 	rows    []sql.Row
 	pos     int
 	fetched int // objects received so far, for the limit hint
@@ -41,13 +36,12 @@ func (s *scan) Next(ctx *sql.Context) (sql.Row, error) {
 		if s.cur >= len(s.steps) {
 			return nil, io.EOF
 		}
-		if s.started && s.done {
+		rows, err := s.fill(ctx, s.steps[s.cur])
+		if err == io.EOF {
 			s.cur++
-			s.started, s.done, s.cursor = false, false, ""
+			s.pager = nil
 			continue
 		}
-		s.started = true
-		rows, err := s.fill(ctx, s.steps[s.cur])
 		if err != nil {
 			return nil, s.t.sqlError(err)
 		}
@@ -57,19 +51,32 @@ func (s *scan) Next(ctx *sql.Context) (sql.Row, error) {
 
 func (s *scan) Close(*sql.Context) error { return nil }
 
-// fill fetches the next rows of a step: a page when the step streams, the
-// whole step when its rows must be reordered first.
+// fill returns the next rows of a step: a page when the step streams, the
+// whole step when its rows must be reordered first; io.EOF when the step
+// is done.
 func (s *scan) fill(ctx context.Context, st step) ([]sql.Row, error) {
-	if st.req.id != "" {
-		s.done = true
-		return s.retrieve(ctx, st)
+	if s.pager == nil {
+		s.pager = s.t.newPager(st.req, &s.fetched)
+	} else if st.order.kind != orderAsIs {
+		return nil, io.EOF // the buffered step was served whole
 	}
 	if st.order.kind == orderAsIs {
-		return s.page(ctx, st)
+		b, err := s.pager.next(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return s.keep(ctx, st, b)
 	}
 	var all []sql.Row
-	for !s.done {
-		rows, err := s.page(ctx, st)
+	for {
+		b, err := s.pager.next(ctx)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		rows, err := s.keep(ctx, st, b)
 		if err != nil {
 			return nil, err
 		}
@@ -79,47 +86,30 @@ func (s *scan) fill(ctx context.Context, st step) ([]sql.Row, error) {
 	return all, nil
 }
 
-// retrieve fetches one object; an unknown id is no row, as in a database.
-func (s *scan) retrieve(ctx context.Context, st step) ([]sql.Row, error) {
-	body, err := s.t.client.Get(ctx, st.req.path+"/"+url.PathEscape(st.req.id), nil)
-	var ae *APIError
-	if errors.As(err, &ae) && ae.NotFound() {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return s.keep(ctx, st, []json.RawMessage{body})
-}
-
-// page fetches the next page of a list step.
-func (s *scan) page(ctx context.Context, st step) ([]sql.Row, error) {
-	params := url.Values{}
-	for k, v := range st.req.params {
-		params[k] = v
-	}
-	params.Set("limit", strconv.Itoa(s.t.pageSize(s.fetched)))
-	if s.cursor != "" {
-		params.Set("starting_after", s.cursor)
-	}
-	body, err := s.t.client.Get(ctx, st.req.path, params)
-	if err != nil {
-		return nil, err
-	}
-	p, err := decodePage(body)
-	if err != nil {
-		return nil, err
-	}
-	s.fetched += len(p.Data)
-	if !p.HasMore || len(p.Data) == 0 {
-		s.done = true
-	} else {
-		s.cursor = objectID(p.Data[len(p.Data)-1])
-		if s.cursor == "" {
-			return nil, errors.New("list page object has no id to continue from")
+// keep decodes a batch and drops rows outside the step's range.
+func (s *scan) keep(ctx context.Context, st step, b batch) ([]sql.Row, error) {
+	rows := make([]sql.Row, 0, len(b.objs))
+	for _, o := range b.objs {
+		objs := []json.RawMessage{o}
+		if s.t.spec.Explode != nil {
+			var err error
+			if objs, err = s.t.spec.Explode(o); err != nil {
+				return nil, err
+			}
+		}
+		for _, obj := range objs {
+			row, err := decodeRow(obj, s.t.cols)
+			if err != nil {
+				return nil, err
+			}
+			s.t.fillParent(row, b.parentID)
+			if st.within != nil && s.ix != nil && !inRange(ctx, s.ix, st.within, row) {
+				continue
+			}
+			rows = append(rows, row)
 		}
 	}
-	return s.keep(ctx, st, p.Data)
+	return rows, nil
 }
 
 // pageSize is Stripe's maximum, or just what a LIMIT still needs after
@@ -131,18 +121,9 @@ func (t *Table) pageSize(fetched int) int {
 	return maxPage
 }
 
-// keep decodes objects and drops those outside the step's range.
-func (s *scan) keep(ctx context.Context, st step, objs []json.RawMessage) ([]sql.Row, error) {
-	rows := make([]sql.Row, 0, len(objs))
-	for _, o := range objs {
-		row, err := decodeRow(o, s.t.cols)
-		if err != nil {
-			return nil, err
-		}
-		if st.within != nil && s.ix != nil && !inRange(ctx, s.ix, st.within, row) {
-			continue
-		}
-		rows = append(rows, row)
+// fillParent sets a child's parent column when the object left it empty.
+func (t *Table) fillParent(row sql.Row, parentID string) {
+	if t.parentOrd >= 0 && parentID != "" && row[t.parentOrd] == nil {
+		row[t.parentOrd] = parentID
 	}
-	return rows, nil
 }

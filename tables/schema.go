@@ -34,20 +34,21 @@ func sqlType(k Kind) sql.Type {
 }
 
 // schemaFor builds the SQL schema of a spec's table: one column per
-// top-level property of the object, id as the primary key.
+// top-level property of the object, id (or Spec.Key) as the primary key.
 func schemaFor(s *Spec, cols []Column) sql.PrimaryKeySchema {
 	schema := make(sql.Schema, len(cols))
 	var pk []int
+	key := s.key()
 	for i, c := range cols {
 		schema[i] = &sql.Column{
 			Name:       c.Name,
 			Type:       sqlType(c.Kind),
 			Nullable:   c.Nullable,
 			Source:     s.Name,
-			PrimaryKey: c.Name == "id",
+			PrimaryKey: c.Name == key,
 			Comment:    c.Comment,
 		}
-		if c.Name == "id" {
+		if c.Name == key {
 			schema[i].Nullable = false
 			pk = append(pk, i)
 		}

@@ -1,6 +1,7 @@
 package tables
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -31,6 +32,44 @@ type Spec struct {
 	// Comment describes the table in SHOW CREATE TABLE and
 	// information_schema.tables.
 	Comment string
+
+	// Parent makes a child resource, listed per parent object (invoice
+	// lines per invoice).
+	Parent *Parent
+	// Single marks an endpoint that answers one object, not a list
+	// (/v1/account; /v1/invoices/upcoming per customer).
+	Single bool
+	// Key is the primary key column: "id" when empty, "-" for none.
+	Key string
+	// Columns replaces the generated columns, for a table whose rows are
+	// shaped by Explode rather than being API objects.
+	Columns []Column
+	// Explode turns one API object into the table's rows (the balance: one
+	// row per currency and kind of funds).
+	Explode func(obj json.RawMessage) ([]json.RawMessage, error)
+	// Derive builds rows from a field of other tables' objects instead of
+	// an endpoint of their own (discounts live on customers, subscriptions
+	// and invoices).
+	Derive []Derive
+}
+
+// Parent ties a child resource to the table it belongs to.
+type Parent struct {
+	// Table is the parent table, e.g. "invoices".
+	Table string
+	// Column is the child's column holding the parent's id, e.g.
+	// "invoice"; when the object has no such property it is added.
+	Column string
+	// Param names the parent id in the request: the {Param} in Path, or a
+	// query parameter when InQuery.
+	Param   string
+	InQuery bool
+}
+
+// Derive names a field of another table's objects holding this table's rows.
+type Derive struct {
+	Table string
+	Field string
 }
 
 // Filter maps a column onto a list parameter that filters by equality.
@@ -74,13 +113,45 @@ func Lookup(name string) (*Spec, bool) {
 	return s, ok
 }
 
-// columns returns the generated columns of the spec's object.
+// columns returns the table's columns: the generated columns of the
+// spec's object, plus the parent column when the object lacks it.
 func (s *Spec) columns() ([]Column, error) {
+	if s.Columns != nil {
+		return s.Columns, nil
+	}
 	cols, ok := objectColumns[s.Object]
 	if !ok {
 		return nil, fmt.Errorf("tables: %s: no generated columns for object %q (run go generate ./tables)", s.Name, s.Object)
 	}
+	if p := s.Parent; p != nil && !hasColumn(cols, p.Column) {
+		cols = append(cols[:len(cols):len(cols)], Column{Name: p.Column, Kind: KindString,
+			Comment: "ID of the " + singular(p.Table) + " this object belongs to (added by stripesql: the API nests it under " + s.Path + ")"})
+	}
 	return cols, nil
+}
+
+// key is the primary key column, "" for none.
+func (s *Spec) key() string {
+	switch s.Key {
+	case "":
+		return "id"
+	case "-":
+		return ""
+	}
+	return s.Key
+}
+
+func singular(table string) string { return strings.TrimSuffix(table, "s") }
+
+// removed are tables of resources the API no longer has, with what to use.
+var removed = map[string]string{
+	"recipients": "Stripe removed the Recipients API; transfers are in the `transfers` table and Connect accounts replace recipients",
+}
+
+// Removed explains why a table that users may expect does not exist.
+func Removed(name string) (string, bool) {
+	why, ok := removed[strings.ToLower(name)]
+	return why, ok
 }
 
 // filterParam returns the list parameter filtering column col by equality.
@@ -110,6 +181,9 @@ func (s *Spec) Param(name string) (ListParam, bool) {
 func (s *Spec) check() error {
 	if _, err := s.columns(); err != nil {
 		return err
+	}
+	if s.Single || s.Derive != nil {
+		return nil
 	}
 	if _, ok := listParams[s.Path]; !ok {
 		return fmt.Errorf("%s: %s is not a list endpoint of the API", s.Name, s.Path)
@@ -142,4 +216,9 @@ func hasColumn(cols []Column, name string) bool {
 		}
 	}
 	return false
+}
+
+// retrievable reports whether `id = …` can be a retrieve (GET Path/{id}).
+func (s *Spec) retrievable() bool {
+	return !s.NoRetrieve && !s.Single && s.Parent == nil && s.Derive == nil && s.key() == "id"
 }

@@ -3,7 +3,6 @@ package tables
 import (
 	"fmt"
 	"net/url"
-	"strings"
 
 	"github.com/dolthub/go-mysql-server/sql"
 )
@@ -25,6 +24,8 @@ type Table struct {
 	// ordered is set when the query sorts on this table, so that an index
 	// scan must deliver the index's order (see rowOrder).
 	ordered bool
+	// parentOrd is the position of a child's parent column, or -1.
+	parentOrd int
 }
 
 var (
@@ -43,14 +44,19 @@ func New(s *Spec, db string, client *Client) (*Table, error) {
 		return nil, err
 	}
 	schema := schemaFor(s, cols)
-	return &Table{
-		spec:    s,
-		db:      db,
-		client:  client,
-		cols:    cols,
-		schema:  schema,
-		indexes: buildIndexes(db, s, schema.Schema),
-	}, nil
+	t := &Table{
+		spec:      s,
+		db:        db,
+		client:    client,
+		cols:      cols,
+		schema:    schema,
+		indexes:   buildIndexes(db, s, schema.Schema),
+		parentOrd: -1,
+	}
+	if s.Parent != nil {
+		t.parentOrd = schema.Schema.IndexOfColName(s.Parent.Column)
+	}
+	return t, nil
 }
 
 func (t *Table) Name() string                           { return t.spec.Name }
@@ -137,32 +143,43 @@ func (t *Table) Describe(lookup *sql.IndexLookup, dynamic sql.Index, keys []stri
 		if err != nil {
 			return "cannot plan: " + err.Error()
 		}
-		return p.describe(t.pageSize(0))
+		return t.describePlan(p, t.pageSize(0))
 	case dynamic != nil:
 		ix, ok := dynamic.(*index)
 		if !ok {
-			return t.fullScan().describe(t.pageSize(0))
+			return t.describePlan(t.fullScan(), t.pageSize(0))
 		}
 		var req request
-		switch ix.columns[0] {
-		case "id":
-			req = request{path: t.spec.Path, id: "{" + strings.Join(keys, ",") + "}"}
-		default:
-			params := url.Values{}
-			for n, c := range ix.columns {
-				if n < len(keys) {
-					if c == "created" {
-						params.Set("created", "{"+keys[n]+"}")
-					} else if p, ok := t.spec.filterParam(c); ok {
-						params.Set(p, "{"+keys[n]+"}")
-					}
+		params := url.Values{}
+		parentID := ""
+		for n, c := range ix.columns {
+			if n >= len(keys) {
+				break
+			}
+			v := "{" + keys[n] + "}"
+			switch {
+			case c == "id":
+				req = request{kind: reqRetrieve, path: t.spec.Path, id: v}
+			case c == "created":
+				params.Set("created", v)
+			case t.spec.Parent != nil && c == t.spec.Parent.Column:
+				parentID = v
+			default:
+				if p, ok := t.spec.filterParam(c); ok {
+					params.Set(p, v)
 				}
 			}
-			req = t.listRequest(params)
 		}
-		return req.describe(t.pageSize(0)) + " (for each row of the outer side of the join)"
+		switch {
+		case req.kind == reqRetrieve:
+		case parentID != "":
+			req = t.childRequest(parentID, params)
+		default:
+			req = t.scanRequest(params)
+		}
+		return t.describe(req, t.pageSize(0)) + " (for each row of the outer side of the join)"
 	default:
-		return t.fullScan().describe(t.pageSize(0)) + " (whole list)"
+		return t.describePlan(t.fullScan(), t.pageSize(0)) + " (whole list)"
 	}
 }
 

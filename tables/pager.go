@@ -1,0 +1,198 @@
+package tables
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/url"
+	"strconv"
+)
+
+// batch is what a pager yields: objects, and the parent they belong to
+// (for child tables whose objects do not name it).
+type batch struct {
+	objs     []json.RawMessage
+	parentID string
+}
+
+// pager yields the objects of one request stream, a page at a time; it
+// returns io.EOF after the last page. Every kind of stream (list, walk of
+// a parent, retrieve, derived rows) is a pager, so the scan is one loop.
+type pager interface {
+	next(ctx context.Context) (batch, error)
+}
+
+// newPager makes the pager of a request on table t. fetched counts the
+// objects received by the whole scan, for the LIMIT page-size hint.
+func (t *Table) newPager(r request, fetched *int) pager {
+	switch r.kind {
+	case reqRetrieve:
+		return &onePager{t: t, path: r.path + "/" + url.PathEscape(r.id), parentID: r.parentID}
+	case reqSingle:
+		return &onePager{t: t, path: r.path, params: r.params, parentID: r.parentID}
+	case reqWalk:
+		parent := t.relative(t.spec.Parent.Table)
+		return &walkPager{
+			parents: parent.newPager(parent.listRequest(url.Values{}), new(int)),
+			child:   func(id string) pager { return t.newPager(t.childRequest(id, r.params), fetched) },
+		}
+	case reqDerive:
+		var srcs []pager
+		for _, d := range t.spec.Derive {
+			src := t.relative(d.Table)
+			srcs = append(srcs, &fieldPager{src: src.newPager(src.listRequest(url.Values{}), new(int)), field: d.Field})
+		}
+		return &chainPager{pagers: srcs}
+	}
+	return &listPager{t: t, path: r.path, params: r.params, parentID: r.parentID, fetched: fetched}
+}
+
+// relative is another table of the same account (a parent, a source).
+func (t *Table) relative(name string) *Table {
+	s, ok := Lookup(name)
+	if !ok {
+		panic("tables: " + t.spec.Name + " refers to unknown table " + name)
+	}
+	r, err := New(s, t.db, t.client)
+	if err != nil {
+		panic(err)
+	}
+	return r
+}
+
+// listPager walks a list endpoint with starting_after.
+type listPager struct {
+	t        *Table
+	path     string
+	params   url.Values
+	parentID string
+	fetched  *int
+	cursor   string
+	done     bool
+}
+
+func (p *listPager) next(ctx context.Context) (batch, error) {
+	if p.done {
+		return batch{}, io.EOF
+	}
+	params := url.Values{}
+	for k, v := range p.params {
+		params[k] = v
+	}
+	params.Set("limit", strconv.Itoa(p.t.pageSize(*p.fetched)))
+	if p.cursor != "" {
+		params.Set("starting_after", p.cursor)
+	}
+	body, err := p.t.client.Get(ctx, p.path, params)
+	if err != nil {
+		return batch{}, err
+	}
+	pg, err := decodePage(body)
+	if err != nil {
+		return batch{}, err
+	}
+	*p.fetched += len(pg.Data)
+	if !pg.HasMore || len(pg.Data) == 0 {
+		p.done = true
+	} else if p.cursor = objectID(pg.Data[len(pg.Data)-1]); p.cursor == "" {
+		return batch{}, errors.New("list page object has no id to continue from")
+	}
+	return batch{objs: pg.Data, parentID: p.parentID}, nil
+}
+
+// onePager gets one object; Stripe's 404 is no object, as a missing row
+// is in a database.
+type onePager struct {
+	t        *Table
+	path     string
+	params   url.Values
+	parentID string
+	done     bool
+}
+
+func (p *onePager) next(ctx context.Context) (batch, error) {
+	if p.done {
+		return batch{}, io.EOF
+	}
+	p.done = true
+	body, err := p.t.client.Get(ctx, p.path, p.params)
+	var ae *APIError
+	if errors.As(err, &ae) && ae.NotFound() {
+		return batch{}, io.EOF
+	}
+	if err != nil {
+		return batch{}, err
+	}
+	return batch{objs: []json.RawMessage{body}, parentID: p.parentID}, nil
+}
+
+// walkPager reads every parent, then the children of each in turn.
+type walkPager struct {
+	parents pager
+	child   func(parentID string) pager
+	ids     []string
+	cur     pager
+}
+
+func (p *walkPager) next(ctx context.Context) (batch, error) {
+	for {
+		if p.cur != nil {
+			b, err := p.cur.next(ctx)
+			if err != io.EOF {
+				return b, err
+			}
+			p.cur = nil
+		}
+		if len(p.ids) == 0 {
+			b, err := p.parents.next(ctx)
+			if err != nil {
+				return batch{}, err
+			}
+			for _, o := range b.objs {
+				p.ids = append(p.ids, objectID(o))
+			}
+			continue
+		}
+		p.cur = p.child(p.ids[0])
+		p.ids = p.ids[1:]
+	}
+}
+
+// fieldPager yields the non-null object in a field of each source object.
+type fieldPager struct {
+	src   pager
+	field string
+}
+
+func (p *fieldPager) next(ctx context.Context) (batch, error) {
+	b, err := p.src.next(ctx)
+	if err != nil {
+		return batch{}, err
+	}
+	var out []json.RawMessage
+	for _, o := range b.objs {
+		var fields map[string]json.RawMessage
+		if err := json.Unmarshal(o, &fields); err != nil {
+			return batch{}, err
+		}
+		if v := fields[p.field]; len(v) > 0 && v[0] == '{' {
+			out = append(out, v)
+		}
+	}
+	return batch{objs: out}, nil
+}
+
+// chainPager runs pagers one after another.
+type chainPager struct{ pagers []pager }
+
+func (p *chainPager) next(ctx context.Context) (batch, error) {
+	for len(p.pagers) > 0 {
+		b, err := p.pagers[0].next(ctx)
+		if err != io.EOF {
+			return b, err
+		}
+		p.pagers = p.pagers[1:]
+	}
+	return batch{}, io.EOF
+}
