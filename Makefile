@@ -14,10 +14,10 @@ STRIPE_MOCK := $(BIN)/stripe-mock
 # Go files we own, for gofmt: everything but build output and vendored code.
 GO_FILES_CMD := find . -name '*.go' -not -path './bin/*' -not -path './vendor/*' -not -path './.git/*' -print0
 
-.PHONY: deps mysql-client build test fmt-check vet go-test demo bench generate clean
+.PHONY: deps mysql-client compat-deps compat-debs build test fmt-check vet go-test demo bench generate clean
 
-## deps: install what the tests need (MySQL CLI client, stripe-mock), only when missing.
-deps: mysql-client $(STRIPE_MOCK)
+## deps: install what the tests need (MySQL CLI client, stripe-mock, compatibility-suite clients), only when missing.
+deps: mysql-client $(STRIPE_MOCK) compat-deps
 
 mysql-client:
 	@if command -v mariadb >/dev/null 2>&1 || command -v mysql >/dev/null 2>&1; then \
@@ -31,6 +31,42 @@ mysql-client:
 		install_client() { apt-get install -y -q --no-install-recommends mariadb-client </dev/null; }; \
 		install_client || { echo "deps: install failed; refreshing package lists and retrying"; apt-get update -q </dev/null && install_client; }; \
 		mariadb --version; \
+	fi
+
+# Clients of the compatibility suite (internal/compat): Debian packages, and
+# the npm packages locked in internal/compat/node/package-lock.json. Java
+# and Node.js come with the machine; they are installed only when missing.
+COMPAT_DEBS := python3-pymysql python3-mysqldb python3-sqlalchemy mycli libmariadb-java
+COMPAT_NODE := internal/compat/node
+
+## compat-deps: install the compatibility suite's clients, only when missing.
+compat-deps: compat-debs $(COMPAT_NODE)/node_modules/.package-lock.json
+
+compat-debs:
+	@missing=""; \
+	for p in $(COMPAT_DEBS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || missing="$$missing $$p"; done; \
+	command -v javac >/dev/null 2>&1 || missing="$$missing default-jdk-headless"; \
+	command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
+	if [ -z "$$missing" ]; then \
+		echo "deps: compatibility-suite clients present"; \
+	elif [ "$$(id -u)" != 0 ]; then \
+		echo "deps: SKIPPED installing$$missing (not root); install them with apt-get," \
+			"or the compatibility tests that need them will be skipped (and fail when CI=true)."; \
+	else \
+		echo "deps: installing$$missing with apt-get"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		install_debs() { apt-get install -y -q --no-install-recommends $$missing </dev/null; }; \
+		install_debs || { echo "deps: install failed; refreshing package lists and retrying"; apt-get update -q </dev/null && install_debs; }; \
+	fi
+
+# npm ci rewrites node_modules/.package-lock.json, so this reruns only when
+# the lock file changes. No package needs its install scripts.
+$(COMPAT_NODE)/node_modules/.package-lock.json: $(COMPAT_NODE)/package-lock.json $(COMPAT_NODE)/package.json
+	@if ! command -v npm >/dev/null 2>&1; then \
+		echo "deps: SKIPPED npm ci in $(COMPAT_NODE) (no npm); the Node.js compatibility tests will be skipped (and fail when CI=true)."; \
+	else \
+		echo "deps: npm ci in $(COMPAT_NODE)"; \
+		cd $(COMPAT_NODE) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error </dev/null && touch node_modules/.package-lock.json; \
 	fi
 
 # Rebuilt when go.mod changes, since go.mod pins the stripe-mock version.

@@ -44,6 +44,7 @@ type Stats struct {
 	Entries   int64 // current number of entries (fresh or not yet noticed as expired)
 	Evictions int64 // entries dropped to stay within MaxBytes
 	Expired   int64 // entries found expired on lookup and dropped
+	Waiting   int64 // callers of Do now waiting for a fetch (their own or a shared one)
 }
 
 // Cache is safe for concurrent use. Create it with New.
@@ -61,7 +62,7 @@ type Cache struct {
 	lru     *simplelru.LRU[string, entry]
 	bytes   int64
 	flights map[string]*flight
-	stats   Stats // Bytes and Entries are filled in by Stats()
+	stats   Stats // Bytes, Entries and Waiting are filled in by Stats()
 }
 
 type entry struct {
@@ -93,6 +94,10 @@ func New(opts Options) *Cache {
 }
 
 func (c *Cache) enabled() bool { return c.ttl > 0 && c.maxBytes > 0 }
+
+// Enabled reports whether the cache stores anything (positive TTL and
+// MaxBytes); a disabled cache's Do simply fetches.
+func (c *Cache) Enabled() bool { return c.enabled() }
 
 func entrySize(key string, val []byte) int64 {
 	return int64(len(key)) + int64(len(val)) + EntryOverhead
@@ -172,7 +177,7 @@ func (c *Cache) Remove(key string) {
 // dropped. Fetches of matching keys already in flight will not store
 // their results.
 func (c *Cache) RemovePrefix(prefix string) int {
-	return c.removeMatching(func(k string) bool { return strings.HasPrefix(k, prefix) })
+	return c.RemoveMatching(func(k string) bool { return strings.HasPrefix(k, prefix) })
 }
 
 // Purge drops every entry and stops every fetch in flight from storing
@@ -184,7 +189,11 @@ func (c *Cache) Purge() {
 	c.lru.Purge()
 }
 
-func (c *Cache) removeMatching(match func(key string) bool) int {
+// RemoveMatching drops every entry whose key match accepts and returns
+// how many it dropped; fetches of matching keys already in flight will not
+// store their results. match is called with the cache locked: it must be
+// quick and must not use the cache.
+func (c *Cache) RemoveMatching(match func(key string) bool) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.supersedeFlightsLocked(match)
@@ -197,6 +206,13 @@ func (c *Cache) removeMatching(match func(key string) bool) int {
 	return removed
 }
 
+// MaxBytes is the bound on the cache's size (Options.MaxBytes).
+func (c *Cache) MaxBytes() int64 { return c.maxBytes }
+
+// TTL is how long entries stay fresh (Options.TTL); not positive means
+// the cache stores nothing.
+func (c *Cache) TTL() time.Duration { return c.ttl }
+
 // Stats returns a snapshot of the counters and current size.
 func (c *Cache) Stats() Stats {
 	c.mu.Lock()
@@ -204,5 +220,8 @@ func (c *Cache) Stats() Stats {
 	s := c.stats
 	s.Bytes = c.bytes
 	s.Entries = int64(c.lru.Len())
+	for _, f := range c.flights {
+		s.Waiting += int64(f.waiters)
+	}
 	return s
 }

@@ -92,6 +92,9 @@ func TestDoSingleflight(t *testing.T) {
 		results[i] = doAsync(t.Context(), c, "k", fetch)
 	}
 	waitForWaiters(t, c, "k", callers)
+	if w := c.Stats().Waiting; w != callers {
+		t.Errorf("Stats.Waiting = %d while %d callers wait", w, callers)
+	}
 	close(release)
 	for i, ch := range results {
 		r := receiveWithin(t, ch, "Do result")

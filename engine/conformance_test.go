@@ -25,20 +25,36 @@ func TestStripeMockConformance(t *testing.T) {
 					"SELECT * FROM "+s.Name+" WHERE created >= '2024-01-01' AND created < '2024-02-01' ORDER BY created DESC LIMIT 3",
 					"SELECT * FROM "+s.Name+" WHERE created = '2024-01-01 10:00:00'")
 			}
-			if !s.NoRetrieve {
+			for _, col := range s.Ranges {
+				queries = append(queries, "SELECT * FROM "+s.Name+" WHERE "+col+" BETWEEN '2024-01-01' AND '2024-02-01'")
+			}
+			if s.Retrievable() {
 				queries = append(queries, "SELECT * FROM "+s.Name+" WHERE id IN ('x_1', 'x_2')")
 			}
 			for _, f := range s.Filters {
-				queries = append(queries, "SELECT * FROM "+s.Name+" WHERE "+f.Column+" = '"+sampleValue(s, f)+"'")
+				queries = append(queries, "SELECT * FROM "+s.Name+" WHERE "+f.Column+" = "+sampleLiteral(t, env, s, f))
 			}
 			for _, q := range queries {
 				rows := env.Rows(t, q)
-				if strings.Contains(q, "LIMIT 1") && len(rows) != 1 {
+				// Derived tables read fields that stripe-mock's fixtures leave null.
+				if strings.Contains(q, "LIMIT 1") && len(rows) != 1 && s.Derive == nil {
 					t.Errorf("%s: %d rows, want stripe-mock's one fixture", q, len(rows))
 				}
 			}
 		})
 	}
+}
+
+// sampleLiteral is an SQL literal of a value stripe-mock's validation
+// accepts for a filter: TRUE for a BOOLEAN column, else sampleValue
+// quoted.
+func sampleLiteral(t *testing.T, env *stripesqltest.Env, s *tables.Spec, f tables.Filter) string {
+	typ := env.Rows(t, `SELECT data_type FROM information_schema.columns
+		WHERE table_schema = 'stripe' AND table_name = ? AND column_name = ?`, s.Name, f.Column)
+	if len(typ) == 1 && typ[0][0] == "tinyint" {
+		return "TRUE"
+	}
+	return "'" + sampleValue(s, f) + "'"
 }
 
 // sampleValue is a value stripe-mock's validation accepts for a filter:

@@ -7,12 +7,14 @@ import (
 	"strings"
 
 	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/vitess/go/mysql"
 
 	"github.com/stripesql/stripesql/tables"
 )
 
 // database is one Stripe account as a MySQL database.
 type database struct {
+	noSchemaObjects
 	name   string
 	tables map[string]*tables.Table
 }
@@ -41,6 +43,9 @@ func (d *database) IsReadOnly() bool { return true }
 func (d *database) GetTableInsensitive(_ *sql.Context, name string) (sql.Table, bool, error) {
 	t, ok := d.tables[strings.ToLower(name)]
 	if !ok {
+		if why, gone := tables.Removed(name); gone {
+			return nil, false, mysql.NewSQLError(mysql.ERNoSuchTable, "42S02", "Table '%s.%s' doesn't exist: %s", d.name, name, why)
+		}
 		return nil, false, nil
 	}
 	return t, true, nil

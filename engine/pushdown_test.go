@@ -164,3 +164,36 @@ func matchStar(got, pattern string) bool {
 	}
 	return got == ""
 }
+
+// A join pushes the outer key into the inner table's request: one
+// retrieve of the customer, one list of that customer's charges.
+func TestJoinPushesOuterKey(t *testing.T) {
+	env := stripesqltest.Start(t, stripesqltest.Options{})
+	var cus string
+	want := 0
+	for _, c := range env.Fake.Objects("charges") {
+		if s, ok := c["customer"].(string); ok {
+			if cus == "" {
+				cus = s
+			}
+			if s == cus {
+				want++
+			}
+		}
+	}
+	for _, q := range []string{
+		"SELECT c.id, ch.id, ch.amount FROM customers c JOIN charges ch ON ch.customer = c.id WHERE c.id = ?",
+		"SELECT c.id, ch.id, ch.amount FROM charges ch JOIN customers c ON ch.customer = c.id WHERE c.id = ?",
+	} {
+		env.Requests()
+		rows := env.Rows(t, q, cus)
+		if len(rows) != want {
+			t.Errorf("%s: %d rows, want %d", q, len(rows), want)
+		}
+		got := sortedStrings(env.Requests()...)
+		wantReqs := sortedStrings("GET /v1/customers/"+cus, "GET /v1/charges?customer="+cus+"&limit=100")
+		if !matchRequests(got, wantReqs) {
+			t.Errorf("%s\nrequests:\n%s\nwant:\n%s", q, stripesqltest.Join(got), stripesqltest.Join(wantReqs))
+		}
+	}
+}

@@ -2,10 +2,12 @@ package engine
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"sync"
 	"time"
 
 	sqle "github.com/dolthub/go-mysql-server"
@@ -31,6 +33,15 @@ type Config struct {
 	Listener net.Listener
 	Accounts []Account
 	Logger   *slog.Logger
+	// Users are the MySQL accounts, each allowed to read every Stripe
+	// database. Without any, every user name is let in without a password,
+	// which New allows on a loopback address only.
+	Users []User
+	// TLSConfig, when set, offers TLS on the MySQL protocol (the client's
+	// --ssl); caching_sha2_password logins need it.
+	TLSConfig *tls.Config
+	// RequireTLS refuses connections that do not use TLS.
+	RequireTLS bool
 }
 
 // Server is a running MySQL-protocol server over Stripe accounts.
@@ -38,6 +49,18 @@ type Server struct {
 	srv    *server.Server
 	engine *sqle.Engine
 	log    *slog.Logger
+	obs    *observer
+
+	databases  []string // served, sorted
+	authOn     bool     // MySQL accounts are checked
+	requireTLS bool
+
+	sessions   sync.Map // connection id → sql.Session
+	conns      sync.Map // connection id → *mysql.Conn
+	statements inflights
+
+	closeOnce   sync.Once
+	stopLogging func()
 }
 
 // New builds the engine and binds the listening socket.
@@ -49,7 +72,6 @@ func New(cfg Config) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	routeLogrus(log)
 	pro := &provider{dbs: map[string]*database{}}
 	for _, a := range cfg.Accounts {
 		db, err := newDatabase(a.Database, a.Client)
@@ -58,28 +80,93 @@ func New(cfg Config) (*Server, error) {
 		}
 		pro.dbs[db.name] = db
 	}
-	eng := NewEngine(pro)
+	obs := newObserver(cfg.Accounts, log)
+	eng := NewEngine(newMetaProvider(pro, obs))
+	if err := disableFileAccess(); err != nil {
+		return nil, err
+	}
+	s := &Server{engine: eng, log: log, obs: obs, authOn: len(cfg.Users) > 0, requireTLS: cfg.RequireTLS}
+	s.databases = servedDatabases(eng)
+	var auth mysql.AuthServer
+	if s.authOn {
+		a, err := newAccounts(cfg.Users, log)
+		if err != nil {
+			return nil, err
+		}
+		auth = a
+		grantReadOnly(eng.Analyzer.Catalog.MySQLDb, cfg.Users, s.databases)
+	}
+	if cfg.RequireTLS && cfg.TLSConfig == nil {
+		return nil, errors.New("TLS is required but no certificate is configured")
+	}
+	ln := cfg.Listener
+	if ln == nil {
+		if err := CheckListen(cfg.Listen, cfg.Users); err != nil {
+			return nil, err
+		}
+		l, err := net.Listen("tcp", cfg.Listen)
+		if err != nil {
+			return nil, fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+		}
+		ln = l
+	}
+	if err := checkExposure(cfg.Listen, ln.Addr(), cfg.Users); err != nil {
+		ln.Close()
+		return nil, err
+	}
 	scfg := server.Config{
 		Protocol: "tcp",
-		Address:  cfg.Listen,
-		Listener: cfg.Listener,
+		Address:  ln.Addr().String(),
+		Listener: ln,
 		// A Stripe page can take seconds under rate limiting; the read
 		// timeout also bounds the wait between two rows of a result.
 		ConnReadTimeout:  10 * time.Minute,
 		ConnWriteTimeout: 10 * time.Minute,
 		MaxConnections:   1000,
+		TLSConfig:        cfg.TLSConfig,
+		// vitess's own check writes an error but lets the handshake go
+		// on; the guard refuses every command of such a connection.
+		RequireSecureTransport: cfg.RequireTLS,
+		ProtocolListenerFactory: func(c server.Config, lc mysql.ListenerConfig, sel server.ServerEventListener) (server.ProtocolListener, error) {
+			if auth != nil {
+				lc.AuthServer = auth
+			}
+			return server.MySQLProtocolListenerFactory(c, lc, sel)
+		},
 	}
-	srv, err := server.NewServer(scfg, eng, sql.NewContext, sessionBuilder, nil)
+	wrap := chainWrappers(compatHandlerWrapper, obs.wrapHandler, s.wrapGuard)
+	srv, err := server.NewServerWithHandler(scfg, eng, newContext, s.newSession, nil, wrap)
 	if err != nil {
+		ln.Close()
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
-	return &Server{srv: srv, engine: eng, log: log}, nil
+	s.srv = srv
+	s.stopLogging = routeLogrus(log)
+	return s, nil
+}
+
+// wrapGuard is the server.HandlerWrapper installing the guard, outermost:
+// what it refuses costs nothing further down.
+func (s *Server) wrapGuard(h mysql.Handler) (mysql.Handler, error) {
+	return guard{Handler: h, s: s}, nil
+}
+
+// newSession builds a connection's session; the guard reads its
+// variables (max_execution_time).
+func (s *Server) newSession(ctx context.Context, conn *mysql.Conn, addr string) (sql.Session, error) {
+	sess, err := sessionBuilder(ctx, conn, addr)
+	if err == nil {
+		s.sessions.Store(conn.ConnectionID, sess)
+	}
+	return sess, err
 }
 
 // NewEngine is the SQL engine over a provider, read-only.
 func NewEngine(pro sql.DatabaseProvider) *sqle.Engine {
 	a := analyzer.NewBuilder(pro).
 		AddPreAnalyzeRule(orderedScansRuleID, orderedScans).
+		AddPreAnalyzeRule(transitiveRuleID, transitiveEqualities).
+		AddPreAnalyzeRule(unixTimeRuleID, unixTimes).
 		AddPostAnalyzeRule(limitHintRuleID, limitHint).
 		Build()
 	a.ExecBuilder = explainBuilder{inner: a.ExecBuilder}
@@ -112,6 +199,3 @@ func (s *Server) Serve() error {
 	}
 	return err
 }
-
-// Close stops accepting connections and closes the open ones.
-func (s *Server) Close() error { return s.srv.Close() }

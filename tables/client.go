@@ -5,13 +5,18 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
+	"regexp"
 	"sort"
 	"strconv"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/stripe/stripe-go/v76"
@@ -34,9 +39,15 @@ type ClientOptions struct {
 	// MaxRetries bounds retries of a request that failed with 429, 5xx or
 	// a network error (0 = no retry).
 	MaxRetries int
+	// RateLimitRetries bounds retries of a request Stripe answered with
+	// 429, which also slow the throttle down; 0 means MaxRetries.
+	RateLimitRetries int
 	// RetryBase is the first backoff delay (doubled on each retry, with
 	// jitter); 0 means 500ms.
 	RetryBase time.Duration
+	// RateLimit paces requests to this many per second, shared by every
+	// query (see DefaultRateLimit); 0 means no pacing.
+	RateLimit float64
 	// Logger receives one debug line per Stripe request; nil = silent.
 	Logger *slog.Logger
 }
@@ -46,8 +57,10 @@ type Client struct {
 	backend stripe.Backend
 	key     string
 	// account names the account in cache keys without revealing the key.
-	account string
-	opts    ClientOptions
+	account  string
+	opts     ClientOptions
+	throttle *Throttle
+	obs      observers
 }
 
 // NewClient makes a client. It makes no request.
@@ -69,12 +82,16 @@ func NewClient(opts ClientOptions) *Client {
 	if opts.RetryBase == 0 {
 		opts.RetryBase = 500 * time.Millisecond
 	}
+	if opts.RateLimitRetries == 0 {
+		opts.RateLimitRetries = opts.MaxRetries
+	}
 	sum := sha256.Sum256([]byte(opts.APIKey))
 	return &Client{
-		backend: stripe.GetBackendWithConfig(stripe.APIBackend, cfg),
-		key:     opts.APIKey,
-		account: hex.EncodeToString(sum[:8]),
-		opts:    opts,
+		backend:  stripe.GetBackendWithConfig(stripe.APIBackend, cfg),
+		key:      opts.APIKey,
+		account:  hex.EncodeToString(sum[:8]),
+		opts:     opts,
+		throttle: NewThrottle(opts.RateLimit, nil),
 	}
 }
 
@@ -94,33 +111,82 @@ func canonicalQuery(params url.Values) string {
 	return params.Encode()
 }
 
+// Cache is the client's cache (nil for none).
+func (c *Client) Cache() *cache.Cache { return c.opts.Cache }
+
+// Throttle is the client's request pacing (nil for none).
+func (c *Client) Throttle() *Throttle { return c.throttle }
+
+// cacheKey is where a GET's answer is cached: account, path, canonical
+// parameters (see cachePath for the reverse).
+func (c *Client) cacheKey(path string, params url.Values) string {
+	return c.account + " GET " + path + "?" + canonicalQuery(params)
+}
+
 // Get performs GET path?params and returns the body; it goes through the
-// cache when there is one.
+// cache unless there is none or the statement bypasses it.
 func (c *Client) Get(ctx context.Context, path string, params url.Values) ([]byte, error) {
-	if c.opts.Cache == nil {
-		return c.fetch(ctx, path, params)
+	if c.opts.Cache == nil || !c.opts.Cache.Enabled() || cacheBypassed(ctx) {
+		return c.fetch(ctx, path, params, CacheOff)
 	}
-	key := c.account + " GET " + path + "?" + canonicalQuery(params)
-	body, _, err := c.opts.Cache.Do(ctx, key, func(ctx context.Context) ([]byte, error) {
-		return c.fetch(ctx, path, params)
+	start := time.Now()
+	var fetched atomic.Bool
+	key := c.cacheKey(path, params)
+	body, hit, err := c.opts.Cache.Do(ctx, key, func(ctx context.Context) ([]byte, error) {
+		fetched.Store(true)
+		return c.fetch(ctx, path, params, CacheMiss)
 	})
+	if fetched.Load() && err == nil {
+		stored(ctx, c.opts.Cache, key)
+	}
+	// Only the caller whose fetch ran sees fetched set; the others got a
+	// page without a request of their own. A caller that gave up waiting
+	// got nothing worth a record.
+	if hit || !fetched.Load() && ctx.Err() == nil {
+		r := RequestRecord{Time: start, Method: http.MethodGet, Path: path, Query: canonicalQuery(params),
+			Status: http.StatusOK, Duration: time.Since(start), Cache: CacheShared}
+		if hit {
+			r.Cache = CacheHit
+		}
+		if err != nil {
+			r.Status, r.Error = statusOf(err), redact(err.Error())
+		}
+		c.record(ctx, r)
+	}
 	return body, err
 }
 
 // fetch makes the request, retrying what Stripe says may be retried.
-func (c *Client) fetch(ctx context.Context, path string, params url.Values) ([]byte, error) {
-	for attempt := 0; ; attempt++ {
-		body, err := c.once(ctx, path, params)
-		if err == nil || attempt >= c.opts.MaxRetries || !retryable(err) {
-			return body, err
-		}
-		if err := sleep(ctx, c.backoff(attempt, err)); err != nil {
+// how says what the cache does with the answer, for the records.
+func (c *Client) fetch(ctx context.Context, path string, params url.Values, how string) ([]byte, error) {
+	// 429s and other failures have their own retry budgets (and backoff
+	// sequences): a 429 is pacing, not a fault.
+	limited, failed := 0, 0
+	for {
+		tk, err := c.throttle.wait(ctx, path)
+		if err != nil {
 			return nil, err
 		}
+		body, err := c.once(ctx, path, params, how)
+		retry, budget := &failed, c.opts.MaxRetries
+		if isRateLimited(err) {
+			tk.rateLimited()
+			retry, budget = &limited, c.opts.RateLimitRetries
+		}
+		if err == nil || !retryable(err) {
+			return body, err
+		}
+		if *retry >= budget {
+			return nil, err
+		}
+		if err := sleep(ctx, c.backoff(*retry, err)); err != nil {
+			return nil, err
+		}
+		*retry++
 	}
 }
 
-func (c *Client) once(ctx context.Context, path string, params url.Values) ([]byte, error) {
+func (c *Client) once(ctx context.Context, path string, params url.Values, how string) ([]byte, error) {
 	f := &form.Values{}
 	keys := make([]string, 0, len(params))
 	for k := range params {
@@ -139,14 +205,33 @@ func (c *Client) once(ctx context.Context, path string, params url.Values) ([]by
 		c.opts.Logger.Debug("stripe request", "method", "GET", "path", path, "query", canonicalQuery(params),
 			"duration", time.Since(start), "error", redact(errString(err)))
 	}
+	r := RequestRecord{Time: start, Method: http.MethodGet, Path: path, Query: canonicalQuery(params),
+		Status: http.StatusOK, Duration: time.Since(start), Cache: how}
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, ctx.Err()
+			err = ctx.Err()
+		} else {
+			err = newAPIError(path, err)
 		}
-		return nil, newAPIError(path, err)
+		r.Status, r.Error = statusOf(err), redact(err.Error())
+	}
+	c.record(ctx, r)
+	if err != nil {
+		return nil, err
 	}
 	return out.body, nil
 }
+
+// statusOf is the HTTP status a failure came with (0 for none).
+func statusOf(err error) int {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae.Status
+	}
+	return 0
+}
+
+func isRateLimited(err error) bool { return statusOf(err) == http.StatusTooManyRequests }
 
 func errString(err error) string {
 	if err == nil {
@@ -160,12 +245,18 @@ func retryable(err error) bool {
 	if !errors.As(err, &ae) {
 		return false
 	}
+	if ae.ShouldRetry != nil { // Stripe-Should-Retry knows best
+		return *ae.ShouldRetry
+	}
 	return ae.Status == http.StatusTooManyRequests || ae.Status >= 500 || ae.Status == 0
 }
 
-// backoff is exponential with full jitter, at least what Retry-After asks.
+// maxBackoff caps the exponential growth (Retry-After may ask for more).
+const maxBackoff = 20 * time.Second
+
+// backoff is exponential with jitter, at least what Retry-After asks.
 func (c *Client) backoff(attempt int, err error) time.Duration {
-	d := c.opts.RetryBase << attempt
+	d := min(c.opts.RetryBase<<min(attempt, 30), maxBackoff)
 	d = d/2 + rand.N(d/2+1)
 	var ae *APIError
 	if errors.As(err, &ae) && ae.RetryAfter > d {
@@ -187,12 +278,19 @@ func sleep(ctx context.Context, d time.Duration) error {
 
 // APIError is a failed Stripe request, with the key redacted.
 type APIError struct {
-	Path       string
-	Status     int // 0 for a network error
-	Type       string
-	Code       string
+	Path   string
+	Status int // 0 for a network error
+	Type   string
+	Code   string
+	// Param is the parameter Stripe's error is about (starting_after for
+	// a cursor object that no longer exists).
+	Param      string
 	Message    string
 	RetryAfter time.Duration
+	// Timeout is set for a request that got no answer in time.
+	Timeout bool
+	// ShouldRetry is Stripe's Stripe-Should-Retry header, when sent.
+	ShouldRetry *bool
 }
 
 func (e *APIError) Error() string {
@@ -212,12 +310,16 @@ func (e *APIError) NotFound() bool { return e.Status == http.StatusNotFound }
 func newAPIError(path string, err error) *APIError {
 	var se *stripe.Error
 	if !errors.As(err, &se) {
-		return &APIError{Path: path, Message: redact(unwrapNetError(err))}
+		var ne net.Error
+		return &APIError{Path: path, Status: notJSONStatus(err), Message: redact(unwrapNetError(err)), Timeout: errors.As(err, &ne) && ne.Timeout()}
 	}
-	ae := &APIError{Path: path, Status: se.HTTPStatusCode, Type: string(se.Type), Code: string(se.Code), Message: redact(se.Msg)}
+	ae := &APIError{Path: path, Status: se.HTTPStatusCode, Type: string(se.Type), Code: string(se.Code), Param: se.Param, Message: redact(se.Msg)}
 	if se.LastResponse != nil {
 		if s, err := strconv.Atoi(se.LastResponse.Header.Get("Retry-After")); err == nil {
 			ae.RetryAfter = time.Duration(s) * time.Second
+		}
+		if b, err := strconv.ParseBool(se.LastResponse.Header.Get("Stripe-Should-Retry")); err == nil {
+			ae.ShouldRetry = &b
 		}
 	}
 	if ae.Message == "" {
@@ -226,9 +328,31 @@ func newAPIError(path string, err error) *APIError {
 	return ae
 }
 
+// notJSONStatus is the HTTP status of an error response whose body is not
+// JSON (a proxy's 503 page), which stripe-go reports only in its text.
+func notJSONStatus(err error) int {
+	m := notJSONPattern.FindStringSubmatch(err.Error())
+	if m == nil {
+		return 0
+	}
+	status, _ := strconv.Atoi(m[1])
+	if status < 300 {
+		return 0 // a cut 200 is a transport failure
+	}
+	return status
+}
+
+var notJSONPattern = regexp.MustCompile(`^Couldn't deserialize JSON \(response status: (\d+)`)
+
 // unwrapNetError describes a transport failure without the request URL
 // stripe-go's error text repeats.
 func unwrapNetError(err error) string {
+	if msg, ok := strings.CutPrefix(err.Error(), "Couldn't deserialize JSON"); ok {
+		// stripe-go's text quotes the body; what matters is that it was
+		// cut short or is not Stripe's.
+		_, cause, _ := strings.Cut(msg, "): ")
+		return "the response is not valid JSON (cut short, or not from Stripe): " + cause
+	}
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		if errors.Is(ue.Err, io.ErrUnexpectedEOF) || errors.Is(ue.Err, io.EOF) {
@@ -237,4 +361,11 @@ func unwrapNetError(err error) string {
 		return ue.Err.Error()
 	}
 	return err.Error()
+}
+
+// Format prints a client as its account hash, whatever the verb: the
+// struct holds the API key, and %v or %#v of it in a panic message or a
+// debug dump would print the key in clear.
+func (c *Client) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "tables.Client{account: %s}", c.account)
 }

@@ -83,7 +83,7 @@ func buildIndexes(db string, s *Spec, schema sql.Schema) []*index {
 		return []string{col}
 	}
 	var out []*index
-	if s.retrievable() {
+	if s.Retrievable() {
 		out = append(out, mk("PRIMARY", true, "id = … is a retrieve: GET "+s.Path+"/{id}", "id"))
 	}
 	if p := s.Parent; p != nil {
@@ -91,6 +91,9 @@ func buildIndexes(db string, s *Spec, schema sql.Schema) []*index {
 	}
 	if s.Created {
 		out = append(out, mk("created", false, "pushed down as created[gt|gte|lt|lte]", "created"))
+	}
+	for _, r := range s.Ranges {
+		out = append(out, mk(r, false, "pushed down as "+r+"[gt|gte|lt|lte]", r))
 	}
 	for _, f := range s.Filters {
 		out = append(out, mk(f.Column, false, "pushed down as "+f.param()+"=…", withCreated(f.Column)...))

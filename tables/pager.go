@@ -45,8 +45,15 @@ func (t *Table) newPager(r request, fetched *int) pager {
 		}
 		return &chainPager{pagers: srcs}
 	}
+	if t.spec.Created && t.limitHint == 0 && r.parentID == "" {
+		return t.newSlicedPager(r.path, r.params, fetched)
+	}
 	return &listPager{t: t, path: r.path, params: r.params, parentID: r.parentID, fetched: fetched}
 }
+
+// closer is a pager holding resources (workers) to release when the scan
+// ends early.
+type closer interface{ close() }
 
 // relative is another table of the same account (a parent, a source).
 func (t *Table) relative(name string) *Table {
@@ -84,7 +91,7 @@ func (p *listPager) next(ctx context.Context) (batch, error) {
 	if p.cursor != "" {
 		params.Set("starting_after", p.cursor)
 	}
-	body, err := p.t.client.Get(ctx, p.path, params)
+	body, err := p.t.get(ctx, p.path, params)
 	if err != nil {
 		return batch{}, err
 	}
@@ -116,7 +123,7 @@ func (p *onePager) next(ctx context.Context) (batch, error) {
 		return batch{}, io.EOF
 	}
 	p.done = true
-	body, err := p.t.client.Get(ctx, p.path, p.params)
+	body, err := p.t.get(ctx, p.path, p.params)
 	var ae *APIError
 	if errors.As(err, &ae) && ae.NotFound() {
 		return batch{}, io.EOF

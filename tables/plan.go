@@ -65,7 +65,8 @@ func (t *Table) describe(r request, limit int) string {
 	for k, v := range r.params {
 		params[k] = v
 	}
-	return "GET " + r.path + formatParams(params)
+	path, _ := url.PathUnescape(r.path)
+	return "GET " + path + formatParams(params)
 }
 
 // formatParams renders parameters as " k=v k2=v2", sorted, unescaped.
@@ -215,12 +216,12 @@ func (t *Table) planRange(ix *index, r sql.MySQLRange, reverse bool) (st step, o
 			}
 			st.req = request{kind: reqRetrieve, path: t.spec.Path, id: id}
 			return st, true, nil
-		case col == "created":
+		case t.spec.isRange(col):
 			lo, hi, ok, err := unixBounds(ce)
 			if err != nil || !ok {
 				return st, false, err
 			}
-			setCreated(params, lo, hi)
+			setRange(params, col, lo, hi)
 		case point && key != nil:
 			v, err := paramValue(key)
 			if err != nil {
@@ -330,14 +331,16 @@ type bound struct {
 	unix int64
 }
 
-func setCreated(params url.Values, lo, hi *bound) {
+// setRange sets a unix-time range parameter: name=t for one second,
+// else name[op]=t for each bound.
+func setRange(params url.Values, name string, lo, hi *bound) {
 	if lo != nil && hi != nil && lo.op == "gte" && hi.op == "lte" && lo.unix == hi.unix {
-		params.Set("created", strconv.FormatInt(lo.unix, 10))
+		params.Set(name, strconv.FormatInt(lo.unix, 10))
 		return
 	}
 	for _, b := range []*bound{lo, hi} {
 		if b != nil {
-			params.Set("created["+b.op+"]", strconv.FormatInt(b.unix, 10))
+			params.Set(name+"["+b.op+"]", strconv.FormatInt(b.unix, 10))
 		}
 	}
 }

@@ -44,7 +44,7 @@ func TestCreatedBoundsAreExact(t *testing.T) {
 			t.Fatalf("%s: ok=%v err=%v", c.name, ok, err)
 		}
 		params := url.Values{}
-		setCreated(params, lo, hi)
+		setRange(params, "created", lo, hi)
 		got, _ := url.QueryUnescape(params.Encode())
 		if got != c.want {
 			t.Errorf("%s: %q, want %q", c.name, got, c.want)

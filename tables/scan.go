@@ -39,6 +39,9 @@ func (s *scan) Next(ctx *sql.Context) (sql.Row, error) {
 		rows, err := s.fill(ctx, s.steps[s.cur])
 		if err == io.EOF {
 			s.cur++
+			if c, ok := s.pager.(closer); ok {
+				c.close()
+			}
 			s.pager = nil
 			continue
 		}
@@ -49,7 +52,14 @@ func (s *scan) Next(ctx *sql.Context) (sql.Row, error) {
 	}
 }
 
-func (s *scan) Close(*sql.Context) error { return nil }
+// Close stops the current step's background reads, if any: the engine
+// closes a scan it no longer reads (LIMIT reached, error, KILL).
+func (s *scan) Close(*sql.Context) error {
+	if c, ok := s.pager.(closer); ok {
+		c.close()
+	}
+	return nil
+}
 
 // fill returns the next rows of a step: a page when the step streams, the
 // whole step when its rows must be reordered first; io.EOF when the step

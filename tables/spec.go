@@ -25,6 +25,9 @@ type Spec struct {
 	Created bool
 	// Filters are the columns whose equality the list endpoint can filter.
 	Filters []Filter
+	// Ranges are the other unix-time columns the list endpoint filters by
+	// range, like created (invoices' due_date).
+	Ranges []string
 	// Defaults are list parameters sent on every list request, e.g.
 	// subscriptions' status=all: Stripe hides canceled subscriptions
 	// unless asked, and a table must hold every row.
@@ -201,6 +204,11 @@ func (s *Spec) check() error {
 			return fmt.Errorf("%s: filter column %q is not a property of %s", s.Name, f.Column, s.Object)
 		}
 	}
+	for _, r := range s.Ranges {
+		if p, ok := s.Param(r); !ok || !p.Range {
+			return fmt.Errorf("%s: %s takes no %s range", s.Name, s.Path, r)
+		}
+	}
 	for k := range s.Defaults {
 		if _, ok := s.Param(k); !ok {
 			return fmt.Errorf("%s: %s takes no parameter %q", s.Name, s.Path, k)
@@ -218,7 +226,20 @@ func hasColumn(cols []Column, name string) bool {
 	return false
 }
 
-// retrievable reports whether `id = …` can be a retrieve (GET Path/{id}).
-func (s *Spec) retrievable() bool {
+// Retrievable reports whether `id = …` can be a retrieve (GET Path/{id}).
+func (s *Spec) Retrievable() bool {
 	return !s.NoRetrieve && !s.Single && s.Parent == nil && s.Derive == nil && s.key() == "id"
+}
+
+// isRange reports whether col is filtered by unix-time ranges.
+func (s *Spec) isRange(col string) bool {
+	if col == "created" {
+		return s.Created
+	}
+	for _, r := range s.Ranges {
+		if r == col {
+			return true
+		}
+	}
+	return false
 }

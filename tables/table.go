@@ -160,8 +160,8 @@ func (t *Table) Describe(lookup *sql.IndexLookup, dynamic sql.Index, keys []stri
 			switch {
 			case c == "id":
 				req = request{kind: reqRetrieve, path: t.spec.Path, id: v}
-			case c == "created":
-				params.Set("created", v)
+			case t.spec.isRange(c):
+				params.Set(c, v)
 			case t.spec.Parent != nil && c == t.spec.Parent.Column:
 				parentID = v
 			default:

@@ -62,7 +62,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	defer hs.Close()
 	url := "http://" + ln.Addr().String()
 	fmt.Fprintf(stdout, "demo: a fake Stripe account (%d charges, seed %d) is served at %s\n", ff.scale, ff.seed, url)
-	client := tables.NewClient(tables.ClientOptions{APIKey: demoKey, URL: url, Cache: sf.cache(), MaxRetries: 3, Logger: log})
+	client := tables.NewClient(sf.clientOptions(demoKey, url, log))
 	return serve(ctx, sf, client, stdout, log)
 }
 

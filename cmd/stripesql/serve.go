@@ -25,6 +25,13 @@ type serverFlags struct {
 	cacheSize int64
 	cacheTTL  time.Duration
 	logLevel  string
+	// cacheRefresh is the interval of the events poller (0: none).
+	cacheRefresh  time.Duration
+	metricsListen string
+	// rateLimit is a flag of `serve` only: in `demo` --rate-limit is the
+	// fake account's.
+	rateLimit float64
+	security  securityFlags
 }
 
 func (f *serverFlags) register(fs *flag.FlagSet) {
@@ -32,7 +39,19 @@ func (f *serverFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.database, "database", "stripe", "MySQL database `name` of the Stripe account")
 	fs.Int64Var(&f.cacheSize, "cache-size", 256<<20, "bound of the page cache in `bytes`")
 	fs.DurationVar(&f.cacheTTL, "cache-ttl", 5*time.Minute, "how long a cached Stripe page is served (0 disables the cache)")
-	fs.StringVar(&f.logLevel, "log-level", "info", "log `level`: debug, info, warn or error")
+	fs.StringVar(&f.logLevel, "log-level", "info", "log `level`: debug, info, warn or error; info logs one line per query")
+	fs.DurationVar(&f.cacheRefresh, "cache-refresh-events", 0, "poll Stripe's events at this `interval` and drop the cached data they change (0: off)")
+	fs.StringVar(&f.metricsListen, "metrics-listen", "", "serve Prometheus metrics on http://`host:port`/metrics (empty: off)")
+	f.security.register(fs)
+}
+
+// clientOptions configures the client of the account of key.
+func (f *serverFlags) clientOptions(key, url string, log *slog.Logger) tables.ClientOptions {
+	rate := f.rateLimit
+	if rate == 0 {
+		rate = tables.DefaultRateLimit(key)
+	}
+	return tables.ClientOptions{APIKey: key, URL: url, Cache: f.cache(), MaxRetries: 3, RateLimitRetries: 10, RateLimit: rate, Logger: log}
 }
 
 func (f *serverFlags) logger(w io.Writer) (*slog.Logger, error) {
@@ -73,6 +92,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	sf.register(fs)
 	keyFile := fs.String("api-key-file", "", "read the Stripe API key from `file` (else STRIPE_API_KEY)")
 	stripeURL := fs.String("stripe-url", "", "Stripe API base `url` (default Stripe's; e.g. a fake-stripe or stripe-mock address)")
+	fs.Float64Var(&sf.rateLimit, "rate-limit", 0, "Stripe `requests` per second, shared by all queries (0: 90 for live keys, 22 for test keys); 429s slow it down for a while")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `Usage: stripesql [flags]            serve the Stripe account of STRIPE_API_KEY
        stripesql demo [flags]       serve an embedded fake Stripe account (no key needed)
@@ -100,11 +120,14 @@ Flags:
 	if err != nil {
 		return err
 	}
+	if sf.rateLimit < 0 {
+		return usageError{fmt.Sprintf("--rate-limit %v: want a positive number of requests per second (0: the key's default)", sf.rateLimit)}
+	}
 	key, err := readKey(*keyFile, getenv)
 	if err != nil {
 		return err
 	}
-	client := tables.NewClient(tables.ClientOptions{APIKey: key, URL: *stripeURL, Cache: sf.cache(), MaxRetries: 3, Logger: log})
+	client := tables.NewClient(sf.clientOptions(key, *stripeURL, log))
 	if err := checkKey(ctx, client); err != nil {
 		return err
 	}
@@ -158,23 +181,47 @@ func checkKey(ctx context.Context, c *tables.Client) error {
 
 // serve runs the MySQL server until ctx is done.
 func serve(ctx context.Context, sf serverFlags, client *tables.Client, stdout io.Writer, log *slog.Logger) error {
+	cfg := engine.Config{Listen: sf.listen, Accounts: []engine.Account{{Database: sf.database, Client: client}}, Logger: log}
+	if err := sf.security.apply(&cfg); err != nil {
+		return err
+	}
+	if err := engine.CheckListen(sf.listen, cfg.Users); err != nil {
+		return usageError{err.Error()}
+	}
 	ln, err := net.Listen("tcp", sf.listen)
 	if err != nil {
 		return fmt.Errorf("--listen %s: %v", sf.listen, err)
 	}
-	srv, err := engine.New(engine.Config{Listener: ln, Accounts: []engine.Account{{Database: sf.database, Client: client}}, Logger: log})
+	cfg.Listener = ln
+	srv, err := engine.New(cfg)
 	if err != nil {
 		ln.Close()
 		return err
 	}
+	if sf.cacheRefresh > 0 {
+		go client.NewEventWatcher(log).Run(ctx, sf.cacheRefresh)
+	}
+	if sf.metricsListen != "" {
+		mln, err := net.Listen("tcp", sf.metricsListen)
+		if err != nil {
+			srv.Close()
+			return fmt.Errorf("--metrics-listen %s: %v", sf.metricsListen, err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", srv.MetricsHandler())
+		hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go hs.Serve(mln)
+		defer hs.Close()
+		fmt.Fprintf(stdout, "metrics: http://%s/metrics\n", mln.Addr())
+	}
 	host, port, _ := net.SplitHostPort(srv.Addr().String())
-	fmt.Fprintf(stdout, "stripesql is serving database %q on %s\nconnect with: mysql -h %s -P %s -u root %s\n",
-		sf.database, srv.Addr(), host, port, sf.database)
+	fmt.Fprintf(stdout, "stripesql is serving database %q on %s\nconnect with: %s\n",
+		sf.database, srv.Addr(), sf.security.connectHint(cfg, host, port, sf.database))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve() }()
 	select {
 	case <-ctx.Done():
-		srv.Close()
+		sf.security.shutdown(srv)
 		<-errc
 		return nil
 	case err := <-errc:

@@ -20,16 +20,30 @@ const (
 //	products                      = clamp(scale/50, 4, 60); half sold by subscription (plans)
 //	prices                        ≈ 6 per plan (monthly in each currency, yearly in usd/eur),
 //	                                5 per other product (one-time in each currency)
-//	customers                     = max(1, scale/5)
-//	subscriptions                 = max(1, scale/10), 1-2 items each
+//	plans                         = the recurring prices, under the same ids
+//	tax_rates                     = 8, coupons = clamp(scale/100, 4, 40), promotion codes ≈ 1.5 per coupon
+//	customers                     = max(1, scale/5); cards on ~65%, bank accounts on ~8% of usd ones
+//	subscriptions                 = max(1, scale/10), 1-2 items each, 12% with a discount
 //	invoices                      = one per billing period of each subscription (its last 6
 //	                                at most) + scale/20 one-off invoices
 //	invoice line items            = one per subscription item, or 1-3 per one-off invoice
+//	invoice items                 = one per one-off invoice line + scale/100 pending
 //	charges                       = scale: payments (and failed attempts) of invoices, at
 //	                                most scale/2, the rest standalone
+//	payment intents               = one per invoice with charges and per standalone charge
+//	                                (but 10%) + scale/50 abandoned
 //	refunds                       ≈ scale/10 (about 9% of succeeded charges, some twice)
-//	balance_transactions          = one per succeeded or pending charge and per refund
+//	disputes                      ≈ 1.2% of captured, unrefunded charges
+//	transfers                     = one per captured charge with a transfer group (~5%)
+//	application_fees              = scale/25
+//	payouts                       = weekly per currency with funds available (≤ 105 × 5)
+//	balance_transactions          = one per succeeded or pending charge, refund, dispute
+//	                                movement, transfer, application fee, payout
 //	customer_balance_transactions ≈ customers/5 (credits on a tenth of customers)
+//	credit_notes                  = one per refund of an invoice payment, some out of band
+//	checkout_sessions             ≈ 40% of subscriptions, 30% of one-off payments + scale/40
+//	                                abandoned
+//	events                        = what happened in the last 30 days (≈ 1/20 of the rest)
 //
 // Rows are compact (ids, times, relations, the fields filters read); the
 // full JSON is rendered from the fixture when served, so scale 200,000
@@ -43,33 +57,74 @@ type dataset struct {
 	byPrefix map[string]*table
 	byObject map[string]*table
 	routes   map[route]*table
+	// sources are the resources /v1/customers/{id}/sources lists, by the
+	// value of its object parameter.
+	sources map[string]*table
 
-	products, prices, customers, subscriptions, subscriptionItems,
-	invoices, lineItems, charges, refunds, balanceTransactions,
-	customerBalanceTransactions *table
+	products, prices, plans, taxRates, coupons, promotionCodes, discounts,
+	customers, cards, bankAccounts, subscriptions, subscriptionItems,
+	invoices, lineItems, invoiceItems, charges, paymentIntents, refunds,
+	disputes, transfers, applicationFees, payouts, balanceTransactions,
+	customerBalanceTransactions, creditNotes, checkoutSessions, events *table
 
-	productRows      []productRow
-	priceRows        []priceRow
-	customerRows     []customerRow
-	subscriptionRows []subscriptionRow
-	subItemRows      []subscriptionItemRow
-	invoiceRows      []invoiceRow
-	lineRows         []lineItemRow
-	chargeRows       []chargeRow
-	refundRows       []refundRow
-	txnRows          []balanceTransactionRow
-	cbtxnRows        []customerBalanceTransactionRow
+	productRows       []productRow
+	priceRows         []priceRow
+	planPrices        []int32 // plan row → price row
+	priceToPlan       []int32 // price row → plan row, -1 for one-time prices
+	taxRateRows       []taxRateRow
+	couponRows        []couponRow
+	promoRows         []promotionCodeRow
+	discountRows      []discountRow
+	customerRows      []customerRow
+	cardRows          []cardRow
+	bankAccountRows   []bankAccountRow
+	subscriptionRows  []subscriptionRow
+	subItemRows       []subscriptionItemRow
+	invoiceRows       []invoiceRow
+	lineRows          []lineItemRow
+	invoiceItemRows   []invoiceItemRow
+	chargeRows        []chargeRow
+	paymentIntentRows []paymentIntentRow
+	refundRows        []refundRow
+	disputeRows       []disputeRow
+	transferRows      []transferRow
+	feeRows           []applicationFeeRow
+	payoutRows        []payoutRow
+	txnRows           []balanceTransactionRow
+	cbtxnRows         []customerBalanceTransactionRow
+	creditNoteRows    []creditNoteRow
+	sessionRows       []checkoutSessionRow
+	eventRows         []eventRow
+
+	// connectedAccounts are the platform's Connect accounts' ids.
+	connectedAccounts []string
 
 	// Indexes filters and generators use.
-	pricesByProduct         refIndex
-	priceByKey              map[priceKey]int32
-	subscriptionsByCustomer refIndex
-	subscriptionsByPrice    refIndex
-	invoicesByCustomer      refIndex
-	invoicesBySubscription  refIndex
-	chargesByCustomer       refIndex
-	chargesByInvoice        refIndex
-	refundsByCharge         refIndex
+	pricesByProduct          refIndex
+	plansByProduct           refIndex
+	priceByKey               map[priceKey]int32
+	promosByCoupon           refIndex
+	promosByCustomer         refIndex
+	subscriptionsByCustomer  refIndex
+	subscriptionsByPrice     refIndex
+	invoicesByCustomer       refIndex
+	invoicesBySubscription   refIndex
+	invoiceItemsByCustomer   refIndex
+	invoiceItemsByInvoice    refIndex
+	chargesByCustomer        refIndex
+	chargesByInvoice         refIndex
+	chargesByPaymentIntent   refIndex
+	paymentIntentsByCustomer refIndex
+	refundsByCharge          refIndex
+	refundsByPaymentIntent   refIndex
+	disputesByCharge         refIndex
+	disputesByPaymentIntent  refIndex
+	txnsByPayout             refIndex
+	creditNotesByInvoice     refIndex
+	creditNotesByCustomer    refIndex
+	sessionsByCustomer       refIndex
+	sessionsByPaymentIntent  refIndex
+	sessionsBySubscription   refIndex
 }
 
 // newDataset generates the account. Each step reads only the tables made
@@ -83,12 +138,15 @@ func newDataset(seed int64, scale int) (*dataset, error) {
 	d := &dataset{
 		seed: seed, scale: scale, fixtures: fx,
 		tables: map[string]*table{}, byPrefix: map[string]*table{},
-		byObject: map[string]*table{}, routes: map[route]*table{},
+		byObject: map[string]*table{}, routes: map[route]*table{}, sources: map[string]*table{},
 	}
 	steps := []func(){
-		d.genProducts, d.genPrices, d.genCustomers, d.genSubscriptions,
-		d.genInvoices, d.genCharges, d.genRefunds, d.genBalanceTransactions,
-		d.genCustomerBalanceTransactions, d.linkBackReferences,
+		d.genProducts, d.genPrices, d.genPlans, d.genTaxRates, d.genCoupons, d.genCustomers,
+		d.genPromotionCodes, d.genSources, d.genSubscriptions, d.genInvoices, d.genCharges,
+		d.genPaymentIntents, d.genRefunds, d.genDisputes, d.genConnectedAccounts, d.genTransfers,
+		d.genApplicationFees, d.genBalanceTransactions, d.genCustomerBalanceTransactions,
+		d.genCreditNotes, d.genCheckoutSessions, d.genCustomerDiscounts, d.linkBackReferences,
+		d.genEvents,
 	}
 	for _, step := range steps {
 		step()
@@ -109,11 +167,17 @@ func (d *dataset) addRoute(t *table) error {
 	if t.def.listPath == "" {
 		return nil
 	}
+	if t.def.sourceObject != "" {
+		d.sources[t.def.sourceObject] = t // served by special.go
+		return nil
+	}
 	var r route
 	seg := splitPath(t.def.listPath)
 	switch {
-	case len(seg) == 2 && t.def.parent == "":
+	case len(seg) == 2:
 		r = route{resource: seg[1]}
+	case len(seg) == 3 && t.def.parent == "":
+		r = route{resource: seg[1] + "/" + seg[2]}
 	case len(seg) == 4 && t.def.parent == seg[1]:
 		r = route{parent: seg[1], resource: seg[3]}
 	default:
@@ -145,7 +209,11 @@ func (d *dataset) requestID(n uint64) string {
 // rowRNG is the stream for one field of one row: cosmetic values are drawn
 // when rendering, and stay the same whatever else is rendered.
 func (d *dataset) rowRNG(t *table, i int32, field string) *rng {
-	return &rng{state: mix64(uint64(d.seed)^hashString(t.def.prefix+"."+field)) ^ mix64(uint64(i))}
+	key := t.def.prefix
+	if key == "" {
+		key = t.def.name
+	}
+	return &rng{state: mix64(uint64(d.seed)^hashString(key+"."+field)) ^ mix64(uint64(i))}
 }
 
 // genRNG is the stream a generation step draws from.

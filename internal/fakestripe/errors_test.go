@@ -58,6 +58,14 @@ func TestAuth(t *testing.T) {
 func TestErrorResponses(t *testing.T) {
 	s := shared()
 	charge := str(s.Objects("charges")[0], "id")
+	customer := str(s.Objects("customers")[0], "id")
+	notBilled := "" // a customer without a subscription that bills again
+	for _, c := range s.Objects("customers") {
+		if res := get(t, s, "/v1/invoices/upcoming?customer="+str(c, "id")); res.status == 404 {
+			notBilled = str(c, "id")
+			break
+		}
+	}
 	cases := []struct {
 		path    string
 		status  int
@@ -85,7 +93,25 @@ func TestErrorResponses(t *testing.T) {
 		{"/v1/charges?expand[]=customer", 400, "", "expand", "This property cannot be expanded (customer)."},
 		{"/v1/charges/" + charge + "?expand[]=amount", 400, "", "expand", "This property cannot be expanded (amount)."},
 		{"/v1/charges/" + charge + "?expand[]=customer.a.b.c.d", 400, "", "expand", "You cannot expand more than 4 levels"},
-		{"/v1/payouts", 404, "", "", "Unrecognized request URL (GET: /v1/payouts)."},
+		{"/v1/recipients", 404, "", "", "Unrecognized request URL (GET: /v1/recipients)."},
+		{"/v1/balance/txn_x", 404, "", "", "Unrecognized request URL"},
+		{"/v1/checkout/sessions/cs_test_nope", 404, "resource_missing", "id", "No such checkout.session: 'cs_test_nope'"},
+		{"/v1/checkout/sessions?status=done", 400, "", "status", "Invalid status: must be one of complete, expired, or open"},
+		{"/v1/subscription_items", 400, "", "subscription", "Missing required param: subscription."},
+		{"/v1/subscription_items?subscription=sub_nope&limit=0", 400, "", "limit", "This value must be greater than or equal to 1."},
+		{"/v1/customers/" + customer + "/sources", 400, "", "object", "Missing required param: object."},
+		{"/v1/customers/" + customer + "/sources?object=source", 400, "", "object", "Invalid object: source."},
+		{"/v1/customers/cus_nope/sources?object=card", 404, "resource_missing", "customer", "No such customer: 'cus_nope'"},
+		{"/v1/customers/" + customer + "/sources/" + charge, 404, "resource_missing", "id", "No such source: '" + charge + "'"},
+		{"/v1/invoices/upcoming", 400, "", "customer", "Missing required param: customer."},
+		{"/v1/invoices/upcoming?customer=cus_nope", 400, "resource_missing", "customer", "No such customer: 'cus_nope'"},
+		{"/v1/invoices/upcoming?customer=" + notBilled, 404, "invoice_upcoming_none", "", "No upcoming invoices for customer: " + notBilled},
+		{"/v1/invoices/upcoming?customer=" + customer + "&limit=1", 400, "", "limit", "Received unknown parameter: limit"},
+		{"/v1/account?limit=1", 400, "", "limit", "Received unknown parameter: limit"},
+		{"/v1/balance?expand[]=available", 400, "", "expand", "This property cannot be expanded (available)."},
+		{"/v1/events?delivery_success=maybe", 400, "", "delivery_success", "Invalid boolean: maybe"},
+		{"/v1/payouts?arrival_date[gte]=soon", 400, "", "arrival_date[gte]", "Invalid integer: soon"},
+		{"/v1/promotion_codes?coupon[]=x", 400, "", "coupon", "Invalid string: [x]"},
 		{"/v1/invoices/in_x/lines/il_x", 404, "", "", "Unrecognized request URL"},
 		{"/v2/charges", 404, "", "", "Unrecognized request URL"},
 	}
@@ -156,11 +182,11 @@ func TestRequestsAndFaults(t *testing.T) {
 		t.Fatalf("fault: %d %s, pass-through %d, cleared %d", faulted.status, faulted.body, passed.status, cleared.status)
 	}
 	want := []Request{
-		{"GET", "/v1/charges", url.Values{"limit": {"2"}, "created[gte]": {"5"}, "expand[]": {"data.customer"}}, 200},
-		{"GET", "/v1/charges/ch_nope", url.Values{}, 404},
-		{"GET", "/v1/customers", url.Values{"email": {"x@y.z"}}, 500},
-		{"GET", "/v1/products", url.Values{}, 200},
-		{"GET", "/v1/customers", url.Values{}, 200},
+		{"GET", "/v1/charges", url.Values{"limit": {"2"}, "created[gte]": {"5"}, "expand[]": {"data.customer"}}, 200, 2},
+		{"GET", "/v1/charges/ch_nope", url.Values{}, 404, 0},
+		{"GET", "/v1/customers", url.Values{"email": {"x@y.z"}}, 500, 0},
+		{"GET", "/v1/products", url.Values{}, 200, len(s.Objects("products"))},
+		{"GET", "/v1/customers", url.Values{}, 200, defaultLimit},
 	}
 	got := s.Requests()
 	if len(got) != len(want) {
@@ -168,7 +194,7 @@ func TestRequestsAndFaults(t *testing.T) {
 	}
 	for i := range want {
 		if got[i].Method != want[i].Method || got[i].Path != want[i].Path || got[i].Status != want[i].Status ||
-			got[i].Query.Encode() != want[i].Query.Encode() {
+			got[i].Query.Encode() != want[i].Query.Encode() || got[i].Objects != want[i].Objects {
 			t.Errorf("request %d: %+v, want %+v", i, got[i], want[i])
 		}
 	}

@@ -12,7 +12,7 @@ func (d *dataset) render(t *table, i int32) map[string]any {
 	obj["id"] = t.ids[i]
 	obj["object"] = t.def.object
 	if t.created != nil {
-		obj["created"] = t.created[i]
+		obj[t.def.createdField()] = t.created[i]
 	}
 	if _, ok := obj["livemode"]; ok {
 		obj["livemode"] = false

@@ -11,7 +11,7 @@ func TestExpand(t *testing.T) {
 		if c["customer"] != nil && c["balance_transaction"] != nil && withCustomer == nil {
 			withCustomer = c
 		}
-		if c["customer"] == nil && guest == nil {
+		if c["customer"] == nil && c["payment_intent"] == nil && guest == nil {
 			guest = c
 		}
 	}

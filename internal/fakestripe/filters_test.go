@@ -101,14 +101,7 @@ func TestFilters(t *testing.T) {
 		}
 	}
 
-	cases := []struct {
-		name       string
-		resource   string
-		query      url.Values
-		all        []map[string]any
-		keep       func(map[string]any) bool
-		mayBeEmpty bool // the filter legitimately matches nothing
-	}{
+	cases := []filterCase{
 		{"charges by customer", "charges", url.Values{"customer": {chargeCustomer}}, charges, equals(field("customer"), chargeCustomer), false},
 		{"charges by unknown customer", "charges", url.Values{"customer": {"cus_doesnotexist"}}, charges, equals(field("customer"), "cus_doesnotexist"), true},
 		{"charges by transfer_group", "charges", url.Values{"transfer_group": {group}}, charges, equals(field("transfer_group"), group), false},
@@ -155,6 +148,22 @@ func TestFilters(t *testing.T) {
 		{"products shippable", "products", url.Values{"shippable": {"true"}}, products, equals(field("shippable"), true), false},
 		{"products by url", "products", url.Values{"url": {mostCommon(products, "url")}}, products, equals(field("url"), mostCommon(products, "url")), false},
 	}
+	runFilterCases(t, s, cases)
+}
+
+// filterCase lists path (a resource's list under /v1/) with query and
+// expects exactly the objects of all that keep keeps, in order.
+type filterCase struct {
+	name       string
+	path       string
+	query      url.Values
+	all        []map[string]any
+	keep       func(map[string]any) bool
+	mayBeEmpty bool // the filter legitimately matches nothing
+}
+
+func runFilterCases(t *testing.T, s *Server, cases []filterCase) {
+	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			var want []string
@@ -169,9 +178,9 @@ func TestFilters(t *testing.T) {
 			if len(want) == len(tc.all) && tc.query.Get("status") != "all" {
 				t.Fatalf("every object matches: the case tests nothing")
 			}
-			got := ids(listAll(t, s, "/v1/"+tc.resource, tc.query))
+			got := ids(listAll(t, s, "/v1/"+tc.path, tc.query))
 			if !slices.Equal(got, want) {
-				t.Errorf("%s?%s: got %d objects, want %d", tc.resource, tc.query.Encode(), len(got), len(want))
+				t.Errorf("%s?%s: got %d objects, want %d", tc.path, tc.query.Encode(), len(got), len(want))
 			}
 		})
 	}

@@ -2,6 +2,7 @@ package fakestripe
 
 import (
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -16,6 +17,11 @@ const (
 // listPage answers a list request: t's rows (those of parentRow for a child
 // list) that pass the filters, one page of them, Stripe's list envelope.
 func (d *dataset) listPage(t *table, parentRow int32, url string, params map[string]*param) (map[string]any, *apiError) {
+	for _, name := range t.def.required {
+		if _, ok := params[name]; !ok {
+			return nil, missingParam(name)
+		}
+	}
 	plan := newRowPlan(t, parentRow)
 	var limit = defaultLimit
 	var startingAfter, endingBefore string
@@ -81,17 +87,18 @@ func (d *dataset) listPage(t *table, parentRow int32, url string, params map[str
 
 // retrieve answers GET of one object.
 func (d *dataset) retrieve(t *table, row int32, params map[string]*param) (map[string]any, *apiError) {
-	var expand []string
-	for _, name := range sortedKeys(params) {
-		if name != "expand" {
-			return nil, unknownParam(name)
-		}
-		var err *apiError
-		if expand, err = expandParam(*params[name], false); err != nil {
-			return nil, err
-		}
+	return d.single(params, nil, func() map[string]any { return d.render(t, row) })
+}
+
+// single answers a request for one object: it checks that params holds
+// only expand and the names in also, then renders the object and expands
+// it.
+func (d *dataset) single(params map[string]*param, also []string, render func() map[string]any) (map[string]any, *apiError) {
+	expand, err := singleParams(params, also)
+	if err != nil {
+		return nil, err
 	}
-	obj := d.render(t, row)
+	obj := render()
 	for _, path := range expand {
 		if err := d.expand(obj, path); err != nil {
 			return nil, err
@@ -100,8 +107,30 @@ func (d *dataset) retrieve(t *table, row int32, params map[string]*param) (map[s
 	return obj, nil
 }
 
+// singleParams checks the parameters of a request for one object (expand
+// and the names in also) and returns the paths to expand.
+func singleParams(params map[string]*param, also []string) (expand []string, err *apiError) {
+	for _, name := range sortedKeys(params) {
+		switch {
+		case slices.Contains(also, name):
+		case name == "expand":
+			if expand, err = expandParam(*params[name], false); err != nil {
+				return nil, err
+			}
+		default:
+			return nil, unknownParam(name)
+		}
+	}
+	return expand, nil
+}
+
 func unknownParam(name string) *apiError {
 	return badParam(name, "Received unknown parameter: %s", name)
+}
+
+// missingParam is Stripe's 400 for a required parameter left out.
+func missingParam(name string) *apiError {
+	return badParam(name, "Missing required param: %s.", name)
 }
 
 func findFilter(def *resourceDef, name string) (filterDef, bool) {

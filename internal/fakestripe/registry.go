@@ -7,17 +7,28 @@ import (
 )
 
 // resourceDef declares one kind of object the fake account holds. Adding a
-// resource means: a row type and generator (gen_*.go), and a def with its
-// renderer and filters (res_*.go) registered in dataset.build.
+// resource means a res_*.go file with its row type, generator (a step of
+// newDataset), def, filters and renderer.
 type resourceDef struct {
-	name   string // URL segment and Objects() key: "charges"
+	name   string // Objects() key, the table name: "charges", "invoice_items"
 	object string // fixture name and "object" value: "charge"
-	prefix string // id prefix: "ch"
+	// prefix is the id prefix ("ch"); "" for ids without one (coupons) or
+	// borrowed from another resource (plans are recurring prices).
+	prefix string
+	// newID, if set, replaces makeID for the resource's ids.
+	newID func(seed int64, i, salt int) string
+	// createdKey is the field serving the creation time when it is not
+	// "created" ("date" for invoice items).
+	createdKey string
 
-	// listPath is how the list is reached: "/v1/charges", or for a child
-	// list "/v1/invoices/{parent}/lines"; "" when the fake serves no list
-	// (subscription items exist only inside subscriptions and lines).
+	// listPath is how the list is reached: "/v1/charges",
+	// "/v1/checkout/sessions", or for a child list
+	// "/v1/invoices/{parent}/lines"; "" when the fake serves no list
+	// (discounts exist only inside customers, subscriptions and invoices).
 	listPath string
+	// sourceObject is the value of the object parameter of
+	// /v1/customers/{customer}/sources that lists this resource ("card").
+	sourceObject string
 	// retrieve is false when the object has no retrieve endpoint of its own
 	// (invoice lines).
 	retrieve bool
@@ -31,12 +42,22 @@ type resourceDef struct {
 	// filters are the list parameters beyond limit, starting_after,
 	// ending_before and expand, exactly as spec3.json's GET lists them.
 	filters []filterDef
+	// required are filters a list request must send (subscription_items'
+	// subscription).
+	required []string
 	// expandable are the fields spec3.json marks x-expansionResources.
 	expandable []string
 
 	// render patches a copy of the fixture with row i's fields; id, object,
 	// created and livemode are already set.
 	render func(d *dataset, obj map[string]any, i int32)
+}
+
+func (def *resourceDef) createdField() string {
+	if def.createdKey != "" {
+		return def.createdKey
+	}
+	return "created"
 }
 
 func (def *resourceDef) canExpand(field string) bool {
@@ -89,9 +110,13 @@ func (t *table) ref(i int32) any {
 func (t *table) assignIDs(seed int64, n int) {
 	t.ids = make([]string, n)
 	t.byID = make(map[string]int32, n)
+	newID := t.def.newID
+	if newID == nil {
+		newID = func(seed int64, i, salt int) string { return makeID(seed, t.def.prefix, i, salt) }
+	}
 	for i := 0; i < n; i++ {
 		for salt := 0; ; salt++ {
-			id := makeID(seed, t.def.prefix, i, salt)
+			id := newID(seed, i, salt)
 			if _, dup := t.byID[id]; !dup {
 				t.ids[i] = id
 				t.byID[id] = int32(i)
@@ -147,16 +172,33 @@ func (x refIndex) of(target int32) []int32 {
 
 // registerTable adds def to the dataset with its common columns.
 func (d *dataset) registerTable(def *resourceDef, n int, created []int64, parents []int32) *table {
+	t := &table{def: def, created: created, parents: parents}
+	t.assignIDs(d.seed, n)
+	return d.addTable(t)
+}
+
+// registerTableWithIDs adds a resource whose ids are another's (plans are
+// served under their prices' ids).
+func (d *dataset) registerTableWithIDs(def *resourceDef, ids []string, created []int64) *table {
+	t := &table{def: def, created: created, ids: ids, byID: make(map[string]int32, len(ids))}
+	for i, id := range ids {
+		t.byID[id] = int32(i)
+	}
+	return d.addTable(t)
+}
+
+func (d *dataset) addTable(t *table) *table {
+	def := t.def
 	if _, dup := d.tables[def.name]; dup {
 		panic(fmt.Sprintf("fakestripe: resource %q registered twice", def.name))
 	}
-	t := &table{def: def, created: created, parents: parents}
-	t.assignIDs(d.seed, n)
 	if def.parent != "" {
-		t.byParent = newRefIndex(parents, d.tables[def.parent].len())
+		t.byParent = newRefIndex(t.parents, d.tables[def.parent].len())
 	}
 	d.tables[def.name] = t
-	d.byPrefix[def.prefix] = t
+	if def.prefix != "" {
+		d.byPrefix[def.prefix] = t
+	}
 	d.byObject[def.object] = t
 	return t
 }

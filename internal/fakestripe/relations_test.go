@@ -79,41 +79,31 @@ func TestRelationsConsistent(t *testing.T) {
 	if nullCustomer == 0 || nullDescription == 0 {
 		t.Errorf("%d charges without customer, %d without description: want some of each", nullCustomer, nullDescription)
 	}
-	for id, x := range txns {
-		src := str(x, "source")
-		switch x["type"] {
-		case "charge":
-			ch := charges[src]
-			if ch == nil || ch["balance_transaction"] != id || num(x, "amount") != num(ch, "amount") || x["currency"] != ch["currency"] {
-				t.Errorf("balance transaction %s does not match its charge %s", id, src)
-			}
-		case "refund":
-			re := refunds[src]
-			if re == nil || re["balance_transaction"] != id || num(x, "amount") != -num(re, "amount") {
-				t.Errorf("balance transaction %s does not match its refund %s", id, src)
-			}
-		default:
-			t.Errorf("balance transaction %s: type %v", id, x["type"])
-		}
-		if num(x, "net") != num(x, "amount")-num(x, "fee") {
-			t.Errorf("balance transaction %s: net != amount - fee", id)
-		}
-	}
+	checkBalanceTransactions(t, s, txns)
 	for id, inv := range invoices {
 		exists("invoice "+id+".customer", customers, inv["customer"], false)
 		exists("invoice "+id+".subscription", subs, inv["subscription"], true)
 		exists("invoice "+id+".charge", charges, inv["charge"], true)
-		var total int64
+		var subtotal, discount, lineDiscounts int64
+		for _, a := range inv["total_discount_amounts"].([]any) {
+			discount += num(a.(map[string]any), "amount")
+		}
 		for _, l := range inv["lines"].(map[string]any)["data"].([]any) {
 			line := l.(map[string]any)
-			total += num(line, "amount")
+			subtotal += num(line, "amount")
+			for _, a := range line["discount_amounts"].([]any) {
+				lineDiscounts += num(a.(map[string]any), "amount")
+			}
 			exists("line of "+id+" price", prices, str(line["price"].(map[string]any), "id"), false)
 			if line["subscription"] != inv["subscription"] {
 				t.Errorf("line %s of invoice %s: subscription %v", line["id"], id, line["subscription"])
 			}
 		}
-		if inv["lines"].(map[string]any)["has_more"] == false && total != num(inv, "total") {
-			t.Errorf("invoice %s: lines sum to %d, total %d", id, total, num(inv, "total"))
+		if inv["lines"].(map[string]any)["has_more"] == false && (subtotal != num(inv, "subtotal") || lineDiscounts != discount) {
+			t.Errorf("invoice %s: lines sum to %d (discounts %d), subtotal %d (discounts %d)", id, subtotal, lineDiscounts, num(inv, "subtotal"), discount)
+		}
+		if num(inv, "total") != num(inv, "subtotal")-discount || num(inv, "amount_due") != num(inv, "total") {
+			t.Errorf("invoice %s: total %d, subtotal %d, discount %d, amount_due %d", id, num(inv, "total"), num(inv, "subtotal"), discount, num(inv, "amount_due"))
 		}
 	}
 	for id, sub := range subs {
@@ -134,7 +124,7 @@ func TestRelationsConsistent(t *testing.T) {
 	}
 }
 
-var idPattern = regexp.MustCompile(`^(ch|cus|re|in|sub|txn|prod|price|si|il|cbtxn)_[0-9A-Za-z]{24}$`)
+var idPattern = regexp.MustCompile(`^((ch|cus|re|in|sub|txn|prod|price|si|il|ii|cbtxn|pi|dp|po|tr|fee|cn|cs_test|evt|promo|txr|di|card|ba)_[0-9A-Za-z]{24}|[0-9A-Z]{8})$`)
 
 func TestIDsAndTimes(t *testing.T) {
 	s := shared()
@@ -149,8 +139,15 @@ func TestIDsAndTimes(t *testing.T) {
 			if !idPattern.MatchString(str(o, "id")) {
 				t.Errorf("%s: id %q", resource, o["id"])
 			}
-			if created, ok := o["created"].(float64); ok && (int64(created) < windowStart || int64(created) > windowEnd) {
+			created, ok := o[s.data.tables[resource].def.createdField()].(float64)
+			if ok && (int64(created) < windowStart || int64(created) > windowEnd) {
 				t.Errorf("%s %s: created %v outside the window", resource, o["id"], created)
+			}
+			if ok != (s.data.tables[resource].created != nil) {
+				t.Errorf("%s %s: created %v, but the table has no creation times", resource, o["id"], o["created"])
+			}
+			if resource == "events" && ok && int64(created) < windowEnd-eventRetention {
+				t.Errorf("event %s: created %v, before the 30 days Stripe keeps", o["id"], created)
 			}
 			if i > 0 && str(objs[i-1], "id") < str(o, "id") {
 				sortedByID = false

@@ -248,11 +248,10 @@ func renderPrice(d *dataset, obj map[string]any, i int32) {
 	obj["currency"] = p.currency.String()
 	obj["lookup_key"] = nullableString(p.lookupKey)
 	obj["metadata"] = map[string]any{}
-	obj["nickname"] = nil
+	obj["nickname"] = priceNickname(d, p)
 	obj["product"] = d.products.ids[p.product]
 	obj["recurring"] = nil
 	if p.recurring {
-		obj["nickname"] = fmt.Sprintf("%s %sly (%s)", d.productRows[p.product].name, p.interval, strings.ToUpper(p.currency.String()))
 		rec := fixtureObject(d, "price", "recurring")
 		rec["aggregate_usage"] = nil
 		rec["interval"] = p.interval.String()
@@ -264,6 +263,15 @@ func renderPrice(d *dataset, obj map[string]any, i int32) {
 	obj["type"] = p.priceType()
 	obj["unit_amount"] = p.unitAmount
 	obj["unit_amount_decimal"] = strconv.FormatInt(p.unitAmount, 10)
+}
+
+// priceNickname names a recurring price ("Pro monthly (USD)"); one-time
+// prices have none.
+func priceNickname(d *dataset, p *priceRow) any {
+	if !p.recurring {
+		return nil
+	}
+	return fmt.Sprintf("%s %sly (%s)", d.productRows[p.product].name, p.interval, strings.ToUpper(p.currency.String()))
 }
 
 // fixtureObject returns a fresh copy of a nested object of a fixture (so a

@@ -23,6 +23,8 @@ type chargeRow struct {
 	amountRefunded int64
 	transferGroup  int32 // -1 = null
 	txn            int32 // balance transaction, -1 if none
+	paymentIntent  int32 // -1: a legacy charge made without one
+	disputed       bool
 }
 
 var chargesDef = &resourceDef{
@@ -31,7 +33,7 @@ var chargesDef = &resourceDef{
 	filters: []filterDef{
 		createdFilter(),
 		refFilter("customer", "customers", func(d *dataset) refIndex { return d.chargesByCustomer }),
-		eqFilter("payment_intent", func(*dataset, int32) string { return "" }), // no payment intents yet
+		refFilter("payment_intent", "payment_intents", func(d *dataset) refIndex { return d.chargesByPaymentIntent }),
 		eqFilter("transfer_group", func(d *dataset, i int32) string { return transferGroup(d.chargeRows[i].transferGroup) }),
 	},
 	expandable: []string{"application", "application_fee", "balance_transaction", "customer", "failure_balance_transaction",
@@ -63,7 +65,7 @@ func (d *dataset) genCharges() {
 	times := uniformTimes(r, standalone, windowStart, windowEnd)
 	groups := max(1, d.scale/100)
 	for _, t := range times {
-		c := chargeRow{created: t, customer: -1, invoice: -1, transferGroup: -1, txn: -1}
+		c := chargeRow{created: t, customer: -1, invoice: -1, transferGroup: -1, txn: -1, paymentIntent: -1}
 		if r.chance(0.85) {
 			c.customer = d.customerBefore(r, t)
 		}
@@ -116,7 +118,7 @@ func (d *dataset) appendInvoiceCharges(r *rng, rows []chargeRow, i int32, limit 
 	attempt := func(t int64, status chargeStatus) {
 		if len(rows) < limit {
 			rows = append(rows, chargeRow{created: t, customer: inv.customer, invoice: i, currency: inv.currency,
-				status: status, captured: status == chargeSucceeded, amount: inv.total, transferGroup: -1, txn: -1})
+				status: status, captured: status == chargeSucceeded, amount: inv.total, transferGroup: -1, txn: -1, paymentIntent: -1})
 		}
 	}
 	autoCollected := !inv.sendInvoice
@@ -163,7 +165,9 @@ func (d *dataset) chargeDescription(i int32) string {
 	return pick(r, chargeDescriptions)
 }
 
-var failures = []struct{ code, message string }{
+type failure struct{ code, message string }
+
+var failures = []failure{
 	{"card_declined", "Your card was declined."},
 	{"expired_card", "Your card has expired."},
 	{"incorrect_cvc", "Your card's security code is incorrect."},
@@ -206,13 +210,13 @@ func renderCharge(d *dataset, obj map[string]any, i int32) {
 	obj["currency"] = c.currency.String()
 	obj["customer"] = d.customers.ref(c.customer)
 	obj["description"] = nullableString(d.chargeDescription(i))
-	obj["disputed"] = false
+	obj["disputed"] = c.disputed
 	obj["failure_balance_transaction"] = nil
 	obj["failure_code"], obj["failure_message"] = nil, nil
 	outcome := map[string]any{"network_status": "approved_by_network", "reason": nil, "risk_level": "normal",
 		"risk_score": r.between(0, 64), "seller_message": "Payment complete.", "type": "authorized"}
 	if c.status == chargeFailed {
-		f := pick(r, failures)
+		f := d.chargeFailure(i)
 		obj["failure_code"], obj["failure_message"] = f.code, f.message
 		outcome["network_status"], outcome["reason"], outcome["type"] = "declined_by_network", "generic_decline", "issuer_declined"
 		outcome["seller_message"] = "The bank did not return any further details with this decline."
@@ -226,8 +230,8 @@ func renderCharge(d *dataset, obj map[string]any, i int32) {
 	}
 	obj["on_behalf_of"] = nil
 	obj["paid"] = c.status == chargeSucceeded
-	obj["payment_intent"] = nil
-	obj["payment_method"] = makeID(d.seed, "card", int(i), 0)
+	obj["payment_intent"] = d.paymentIntents.ref(c.paymentIntent)
+	obj["payment_method"] = d.chargePaymentMethod(i)
 	obj["payment_method_details"] = d.cardDetails(r, c)
 	obj["receipt_email"] = nil
 	if customer != nil && r.chance(0.5) {
@@ -274,3 +278,11 @@ func (d *dataset) cardDetails(r *rng, c *chargeRow) map[string]any {
 	}
 	return details
 }
+
+// chargeFailure is why failed charge i was declined.
+func (d *dataset) chargeFailure(i int32) failure {
+	return pick(d.rowRNG(d.charges, i, "failure"), failures)
+}
+
+// chargePaymentMethod is the id of the card charge i was made with.
+func (d *dataset) chargePaymentMethod(i int32) string { return makeID(d.seed, "pm", int(i), 0) }

@@ -14,6 +14,10 @@ type customerRow struct {
 	balance       int64
 	delinquent    bool
 	invoiceNumber int32 // invoices numbered so far (next_invoice_sequence - 1)
+	// defaultCard and defaultBank are the customer's first card and bank
+	// account, -1 if none; the default source is the card if any.
+	defaultCard, defaultBank int32
+	discount                 int32 // -1: none
 }
 
 var customersDef = &resourceDef{
@@ -101,13 +105,13 @@ func renderCustomer(d *dataset, obj map[string]any, i int32) {
 	if c.billed {
 		obj["currency"] = c.currency.String()
 	}
-	obj["default_source"] = nil
+	obj["default_source"] = d.defaultSource(c)
 	obj["delinquent"] = c.delinquent
 	obj["description"] = nil
 	if r.chance(0.3) {
 		obj["description"] = pick(r, []string{"VIP customer", "Referred by a partner", "Migrated from the old billing system", "Annual contract"})
 	}
-	obj["discount"] = nil
+	obj["discount"] = d.discountObject(c.discount)
 	obj["email"] = nullableString(c.email)
 	obj["invoice_prefix"] = d.invoicePrefix(i)
 	obj["metadata"] = map[string]any{}

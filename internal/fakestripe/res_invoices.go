@@ -57,8 +57,14 @@ type invoiceRow struct {
 	linePeriodStart, linePeriodEnd int64
 	dueDate, finalizedAt, paidAt   int64 // 0 = null
 	voidedAt, uncollectibleAt      int64
-	total                          int64
+	subtotal                       int64 // the lines' sum
+	total                          int64 // subtotal less the discount
+	discount                       int32 // -1: none
+	discountAmount                 int64
+	creditNoted                    int64 // issued credit notes' sum
+	creditNotes                    int32 // credit notes issued so far
 	charge                         int32 // the successful payment, or -1
+	paymentIntent                  int32 // -1: none (no payment attempt)
 	attempts                       int32 // payment attempts (charges)
 	paidOutOfBand                  bool
 	number                         int32 // 0 = none yet (draft)
@@ -128,6 +134,7 @@ func (d *dataset) genInvoices() {
 	d.invoicesByCustomer = newRefIndex(columnOf(rows, func(inv *invoiceRow) int32 { return inv.customer }), len(d.customerRows))
 	d.invoicesBySubscription = newRefIndex(columnOf(rows, func(inv *invoiceRow) int32 { return inv.subscription }), len(d.subscriptionRows))
 	d.genLineItems()
+	d.genInvoiceItems()
 }
 
 // appendSubscriptionInvoices bills the last periods of subscription si.
@@ -137,7 +144,7 @@ func (d *dataset) appendSubscriptionInvoices(r *rng, rows []invoiceRow, si int32
 		inv := invoiceRow{
 			created: addInterval(s.created, s.interval, k), customer: s.customer, subscription: si,
 			currency: s.currency, sendInvoice: s.sendInvoice, automaticTax: s.automaticTax,
-			reason: reasonSubscriptionCycle, charge: -1, status: invPaid,
+			reason: reasonSubscriptionCycle, charge: -1, status: invPaid, discount: -1, paymentIntent: -1,
 		}
 		inv.periodStart, inv.periodEnd = addInterval(s.created, s.interval, k-1), inv.created
 		inv.linePeriodStart, inv.linePeriodEnd = inv.created, addInterval(s.created, s.interval, k+1)
@@ -160,8 +167,18 @@ func (d *dataset) appendSubscriptionInvoices(r *rng, rows []invoiceRow, si int32
 			inv.status = invVoid
 		}
 		if !inv.trial {
-			for k := 0; k < int(s.items); k++ {
-				inv.total += d.priceRows[s.itemPrices[k]].unitAmount * int64(s.itemQuantities[k])
+			amounts := make([]int64, s.items)
+			for k := range amounts {
+				amounts[k] = d.priceRows[s.itemPrices[k]].unitAmount * int64(s.itemQuantities[k])
+				inv.subtotal += amounts[k]
+			}
+			inv.total = inv.subtotal
+			if d.discountAppliesAt(s.discount, inv.created) {
+				inv.discount = s.discount
+				for _, a := range d.couponRows[d.discountRows[s.discount].coupon].shares(amounts, s.currency) {
+					inv.discountAmount += a
+				}
+				inv.total -= inv.discountAmount
 			}
 		}
 		d.setInvoiceTimes(r, &inv)
@@ -172,7 +189,7 @@ func (d *dataset) appendSubscriptionInvoices(r *rng, rows []invoiceRow, si int32
 
 // oneOffInvoice bills one to three goods outside any subscription.
 func (d *dataset) oneOffInvoice(r *rng, goods []int32) invoiceRow {
-	inv := invoiceRow{subscription: -1, charge: -1, reason: reasonManual}
+	inv := invoiceRow{subscription: -1, charge: -1, reason: reasonManual, discount: -1, paymentIntent: -1}
 	t := r.between(windowStart, windowEnd)
 	inv.customer = d.customerBefore(r, t)
 	if inv.customer < 0 {
@@ -187,7 +204,8 @@ func (d *dataset) oneOffInvoice(r *rng, goods []int32) invoiceRow {
 		price := d.priceByKey[priceKey{pick(r, goods), inv.currency, false, monthly}]
 		line := invoiceLineSpec{price: price, quantity: int32(r.between(1, 3))}
 		inv.oneOffLines[k] = line
-		inv.total += d.priceRows[price].unitAmount * int64(line.quantity)
+		inv.subtotal += d.priceRows[price].unitAmount * int64(line.quantity)
+		inv.total = inv.subtotal
 		t = max(t, d.priceRows[price].created)
 	}
 	inv.created = t
@@ -256,8 +274,27 @@ func (d *dataset) invoiceNumber(i int32) any {
 
 func renderInvoice(d *dataset, obj map[string]any, i int32) {
 	inv := &d.invoiceRows[i]
-	c := &d.customerRows[inv.customer]
 	id := d.invoices.ids[i]
+	d.fillInvoice(obj, inv)
+	obj["description"] = nil
+	if inv.subscription < 0 && d.rowRNG(d.invoices, i, "memo").chance(0.5) {
+		obj["description"] = "Thanks for your business!"
+	}
+	obj["hosted_invoice_url"] = nil
+	obj["invoice_pdf"] = nil
+	if inv.status != invDraft {
+		page := "https://invoice.stripe.com/i/acct_fakestripesql/test_" + randomChars(d.rowRNG(d.invoices, i, "url"), 40)
+		obj["hosted_invoice_url"] = page
+		obj["invoice_pdf"] = page + "/pdf"
+	}
+	obj["lines"] = d.embeddedList(d.lineItems, d.lineItems.byParent.of(i), "/v1/invoices/"+id+"/lines")
+	obj["number"] = d.invoiceNumber(i)
+}
+
+// fillInvoice patches an invoice fixture copy with the fields that follow
+// from the row alone (invoices and upcoming invoices share it).
+func (d *dataset) fillInvoice(obj map[string]any, inv *invoiceRow) {
+	c := &d.customerRows[inv.customer]
 	paid := inv.status == invPaid
 	var amountPaid, remaining int64
 	switch inv.status {
@@ -300,41 +337,36 @@ func renderInvoice(d *dataset, obj map[string]any, i int32) {
 	obj["default_payment_method"] = nil
 	obj["default_source"] = nil
 	obj["default_tax_rates"] = []any{}
-	obj["description"] = nil
-	if inv.subscription < 0 && d.rowRNG(d.invoices, i, "memo").chance(0.5) {
-		obj["description"] = "Thanks for your business!"
-	}
-	obj["discount"] = nil
+	obj["discount"] = d.discountObject(inv.discount)
 	obj["discounts"] = []any{}
+	obj["total_discount_amounts"] = []any{}
+	if inv.discount >= 0 {
+		id := d.discounts.ids[inv.discount]
+		obj["discounts"] = []any{id}
+		obj["total_discount_amounts"] = []any{map[string]any{"amount": inv.discountAmount, "discount": id}}
+	}
 	obj["due_date"] = nullableTime(inv.dueDate)
 	obj["effective_at"] = nullableTime(inv.finalizedAt)
 	obj["ending_balance"] = nil
-	obj["hosted_invoice_url"] = nil
-	obj["invoice_pdf"] = nil
 	if inv.status != invDraft {
 		obj["ending_balance"] = 0
-		page := "https://invoice.stripe.com/i/acct_fakestripesql/test_" + randomChars(d.rowRNG(d.invoices, i, "url"), 40)
-		obj["hosted_invoice_url"] = page
-		obj["invoice_pdf"] = page + "/pdf"
 	}
 	obj["footer"] = nil
 	obj["from_invoice"] = nil
 	obj["last_finalization_error"] = nil
 	obj["latest_revision"] = nil
-	obj["lines"] = d.embeddedList(d.lineItems, d.lineItems.byParent.of(i), "/v1/invoices/"+id+"/lines")
 	obj["metadata"] = map[string]any{}
 	obj["next_payment_attempt"] = nil
 	if inv.status == invOpen && !inv.sendInvoice {
 		obj["next_payment_attempt"] = inv.finalizedAt + 3*day
 	}
-	obj["number"] = d.invoiceNumber(i)
 	obj["on_behalf_of"] = nil
 	obj["paid"] = paid
 	obj["paid_out_of_band"] = inv.paidOutOfBand
-	obj["payment_intent"] = nil
+	obj["payment_intent"] = d.paymentIntents.ref(inv.paymentIntent)
 	obj["period_end"] = inv.periodEnd
 	obj["period_start"] = inv.periodStart
-	obj["post_payment_credit_notes_amount"] = 0
+	obj["post_payment_credit_notes_amount"] = inv.creditNoted
 	obj["pre_payment_credit_notes_amount"] = 0
 	obj["quote"] = nil
 	obj["receipt_number"] = nil
@@ -356,8 +388,8 @@ func renderInvoice(d *dataset, obj map[string]any, i int32) {
 		obj["subscription_details"] = map[string]any{"metadata": map[string]any{}}
 	}
 	obj["subscription_proration_date"] = nil
-	obj["subtotal"] = inv.total
-	obj["subtotal_excluding_tax"] = inv.total
+	obj["subtotal"] = inv.subtotal
+	obj["subtotal_excluding_tax"] = inv.subtotal
 	obj["tax"] = nil
 	if inv.automaticTax {
 		obj["tax"] = 0
@@ -365,7 +397,6 @@ func renderInvoice(d *dataset, obj map[string]any, i int32) {
 	obj["test_clock"] = nil
 	obj["threshold_reason"] = nil
 	obj["total"] = inv.total
-	obj["total_discount_amounts"] = []any{}
 	obj["total_excluding_tax"] = inv.total
 	obj["total_tax_amounts"] = []any{}
 	obj["transfer_data"] = nil

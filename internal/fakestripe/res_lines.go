@@ -3,15 +3,16 @@ package fakestripe
 import "fmt"
 
 // Invoice line items: one per subscription item on subscription invoices,
-// the invoiced goods on one-off invoices. Served by
+// one per invoice item on one-off invoices. Served by
 // /v1/invoices/{invoice}/lines in invoice order.
 
 type lineItemRow struct {
-	invoice  int32
-	price    int32
-	subItem  int32 // -1 for invoice items
-	quantity int32
-	amount   int64
+	invoice     int32
+	price       int32
+	subItem     int32 // -1 for invoice items
+	invoiceItem int32 // -1 for subscription lines
+	quantity    int32
+	amount      int64
 }
 
 var lineItemsDef = &resourceDef{
@@ -27,7 +28,7 @@ func (d *dataset) genLineItems() {
 		if inv.subscription >= 0 {
 			for _, item := range d.subscriptionItems.byParent.of(inv.subscription) {
 				it := &d.subItemRows[item]
-				line := lineItemRow{invoice: int32(i), price: it.price, subItem: item, quantity: it.quantity}
+				line := lineItemRow{invoice: int32(i), price: it.price, subItem: item, invoiceItem: -1, quantity: it.quantity}
 				if !inv.trial {
 					line.amount = d.priceRows[it.price].unitAmount * int64(it.quantity)
 				}
@@ -36,7 +37,7 @@ func (d *dataset) genLineItems() {
 			continue
 		}
 		for _, spec := range inv.oneOffLines[:inv.oneOffCount] {
-			rows = append(rows, lineItemRow{invoice: int32(i), price: spec.price, subItem: -1, quantity: spec.quantity,
+			rows = append(rows, lineItemRow{invoice: int32(i), price: spec.price, subItem: -1, invoiceItem: -1, quantity: spec.quantity,
 				amount: d.priceRows[spec.price].unitAmount * int64(spec.quantity)})
 		}
 	}
@@ -44,44 +45,83 @@ func (d *dataset) genLineItems() {
 	d.lineItems = d.registerTable(lineItemsDef, len(rows), nil, columnOf(rows, func(l *lineItemRow) int32 { return l.invoice }))
 }
 
+// lineView is what a line shows; invoice lines and the lines of upcoming
+// invoices are rendered from it.
+type lineView struct {
+	currency               currencyID
+	price                  int32
+	quantity               int32
+	amount                 int64
+	discount               int32 // -1: none
+	discountAmount         int64
+	periodStart, periodEnd int64
+	subscription, subItem  int32 // -1 for invoice items
+	invoiceItem            int32 // -1 for subscription lines
+	trial                  bool
+}
+
 func renderLineItem(d *dataset, obj map[string]any, i int32) {
 	l := &d.lineRows[i]
 	inv := &d.invoiceRows[l.invoice]
-	price := &d.priceRows[l.price]
+	v := lineView{currency: inv.currency, price: l.price, quantity: l.quantity, amount: l.amount, discount: inv.discount,
+		periodStart: inv.linePeriodStart, periodEnd: inv.linePeriodEnd, subscription: -1, subItem: l.subItem,
+		invoiceItem: l.invoiceItem, trial: inv.trial}
+	if l.subItem >= 0 {
+		v.subscription = inv.subscription
+	}
+	if inv.discount >= 0 {
+		lines := d.lineItems.byParent.of(l.invoice)
+		amounts := make([]int64, len(lines))
+		at := 0
+		for k, line := range lines {
+			amounts[k] = d.lineRows[line].amount
+			if line == i {
+				at = k
+			}
+		}
+		v.discountAmount = d.couponRows[d.discountRows[inv.discount].coupon].shares(amounts, inv.currency)[at]
+	}
+	d.fillLine(obj, v)
+}
+
+// fillLine patches a line_item fixture copy with v.
+func (d *dataset) fillLine(obj map[string]any, v lineView) {
+	price := &d.priceRows[v.price]
 	product := d.productRows[price.product].name
-	obj["amount"] = l.amount
-	obj["amount_excluding_tax"] = l.amount
-	obj["currency"] = inv.currency.String()
+	obj["amount"] = v.amount
+	obj["amount_excluding_tax"] = v.amount
+	obj["currency"] = v.currency.String()
 	obj["discount_amounts"] = []any{}
-	obj["discountable"] = true
 	obj["discounts"] = []any{}
-	obj["invoice_item"] = nil
+	if v.discount >= 0 {
+		id := d.discounts.ids[v.discount]
+		obj["discount_amounts"] = []any{map[string]any{"amount": v.discountAmount, "discount": id}}
+		obj["discounts"] = []any{id}
+	}
+	obj["discountable"] = true
+	obj["invoice_item"] = d.invoiceItems.ref(v.invoiceItem)
 	obj["metadata"] = map[string]any{}
 	period := fixtureObject(d, "line_item", "period")
-	period["start"], period["end"] = inv.linePeriodStart, inv.linePeriodEnd
+	period["start"], period["end"] = v.periodStart, v.periodEnd
 	obj["period"] = period
-	obj["price"] = d.render(d.prices, l.price)
+	obj["price"] = d.render(d.prices, v.price)
 	obj["proration"] = false
 	obj["proration_details"] = map[string]any{"credited_items": nil}
-	obj["quantity"] = l.quantity
-	obj["subscription"] = nil
-	obj["subscription_item"] = nil
+	obj["quantity"] = v.quantity
+	obj["subscription"] = d.subscriptions.ref(v.subscription)
+	obj["subscription_item"] = d.subscriptionItems.ref(v.subItem)
 	obj["tax_amounts"] = []any{}
 	obj["tax_rates"] = []any{}
-	obj["unit_amount_excluding_tax"] = fmt.Sprint(l.amount / int64(max(l.quantity, 1)))
-	if l.subItem >= 0 {
+	obj["unit_amount_excluding_tax"] = fmt.Sprint(v.amount / int64(max(v.quantity, 1)))
+	if v.subItem >= 0 {
 		obj["type"] = "subscription"
-		obj["subscription"] = d.subscriptions.ids[inv.subscription]
-		obj["subscription_item"] = d.subscriptionItems.ids[l.subItem]
-		obj["description"] = fmt.Sprintf("%d × %s (at %s / %s)", l.quantity, product, formatAmount(price.unitAmount, price.currency), price.interval)
-		if inv.trial {
+		obj["description"] = fmt.Sprintf("%d × %s (at %s / %s)", v.quantity, product, formatAmount(price.unitAmount, price.currency), price.interval)
+		if v.trial {
 			obj["description"] = "Trial period for " + product
 		}
 		return
 	}
 	obj["type"] = "invoiceitem"
-	// Invoice items are not a resource of the fake yet: a stable id only.
-	obj["invoice_item"] = makeID(d.seed, "ii", int(i), 0)
 	obj["description"] = product
 }
 

@@ -18,7 +18,7 @@ var refundsDef = &resourceDef{
 	filters: []filterDef{
 		refFilter("charge", "charges", func(d *dataset) refIndex { return d.refundsByCharge }),
 		createdFilter(),
-		eqFilter("payment_intent", func(*dataset, int32) string { return "" }), // no payment intents yet
+		refFilter("payment_intent", "payment_intents", func(d *dataset) refIndex { return d.refundsByPaymentIntent }),
 	},
 	expandable: []string{"balance_transaction", "charge", "failure_balance_transaction", "payment_intent",
 		"source_transfer_reversal", "transfer_reversal"},
@@ -62,6 +62,8 @@ func (d *dataset) genRefunds() {
 	d.refundRows = rows
 	d.refunds = d.registerTable(refundsDef, len(rows), createdColumn(rows, func(x *refundRow) int64 { return x.created }), nil)
 	d.refundsByCharge = newRefIndex(columnOf(rows, func(x *refundRow) int32 { return x.charge }), len(d.chargeRows))
+	d.refundsByPaymentIntent = newRefIndex(columnOf(rows, func(x *refundRow) int32 { return d.chargeRows[x.charge].paymentIntent }),
+		len(d.paymentIntentRows))
 }
 
 func renderRefund(d *dataset, obj map[string]any, i int32) {
@@ -76,7 +78,7 @@ func renderRefund(d *dataset, obj map[string]any, i int32) {
 	obj["instructions_email"] = nil
 	obj["metadata"] = map[string]any{}
 	obj["next_action"] = nil
-	obj["payment_intent"] = nil
+	obj["payment_intent"] = d.paymentIntents.ref(d.chargeRows[x.charge].paymentIntent)
 	obj["reason"] = nullableString(refundReasons[x.reason])
 	obj["receipt_number"] = nil
 	obj["source_transfer_reversal"] = nil

@@ -47,6 +47,7 @@ type subscriptionRow struct {
 	itemQuantities    [maxItems]int32
 	items             uint8
 	latestInvoice     int32
+	discount          int32 // -1: none
 }
 
 var subscriptionsDef = &resourceDef{
@@ -186,6 +187,15 @@ func (d *dataset) genSubscriptions() {
 	for i := range rows {
 		d.setSubscriptionTimes(r, &rows[i])
 	}
+	// A share start with a coupon; drawn from their own stream so that the
+	// rest of the account does not depend on the coupons.
+	dr := d.genRNG("subscription_discounts")
+	for i := range rows {
+		rows[i].discount = -1
+		if s := &rows[i]; dr.chance(0.12) {
+			s.discount = d.applyDiscount(dr, s.customer, int32(i), s.created, s.currency)
+		}
+	}
 	d.subscriptionRows = rows
 	d.subscriptions = d.registerTable(subscriptionsDef, n, createdColumn(rows, func(s *subscriptionRow) int64 { return s.created }), nil)
 	d.subscriptionsByCustomer = newRefIndex(columnOf(rows, func(s *subscriptionRow) int32 { return s.customer }), len(d.customerRows))
@@ -277,6 +287,9 @@ func renderSubscription(d *dataset, obj map[string]any, i int32) {
 	obj["default_tax_rates"] = []any{}
 	obj["description"] = nil
 	obj["discount"] = nil
+	if d.discountCurrent(s.discount) {
+		obj["discount"] = d.discountObject(s.discount)
+	}
 	obj["ended_at"] = nullableTime(s.endedAt)
 	items := d.subscriptionItems.byParent.of(i)
 	data := make([]any, len(items))
@@ -307,8 +320,9 @@ func renderSubscription(d *dataset, obj map[string]any, i int32) {
 	obj["trial_start"] = nullableTime(s.trialStart)
 }
 
-// Subscription items exist inside subscriptions (and are referenced by
-// invoice lines); the fake serves no endpoint of their own.
+// Subscription items: embedded in their subscription, referenced by invoice
+// lines, and listed per subscription by /v1/subscription_items, whose
+// subscription parameter is required.
 
 type subscriptionItemRow struct {
 	subscription int32
@@ -318,8 +332,13 @@ type subscriptionItemRow struct {
 
 var subscriptionItemsDef = &resourceDef{
 	name: "subscription_items", object: "subscription_item", prefix: "si",
-	parent: "subscriptions",
-	render: renderSubscriptionItem,
+	parent:   "subscriptions",
+	listPath: "/v1/subscription_items", retrieve: true,
+	filters: []filterDef{
+		refFilter("subscription", "subscriptions", func(d *dataset) refIndex { return d.subscriptionItems.byParent }),
+	},
+	required: []string{"subscription"},
+	render:   renderSubscriptionItem,
 }
 
 func (d *dataset) genSubscriptionItems() {

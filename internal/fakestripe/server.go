@@ -45,6 +45,9 @@ type Request struct {
 	Path   string
 	Query  url.Values
 	Status int
+	// Objects is how many objects a 200 answer carried: a list page's
+	// length, 1 for a single object.
+	Objects int
 }
 
 // FaultFunc may answer a request in place of the fake (to inject errors);
@@ -107,13 +110,15 @@ func (s *Server) SetFault(f func(r *http.Request) (handled bool, status int, bod
 	s.fault.Store(&ff)
 }
 
-// Objects returns every object of a resource ("charges"), in list order
-// (newest first) and exactly as served, decoded the way json.Unmarshal
-// decodes into any (numbers are float64, null is nil). Child resources
-// return the rows of all parents: "customer_balance_transactions" newest
-// first, "line_items" in invoice order (oldest invoice first);
-// "subscription_items" (served only inside subscriptions) newest first. An
-// unknown resource returns nil; Resources lists the known ones.
+// Objects returns every object of a resource, named as its table
+// ("charges", "invoice_items", "checkout_sessions"), in list order (newest
+// first) and exactly as served, decoded the way json.Unmarshal decodes into
+// any (numbers are float64, null is nil). Child resources return the rows
+// of all parents: "customer_balance_transactions", "subscription_items",
+// "cards" and "bank_accounts" newest first, "line_items" in invoice order
+// (oldest invoice first). "discounts" (served only embedded in customers,
+// subscriptions and invoices) are each discount once. An unknown resource
+// returns nil; Resources lists the known ones.
 func (s *Server) Objects(resource string) []map[string]any {
 	t := s.data.tables[resource]
 	if t == nil {
@@ -144,7 +149,7 @@ func (s *Server) Resources() []string { return sortedKeys(s.data.tables) }
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	requestID := s.data.requestID(s.requestSeq.Add(1))
-	status, body := s.answer(r)
+	status, body, objects := s.answer(r)
 	w.Header().Set("Request-Id", requestID)
 	w.Header().Set("Stripe-Version", apiVersion)
 	w.Header().Set("Content-Type", "application/json")
@@ -153,7 +158,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	query, _ := url.ParseQuery(r.URL.RawQuery)
 	s.mu.Lock()
-	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Query: query, Status: status})
+	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Query: query, Status: status, Objects: objects})
 	s.mu.Unlock()
 	s.log.Debug("fakestripe request", "method", r.Method, "url", r.URL.RequestURI(),
 		"status", status, "duration", time.Since(start), "request_id", requestID)
@@ -163,7 +168,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 const apiVersion = "2023-10-16"
 
 // answer computes the response: latency, fault, auth, rate limit, route.
-func (s *Server) answer(r *http.Request) (int, []byte) {
+func (s *Server) answer(r *http.Request) (status int, body []byte, objects int) {
 	if s.opts.Latency > 0 {
 		timer := time.NewTimer(s.opts.Latency)
 		select {
@@ -174,30 +179,35 @@ func (s *Server) answer(r *http.Request) (int, []byte) {
 	}
 	if f := s.fault.Load(); f != nil {
 		if handled, status, body := (*f)(r); handled {
-			return status, []byte(body)
+			return status, []byte(body), 0
 		}
 	}
 	if err := checkAuth(r, s.opts.APIKey); err != nil {
-		return err.status, err.body()
+		return err.status, err.body(), 0
 	}
 	if !s.limiter.allow() {
 		err := rateLimited()
-		return err.status, err.body()
+		return err.status, err.body(), 0
 	}
 	obj, err := s.route(r)
 	if err != nil {
-		return err.status, err.body()
+		return err.status, err.body(), 0
 	}
 	b, merr := json.Marshal(obj)
 	if merr != nil {
 		err := &apiError{status: http.StatusInternalServerError, Type: "api_error", Message: fmt.Sprintf("fakestripe: encoding response: %v", merr)}
-		return err.status, err.body()
+		return err.status, err.body(), 0
 	}
-	return http.StatusOK, b
+	objects = 1
+	if data, isList := obj["data"].([]any); isList && obj["object"] == "list" {
+		objects = len(data)
+	}
+	return http.StatusOK, b, objects
 }
 
-// route maps GET /v1/{resource}[/{id}] and the child lists
-// /v1/{parent}/{id}/{child}[/{id}] to the dataset.
+// route maps GET /v1/{resource}[/{id}] (a resource may be two segments:
+// checkout/sessions), the child lists /v1/{parent}/{id}/{child}[/{id}] and
+// the endpoints of special.go to the dataset.
 func (s *Server) route(r *http.Request) (map[string]any, *apiError) {
 	d := s.data
 	rest, ok := strings.CutPrefix(r.URL.Path, "/v1/")
@@ -213,6 +223,12 @@ func (s *Server) route(r *http.Request) (map[string]any, *apiError) {
 		return nil, err
 	}
 	seg := strings.Split(rest, "/")
+	if obj, err, ok := d.serveSpecial(seg, r.URL.Path, params); ok {
+		return obj, err
+	}
+	if len(seg) >= 2 && d.routes[route{resource: seg[0] + "/" + seg[1]}] != nil {
+		seg = append([]string{seg[0] + "/" + seg[1]}, seg[2:]...) // checkout/sessions
+	}
 	switch len(seg) {
 	case 1, 2:
 		t := d.routes[route{resource: seg[0]}]

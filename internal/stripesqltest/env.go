@@ -4,15 +4,16 @@ package stripesqltest
 
 import (
 	"database/sql"
-	"fmt"
+	"log/slog"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
-	_ "github.com/go-sql-driver/mysql"
+	"github.com/go-sql-driver/mysql"
 
 	"github.com/stripesql/stripesql/cache"
 	"github.com/stripesql/stripesql/engine"
@@ -30,10 +31,31 @@ type Options struct {
 	// tests see every request a query makes).
 	CacheTTL   time.Duration
 	CacheBytes int64
+	// Cache, when set, is used instead of one made from CacheTTL and
+	// CacheBytes (to give it a fake clock).
+	Cache      *cache.Cache
 	MaxRetries int
+	// RateLimit and RateLimitRetries are the client's (tables.ClientOptions).
+	RateLimit        float64
+	RateLimitRetries int
+	// Logger receives the server's log (nil: none).
+	Logger *slog.Logger
 	// StripeURL serves Stripe from elsewhere (stripe-mock) instead of a
 	// fake account; Env.Fake is then nil.
 	StripeURL string
+
+	// APIKey is the key the server uses (default Key).
+	APIKey string
+	// HTTPClient makes the Stripe requests (default: the client's own,
+	// with its long timeout).
+	HTTPClient *http.Client
+	// Users are the server's MySQL accounts; Env.DB logs in as the first.
+	Users []engine.User
+	// TLS serves the MySQL protocol over TLS too, with a self-signed
+	// certificate (Env.CAFile); Env.DB then uses TLS.
+	TLS bool
+	// RequireTLS refuses connections without TLS (implies TLS).
+	RequireTLS bool
 }
 
 // Env is a running stripesql over a fake Stripe account.
@@ -43,6 +65,14 @@ type Env struct {
 	Addr string
 	// DB is a go-sql-driver/mysql pool on database "stripe".
 	DB *sql.DB
+	// Client is the Stripe client and Server the MySQL server.
+	Client *tables.Client
+	Server *engine.Server
+	// CAFile is the PEM certificate a client verifies the server with
+	// (with Options.TLS).
+	CAFile string
+
+	faults *faults
 }
 
 // Start starts an Env and stops it when the test ends.
@@ -56,55 +86,95 @@ func Start(t testing.TB, opts Options) *Env {
 	}
 	stripeURL := opts.StripeURL
 	var fake *fakestripe.Server
+	f := &faults{}
 	if stripeURL == "" {
 		fake = fakestripe.New(opts.Fake)
-		hs := httptest.NewServer(fake)
+		f.next = fake
+		hs := httptest.NewServer(f)
 		t.Cleanup(hs.Close)
 		stripeURL = hs.URL
 	}
+	if opts.APIKey == "" {
+		opts.APIKey = Key
+	}
 
-	var c *cache.Cache
-	if opts.CacheTTL > 0 {
+	c := opts.Cache
+	if c == nil && opts.CacheTTL > 0 {
 		if opts.CacheBytes == 0 {
 			opts.CacheBytes = 64 << 20
 		}
 		c = cache.New(cache.Options{MaxBytes: opts.CacheBytes, TTL: opts.CacheTTL})
 	}
-	client := tables.NewClient(tables.ClientOptions{APIKey: Key, URL: stripeURL, Cache: c, MaxRetries: opts.MaxRetries, RetryBase: time.Millisecond})
+	client := tables.NewClient(tables.ClientOptions{APIKey: opts.APIKey, URL: stripeURL, Cache: c, MaxRetries: opts.MaxRetries,
+		RateLimit: opts.RateLimit, RateLimitRetries: opts.RateLimitRetries, RetryBase: time.Millisecond,
+		HTTPClient: opts.HTTPClient, Logger: opts.Logger})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := engine.New(engine.Config{Listener: ln, Accounts: []engine.Account{{Database: "stripe", Client: client}}})
+	cfg := engine.Config{Listener: ln, Accounts: []engine.Account{{Database: "stripe", Client: client}},
+		Logger: opts.Logger, Users: opts.Users, RequireTLS: opts.RequireTLS}
+	env := &Env{Fake: fake, Addr: ln.Addr().String(), Client: client, faults: f}
+	if opts.TLS || opts.RequireTLS {
+		cfg.TLSConfig, env.CAFile = selfSignedTLS(t)
+	}
+	srv, err := engine.New(cfg)
 	if err != nil {
+		ln.Close()
 		t.Fatal(err)
 	}
 	go srv.Serve()
 	t.Cleanup(func() { srv.Close() })
+	env.Server = srv
 
-	addr := ln.Addr().String()
-	db, err := sql.Open("mysql", fmt.Sprintf("root@tcp(%s)/stripe?parseTime=true&loc=UTC", addr))
+	user, password := "root", ""
+	if len(opts.Users) > 0 {
+		user, password = opts.Users[0].Name, opts.Users[0].Password
+	}
+	env.DB = env.Open(t, user, password, env.CAFile != "")
+	env.resetRequests()
+	return env
+}
+
+// Open opens another go-sql-driver/mysql pool on database "stripe", over
+// TLS verified with CAFile when tls is set; it is closed when the test ends.
+func (e *Env) Open(t testing.TB, user, password string, tls bool) *sql.DB {
+	t.Helper()
+	cfg := mysql.NewConfig()
+	cfg.User, cfg.Passwd = user, password
+	cfg.Net, cfg.Addr, cfg.DBName = "tcp", e.Addr, "stripe"
+	cfg.ParseTime, cfg.Loc = true, time.UTC
+	if tls {
+		cfg.TLS = clientTLS(t, e.CAFile)
+	}
+	connector, err := mysql.NewConnector(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
+	db := sql.OpenDB(connector)
 	t.Cleanup(func() { db.Close() })
-	if fake != nil {
-		fake.ResetRequests()
-	}
-	return &Env{Fake: fake, Addr: addr, DB: db}
+	return db
 }
 
 // Requests returns the requests the fake received since the last call, as
 // "GET /v1/charges?created[gte]=1&limit=100" with sorted, unescaped
 // parameters, and forgets them.
 func (e *Env) Requests() []string {
-	reqs := e.Fake.Requests()
-	e.Fake.ResetRequests()
+	reqs := e.faults.seen()
+	e.resetRequests()
 	out := make([]string, len(reqs))
 	for i, r := range reqs {
-		out[i] = FormatRequest(r.Method, r.Path, r.Query)
+		out[i] = r.String()
 	}
 	return out
+}
+
+// resetRequests forgets the requests seen so far, the fake's included.
+func (e *Env) resetRequests() {
+	e.faults.reset()
+	if e.Fake != nil {
+		e.Fake.ResetRequests()
+	}
 }
 
 // FormatRequest renders a request the way Requests does.

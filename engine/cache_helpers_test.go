@@ -1,0 +1,65 @@
+package engine_test
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stripesql/stripesql/internal/stripesqltest"
+)
+
+// manualClock is a clock for cache.Options.Now that tests move by hand.
+type manualClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newManualClock() *manualClock {
+	return &manualClock{t: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
+}
+
+func (c *manualClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *manualClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// coldRun runs query on a fresh stripesql without cache over the same
+// fake account as opts and returns the rows and the sorted requests it
+// made: what any cold run must cost.
+func coldRun(t *testing.T, opts stripesqltest.Options, query string, args ...any) ([][]string, []string) {
+	t.Helper()
+	env := stripesqltest.Start(t, stripesqltest.Options{Fake: opts.Fake})
+	rows := env.Rows(t, query, args...)
+	return rows, sortedStrings(env.Requests()...)
+}
+
+// session returns a view of env whose DB is one connection, so that
+// session variables set through it stay set.
+func session(t *testing.T, env *stripesqltest.Env) *stripesqltest.Env {
+	t.Helper()
+	db := env.Open(t, "root", "", env.CAFile != "")
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxLifetime(0)
+	s := *env
+	s.DB = db
+	return &s
+}
+
+// connectionID is the MySQL connection id of a session.
+func connectionID(t *testing.T, s *stripesqltest.Env) string {
+	t.Helper()
+	return s.Rows(t, "SELECT CONNECTION_ID()")[0][0]
+}
+
+func sameStrings(a, b []string) bool {
+	return fmt.Sprint(a) == fmt.Sprint(b)
+}

@@ -1,0 +1,192 @@
+package engine
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/types"
+)
+
+// metaDatabaseName is the database describing the server itself: the
+// cache and the recent Stripe requests.
+const metaDatabaseName = "stripe_meta"
+
+// metaProvider adds stripe_meta and the stripe_* procedures to the
+// provider of the Stripe databases.
+type metaProvider struct {
+	sql.DatabaseProvider
+	meta  *metaDatabase
+	procs []sql.ExternalStoredProcedureDetails
+}
+
+var (
+	_ sql.DatabaseProvider                = (*metaProvider)(nil)
+	_ sql.ExternalStoredProcedureProvider = (*metaProvider)(nil)
+)
+
+func newMetaProvider(inner sql.DatabaseProvider, o *observer) *metaProvider {
+	return &metaProvider{
+		DatabaseProvider: inner,
+		meta:             newMetaDatabase(o),
+		procs:            flushProcedures(o),
+	}
+}
+
+func (p *metaProvider) Database(ctx *sql.Context, name string) (sql.Database, error) {
+	if strings.EqualFold(name, metaDatabaseName) {
+		return p.meta, nil
+	}
+	return p.DatabaseProvider.Database(ctx, name)
+}
+
+func (p *metaProvider) HasDatabase(ctx *sql.Context, name string) bool {
+	return strings.EqualFold(name, metaDatabaseName) || p.DatabaseProvider.HasDatabase(ctx, name)
+}
+
+func (p *metaProvider) AllDatabases(ctx *sql.Context) []sql.Database {
+	out := append(p.DatabaseProvider.AllDatabases(ctx), p.meta)
+	sort.Slice(out, func(i, j int) bool { return out[i].Name() < out[j].Name() })
+	return out
+}
+
+// metaDatabase is stripe_meta: read-only tables computed when read.
+type metaDatabase struct {
+	noSchemaObjects // see database_stubs.go
+	tables          map[string]*metaTable
+}
+
+var (
+	_ sql.Database         = (*metaDatabase)(nil)
+	_ sql.ReadOnlyDatabase = (*metaDatabase)(nil)
+)
+
+func newMetaDatabase(o *observer) *metaDatabase {
+	db := &metaDatabase{tables: map[string]*metaTable{}}
+	for _, t := range []*metaTable{cacheStatsTable(o), requestsTable(o)} {
+		db.tables[t.name] = t
+	}
+	return db
+}
+
+func (d *metaDatabase) Name() string     { return metaDatabaseName }
+func (d *metaDatabase) IsReadOnly() bool { return true }
+
+func (d *metaDatabase) GetTableInsensitive(_ *sql.Context, name string) (sql.Table, bool, error) {
+	t, ok := d.tables[strings.ToLower(name)]
+	return t, ok, nil
+}
+
+func (d *metaDatabase) GetTableNames(*sql.Context) ([]string, error) {
+	names := make([]string, 0, len(d.tables))
+	for n := range d.tables {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// metaTable is a table whose rows are a snapshot taken when it is read.
+type metaTable struct {
+	name    string
+	comment string
+	schema  sql.Schema
+	rows    func() []sql.Row
+}
+
+var (
+	_ sql.Table          = (*metaTable)(nil)
+	_ sql.CommentedTable = (*metaTable)(nil)
+)
+
+// newMetaTable builds a table of cols, each "name type comment".
+func newMetaTable(name, comment string, cols []metaColumn, rows func() []sql.Row) *metaTable {
+	schema := make(sql.Schema, len(cols))
+	for i, c := range cols {
+		schema[i] = &sql.Column{Name: c.name, Type: c.typ, Comment: c.comment, Source: name, DatabaseSource: metaDatabaseName, Nullable: true}
+	}
+	return &metaTable{name: name, comment: comment, schema: schema, rows: rows}
+}
+
+type metaColumn struct {
+	name    string
+	typ     sql.Type
+	comment string
+}
+
+func (t *metaTable) Name() string               { return t.name }
+func (t *metaTable) String() string             { return t.name }
+func (t *metaTable) Schema() sql.Schema         { return t.schema }
+func (t *metaTable) Collation() sql.CollationID { return sql.Collation_Default }
+func (t *metaTable) Comment() string            { return t.comment }
+
+func (t *metaTable) Partitions(*sql.Context) (sql.PartitionIter, error) {
+	return sql.PartitionsToPartitionIter(metaPartition{}), nil
+}
+
+func (t *metaTable) PartitionRows(*sql.Context, sql.Partition) (sql.RowIter, error) {
+	return sql.RowsToRowIter(t.rows()...), nil
+}
+
+type metaPartition struct{}
+
+func (metaPartition) Key() []byte { return []byte("meta") }
+
+func cacheStatsTable(o *observer) *metaTable {
+	cols := []metaColumn{
+		{"db", types.Text, "the Stripe account's database"},
+		{"hits", types.Int64, "pages and objects served from the cache"},
+		{"misses", types.Int64, "lookups that had to ask Stripe"},
+		{"shared_fetches", types.Int64, "lookups answered by a request another query was already making"},
+		{"bytes", types.Int64, "current size (keys, bodies and per-entry overhead)"},
+		{"max_bytes", types.Int64, "--cache-size"},
+		{"entries", types.Int64, "cached pages and objects"},
+		{"evictions", types.Int64, "entries dropped to stay within max_bytes"},
+		{"expired", types.Int64, "entries dropped because their --cache-ttl had passed"},
+		{"ttl_seconds", types.Float64, "--cache-ttl (0: caching disabled)"},
+	}
+	return newMetaTable("cache_stats", "Page cache counters, one row per Stripe account", cols, func() []sql.Row {
+		var rows []sql.Row
+		for _, a := range o.accounts {
+			c := a.Client.Cache()
+			if c == nil {
+				rows = append(rows, sql.Row{a.Database, int64(0), int64(0), int64(0), int64(0), int64(0), int64(0), int64(0), int64(0), float64(0)})
+				continue
+			}
+			s := c.Stats()
+			rows = append(rows, sql.Row{a.Database, s.Hits, s.Misses, s.Shared, s.Bytes, c.MaxBytes(), s.Entries, s.Evictions, s.Expired, c.TTL().Seconds()})
+		}
+		return rows
+	})
+}
+
+func requestsTable(o *observer) *metaTable {
+	cols := []metaColumn{
+		{"time", types.DatetimeMaxPrecision, "when the request started (UTC)"},
+		{"db", types.Text, "the Stripe account's database"},
+		{"method", types.Text, "HTTP method"},
+		{"path", types.Text, "API path"},
+		{"query", types.Text, "query string"},
+		{"status", types.Int64, "HTTP status (0: network error or cancelled; 200 for cache hits)"},
+		{"duration_ms", types.Float64, "time taken"},
+		{"cache", types.Text, "hit, miss (asked Stripe, cached the answer), shared (joined another query's request) or off (cache disabled or bypassed)"},
+		{"query_id", types.Int64, "statement that made the request (0: none, e.g. the events poller)"},
+		{"connection_id", types.Int64, "MySQL connection of that statement"},
+		{"error", types.Text, "what failed, NULL on success"},
+	}
+	comment := "The last " + strconv.Itoa(requestRingSize) + " Stripe requests and cache lookups, oldest first"
+	return newMetaTable("requests", comment, cols, func() []sql.Row {
+		recs := o.ring.snapshot()
+		rows := make([]sql.Row, len(recs))
+		for i, r := range recs {
+			var errText any
+			if r.Error != "" {
+				errText = r.Error
+			}
+			rows[i] = sql.Row{r.Time.UTC(), r.database, r.Method, r.Path, r.Query, int64(r.Status),
+				float64(r.Duration.Microseconds()) / 1000, r.Cache, int64(r.QueryID), int64(r.ConnID), errText}
+		}
+		return rows
+	})
+}

@@ -1,0 +1,44 @@
+package engine
+
+import (
+	"testing"
+
+	"github.com/stripesql/stripesql/tables"
+)
+
+// The ring keeps the last requestRingSize records, oldest first.
+func TestRequestRing(t *testing.T) {
+	for _, n := range []int{0, 1, requestRingSize - 1, requestRingSize, requestRingSize + 1, 3*requestRingSize + 7} {
+		var r requestRing
+		for i := range n {
+			r.add(requestRow{RequestRecord: tables.RequestRecord{QueryID: uint64(i)}})
+		}
+		got := r.snapshot()
+		if want := min(n, requestRingSize); len(got) != want {
+			t.Errorf("%d added: %d kept, want %d", n, len(got), want)
+			continue
+		}
+		for i, row := range got {
+			if want := uint64(n - len(got) + i); row.QueryID != want {
+				t.Errorf("%d added: record %d is #%d, want #%d", n, i, row.QueryID, want)
+				break
+			}
+		}
+	}
+}
+
+func TestEndpointLabel(t *testing.T) {
+	for path, want := range map[string]string{
+		"/v1/charges":                "/v1/charges",
+		"/v1/charges/ch_123":         "/v1/charges/{id}",
+		"/v1/charges/ch_123/refunds": "/v1/charges/{id}/refunds",
+		"/v1/customers/cus_1/balance_transactions/cbtxn_2": "/v1/customers/{id}/balance_transactions/{id}",
+		"/v1/customers/search":                             "/v1/customers/search",
+		"/v1/invoices/upcoming":                            "/v1/invoices/upcoming",
+		"/v1/balance_transactions":                         "/v1/balance_transactions",
+	} {
+		if got := endpoint(path); got != want {
+			t.Errorf("endpoint(%s) = %s, want %s", path, got, want)
+		}
+	}
+}

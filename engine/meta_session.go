@@ -1,0 +1,54 @@
+package engine
+
+import (
+	"context"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/types"
+
+	"github.com/stripesql/stripesql/tables"
+)
+
+// cacheVariable turns the page cache off for a session:
+// SET stripe_cache = OFF (or SET @@session.stripe_cache = 0); ON again
+// with SET stripe_cache = ON. SET GLOBAL changes the default of sessions
+// opened afterwards.
+const cacheVariable = "stripe_cache"
+
+// The registry of system variables is go-mysql-server's global one; a
+// variable must be in it before sessions are made.
+func init() {
+	sql.SystemVariables.AddSystemVariables([]sql.SystemVariable{&sql.MysqlSystemVariable{
+		Name:    cacheVariable,
+		Scope:   sql.GetMysqlScope(sql.SystemVariableScope_Both),
+		Dynamic: true,
+		Type:    types.NewSystemBoolType(cacheVariable),
+		Default: int8(1),
+	}})
+}
+
+// cacheOn reads the session's stripe_cache (on unless turned off).
+func cacheOn(ctx *sql.Context) bool {
+	v, err := ctx.GetSessionVariable(ctx, cacheVariable)
+	if err != nil {
+		return true
+	}
+	switch v := v.(type) {
+	case int8:
+		return v != 0
+	case bool:
+		return v
+	}
+	return true
+}
+
+// newContext is the server's sql.ContextFactory: a statement's context
+// carries its tables.Query (put there by queryHandler), which learns the
+// session's cache setting here, where the session is known.
+func newContext(ctx context.Context, opts ...sql.ContextOption) *sql.Context {
+	c := sql.NewContext(ctx, opts...)
+	if q := tables.QueryFrom(ctx); q != nil && c.Session != nil {
+		q.SetNoCache(!cacheOn(c))
+	}
+	return c
+}

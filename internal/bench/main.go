@@ -1,0 +1,242 @@
+// Command bench measures stripesql against a fake Stripe account with
+// Stripe's latency and rate limit: per query, wall time, requests, 429s,
+// objects per second and peak memory; for full scans, how close the scan
+// comes to the rate-limit bound and how it compares with a one-cursor
+// sequential scan and with a full download then filter (what a
+// full-refresh connector does). `make bench` runs it.
+package main
+
+import (
+	"context"
+	"database/sql"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http/httptest"
+	"os"
+	"runtime"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	_ "github.com/go-sql-driver/mysql"
+
+	"github.com/stripesql/stripesql/cache"
+	"github.com/stripesql/stripesql/engine"
+	"github.com/stripesql/stripesql/internal/fakestripe"
+	"github.com/stripesql/stripesql/tables"
+)
+
+func main() {
+	scale := flag.Int("scale", 200_000, "charges in the fake account")
+	latency := flag.Duration("latency", 150*time.Millisecond, "latency of each fake Stripe response")
+	rate := flag.Float64("rate-limit", 25, "requests per second the fake accepts before 429 (Stripe's test mode)")
+	parallel := flag.Int("parallel", 8, "slices read at once")
+	quick := flag.Bool("quick", false, "skip the slow baselines (sequential and full-download scans)")
+	flag.Parse()
+	if err := run(os.Stdout, *scale, *latency, *rate, *parallel, *quick); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+// bench is one server over the fake account.
+type bench struct {
+	fake *fakestripe.Server
+	db   *sql.DB
+	c    *tables.Client
+	cach *cache.Cache
+}
+
+func start(fake *fakestripe.Server, url string, rate float64, parallel int, withCache bool) (*bench, func(), error) {
+	var c *cache.Cache
+	if withCache {
+		c = cache.New(cache.Options{MaxBytes: 256 << 20, TTL: time.Hour})
+	}
+	client := tables.NewClient(tables.ClientOptions{APIKey: "sk_test_bench", URL: url, Cache: c, MaxRetries: 8, RetryBase: 200 * time.Millisecond, RateLimit: rate * 0.9})
+	client.SetParallelism(parallel)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, nil, err
+	}
+	srv, err := engine.New(engine.Config{Listener: ln, Accounts: []engine.Account{{Database: "stripe", Client: client}}})
+	if err != nil {
+		return nil, nil, err
+	}
+	go srv.Serve()
+	db, err := sql.Open("mysql", "root@tcp("+ln.Addr().String()+")/stripe?parseTime=true")
+	if err != nil {
+		return nil, nil, err
+	}
+	return &bench{fake: fake, db: db, c: client, cach: c}, func() { db.Close(); srv.Close() }, nil
+}
+
+// result is one measured query.
+type result struct {
+	name     string
+	wall     time.Duration
+	requests int
+	tooMany  int
+	objects  int // objects Stripe returned (rows scanned)
+	peakRSS  int64
+	rows     int
+}
+
+func (b *bench) measure(name, query string) (result, error) {
+	b.fake.ResetRequests()
+	resetPeakRSS()
+	start := time.Now()
+	rows, err := b.db.QueryContext(context.Background(), query)
+	if err != nil {
+		return result{}, fmt.Errorf("%s: %v", name, err)
+	}
+	n := 0
+	for rows.Next() {
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return result{}, fmt.Errorf("%s: %v", name, err)
+	}
+	rows.Close()
+	r := result{name: name, wall: time.Since(start), rows: n, peakRSS: peakRSS()}
+	for _, q := range b.fake.Requests() {
+		r.requests++
+		if q.Status == 429 {
+			r.tooMany++
+		}
+		if q.Status == 200 {
+			r.objects += q.Objects
+		}
+	}
+	return r, nil
+}
+
+func run(w io.Writer, scale int, latency time.Duration, rate float64, parallel int, quick bool) error {
+	fmt.Fprintf(w, "generating a fake account of %d charges…\n", scale)
+	fake := fakestripe.New(fakestripe.Options{Seed: 1, Scale: scale, Latency: latency, RateLimit: rate})
+	hs := httptest.NewServer(fake)
+	defer hs.Close()
+	charges := fake.Objects("charges")
+	customer := ""
+	for _, c := range charges {
+		if s, ok := c["customer"].(string); ok {
+			customer = s
+			break
+		}
+	}
+	chargeID, _ := charges[len(charges)/2]["id"].(string)
+	charges = nil
+	runtime.GC()
+
+	workload := []struct{ name, query string }{
+		{"full scan: count charges", "SELECT COUNT(*) FROM charges"},
+		{"one month of charges", "SELECT SUM(amount) FROM charges WHERE created >= '2024-06-01' AND created < '2024-07-01'"},
+		{"latest 10 charges", "SELECT id, amount FROM charges ORDER BY created DESC LIMIT 10"},
+		{"one customer's charges", "SELECT id, amount FROM charges WHERE customer = '" + customer + "'"},
+		{"charge by id", "SELECT * FROM charges WHERE id = '" + chargeID + "'"},
+		{"customer join charges", "SELECT c.email, ch.amount FROM customers c JOIN charges ch ON ch.customer = c.id WHERE c.id = '" + customer + "'"},
+		{"revenue by currency (2024)", "SELECT currency, COUNT(*), SUM(amount) FROM charges WHERE created >= '2024-01-01' GROUP BY currency"},
+	}
+
+	b, stop, err := start(fake, hs.URL, rate, parallel, false)
+	if err != nil {
+		return err
+	}
+	var results []result
+	for _, q := range workload {
+		r, err := b.measure(q.name, q.query)
+		if err != nil {
+			stop()
+			return err
+		}
+		results = append(results, r)
+		fmt.Fprintf(w, "  %s: %v\n", q.name, r.wall.Round(time.Millisecond))
+	}
+	stop()
+
+	// Cache: the same workload twice on a server with the cache on.
+	cb, stop, err := start(fake, hs.URL, rate, parallel, true)
+	if err != nil {
+		return err
+	}
+	var cold, warm time.Duration
+	for pass := 0; pass < 2; pass++ {
+		for _, q := range workload {
+			r, err := cb.measure(q.name, q.query)
+			if err != nil {
+				stop()
+				return err
+			}
+			if pass == 0 {
+				cold += r.wall
+			} else {
+				warm += r.wall
+			}
+		}
+	}
+	st := cb.cach.Stats()
+	stop()
+
+	full := results[0]
+	var seq, naive result
+	if !quick {
+		sb, stop, err := start(fake, hs.URL, rate, 1, false)
+		if err != nil {
+			return err
+		}
+		if seq, err = sb.measure("sequential one-cursor full scan", workload[0].query); err != nil {
+			stop()
+			return err
+		}
+		if naive, err = sb.measure("full download then filter (one customer)",
+			"SELECT id, amount FROM (SELECT * FROM charges LIMIT 100000000) c WHERE customer = '"+customer+"'"); err != nil {
+			stop()
+			return err
+		}
+		stop()
+	}
+
+	fmt.Fprintf(w, "\nfake Stripe: %d charges, %v latency per request, %.0f requests/s then 429; %d slices at once; %s, %d cores\n\n",
+		scale, latency, rate, parallel, runtime.GOOS+"/"+runtime.GOARCH, runtime.NumCPU())
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "query\twall\trequests\t429s\tobjects\tobjects/s\tpeak RSS MiB\t")
+	for _, r := range append(results, seq, naive) {
+		if r.name == "" {
+			continue
+		}
+		fmt.Fprintf(tw, "%s\t%v\t%d\t%d\t%d\t%.0f\t%d\t\n", r.name, r.wall.Round(time.Millisecond), r.requests, r.tooMany,
+			r.objects, float64(r.objects)/r.wall.Seconds(), r.peakRSS>>20)
+	}
+	tw.Flush()
+	bound := rate * 100
+	fmt.Fprintf(w, "\nfull scan: %.0f objects/s = %.2f of the rate-limit bound (%.0f req/s × 100 objects)\n",
+		float64(full.objects)/full.wall.Seconds(), float64(full.objects)/full.wall.Seconds()/bound, rate)
+	if !quick {
+		fmt.Fprintf(w, "full scan speed-up over one cursor: %.1f×\n", seq.wall.Seconds()/full.wall.Seconds())
+		fmt.Fprintf(w, "one customer's charges, speed-up over full download then filter: %.0f×\n", naive.wall.Seconds()/results[3].wall.Seconds())
+	}
+	fmt.Fprintf(w, "cache: workload cold %v, warm %v (%.0f× faster); hits %d, misses %d, hit ratio %.2f\n",
+		cold.Round(time.Millisecond), warm.Round(time.Millisecond), cold.Seconds()/warm.Seconds(),
+		st.Hits, st.Misses, float64(st.Hits)/float64(st.Hits+st.Misses))
+	return nil
+}
+
+// resetPeakRSS restarts the kernel's high-water mark of this process.
+func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
+
+// peakRSS is the process's peak resident set since the last reset, bytes.
+func peakRSS() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "VmHWM:") {
+			var kb int64
+			fmt.Sscanf(strings.TrimSpace(strings.TrimPrefix(l, "VmHWM:")), "%d", &kb)
+			return kb << 10
+		}
+	}
+	return 0
+}

@@ -1,0 +1,12 @@
+package tables
+
+func init() {
+	register(&Spec{
+		Name:    "products",
+		Object:  "product",
+		Path:    "/v1/products",
+		Created: true,
+		Filters: []Filter{{Column: "active"}, {Column: "shippable"}, {Column: "url"}},
+		Comment: "Products: the goods and services sold, with their prices in prices (GET /v1/products)",
+	})
+}

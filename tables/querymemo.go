@@ -1,0 +1,55 @@
+package tables
+
+import (
+	"context"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/dolthub/go-mysql-server/sql"
+
+	"github.com/stripesql/stripesql/cache"
+)
+
+// go-mysql-server runs the inner side of a nested-loop join once per outer
+// row, so one query can ask Stripe the same thing many times. The query
+// memo answers repeats within a query (identified by its process id) from
+// the first response, whatever the page cache's settings: one query sees
+// one consistent answer per request and costs one request per distinct
+// request.
+const (
+	memoBytes = 64 << 20
+	// memoTTL only needs to outlive a query's repeats; entries of finished
+	// queries age out (and are evicted first, being least recently used).
+	memoTTL = 10 * time.Minute
+)
+
+var memos sync.Map // *Client → *cache.Cache
+
+func memoFor(c *Client) *cache.Cache {
+	if m, ok := memos.Load(c); ok {
+		return m.(*cache.Cache)
+	}
+	m, _ := memos.LoadOrStore(c, cache.New(cache.Options{MaxBytes: memoBytes, TTL: memoTTL}))
+	return m.(*cache.Cache)
+}
+
+// get is Client.Get through the query memo.
+func (t *Table) get(ctx context.Context, path string, params map[string][]string) ([]byte, error) {
+	sctx, ok := ctx.(*sql.Context)
+	if !ok || sctx.Pid() == 0 {
+		return t.client.Get(ctx, path, params)
+	}
+	key := strconv.FormatUint(sctx.Pid(), 10) + " " + path + "?" + canonicalQuery(params)
+	memo := memoFor(t.client)
+	if body, ok := memo.Get(key); ok {
+		return body, nil
+	}
+	// The query's own context goes to the client (not a detached one, as
+	// cache.Do would give): it carries the session's settings.
+	body, err := t.client.Get(ctx, path, params)
+	if err == nil {
+		memo.Set(key, body)
+	}
+	return body, err
+}

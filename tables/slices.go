@@ -1,0 +1,277 @@
+package tables
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/url"
+	"strconv"
+	"sync"
+)
+
+// Paging one starting_after cursor is bounded by Stripe's latency (a page
+// of 100 every few hundred ms), far below its rate limit. A long list is
+// therefore read as several created slices at once: the first page shows
+// how dense the newest objects are; the rest of the range is cut into
+// slices, newest first, growing wider into the past (older data is
+// usually sparser), each paged by its own worker. The first pages are read
+// with one cursor: a list that ends within them costs nothing more. Pages are handed on in
+// slice order, so rows still come newest first and a LIMIT still stops
+// the reading. Slices are half-open [gte, lt) on whole seconds, so an
+// object on an edge belongs to exactly one slice, however many share its
+// second.
+
+const (
+	// defaultParallelism bounds the slices of one account read at once
+	// (across queries); the throttle keeps them under the rate limit.
+	defaultParallelism = 8
+	// sliceObjects is the number of objects a first slice aims at.
+	sliceObjects = 400
+	// sliceGrowth widens each next slice: a sparse past costs few requests.
+	sliceGrowth = 1.6
+	// slicePages bounds the pages a worker reads ahead of the consumer.
+	slicePages = 4
+	// headPages are read with one cursor before slicing starts.
+	headPages = 3
+	// stripeEpoch is before any Stripe object (Stripe launched in 2011):
+	// the lower end of an unbounded range.
+	stripeEpoch = 1293840000 // 2011-01-01
+)
+
+var slots sync.Map // *Client → chan struct{}: the account's parallel reads
+
+func slotsFor(c *Client) chan struct{} {
+	if s, ok := slots.Load(c); ok {
+		return s.(chan struct{})
+	}
+	s, _ := slots.LoadOrStore(c, make(chan struct{}, defaultParallelism))
+	return s.(chan struct{})
+}
+
+// slicedPager reads a created-ordered list as parallel slices.
+type slicedPager struct {
+	t       *Table
+	path    string
+	params  url.Values // without created bounds
+	lo, hi  int64      // created range, inclusive lo, exclusive hi
+	fetched *int
+
+	head   *listPager // the first pages, then the ties at their last second
+	pages  int        // head pages read before slicing
+	first  int64      // created of the newest object
+	sliced bool
+	slices []*slice
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// slice is one [lo, hi) part of the range and the pages read from it.
+type slice struct {
+	lo, hi int64
+	pages  chan batch
+	err    error // set before pages is closed
+}
+
+// newSlicedPager pages path with params, whose created bounds it reads
+// from params.
+func (t *Table) newSlicedPager(path string, params url.Values, fetched *int) pager {
+	lo, hi, ok := createdBounds(params)
+	if !ok {
+		return &listPager{t: t, path: path, params: params, fetched: fetched}
+	}
+	rest := url.Values{}
+	for k, v := range params {
+		if k != "created" && !isCreatedBound(k) {
+			rest[k] = v
+		}
+	}
+	return &slicedPager{t: t, path: path, params: rest, lo: lo, hi: hi, fetched: fetched,
+		head: &listPager{t: t, path: path, params: params, fetched: fetched}}
+}
+
+func isCreatedBound(k string) bool {
+	switch k {
+	case "created[gt]", "created[gte]", "created[lt]", "created[lte]":
+		return true
+	}
+	return false
+}
+
+// createdBounds reads a created filter as [lo, hi); ok is false for an
+// exact created=, which needs no slicing.
+func createdBounds(params url.Values) (lo, hi int64, ok bool) {
+	if params.Get("created") != "" {
+		return 0, 0, false
+	}
+	lo, hi = stripeEpoch, 1<<62
+	num := func(k string) (int64, bool) {
+		v := params.Get(k)
+		if v == "" {
+			return 0, false
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		return n, err == nil
+	}
+	if n, ok := num("created[gte]"); ok {
+		lo = n
+	}
+	if n, ok := num("created[gt]"); ok {
+		lo = n + 1
+	}
+	if n, ok := num("created[lt]"); ok {
+		hi = n
+	}
+	if n, ok := num("created[lte]"); ok {
+		hi = n + 1
+	}
+	return lo, hi, lo < hi
+}
+
+func (p *slicedPager) next(ctx context.Context) (batch, error) {
+	if !p.sliced {
+		b, err := p.head.next(ctx)
+		if err != nil || p.head.done || len(b.objs) == 0 {
+			return b, err
+		}
+		if p.pages == 0 {
+			p.first = createdOf(b.objs[0])
+		}
+		if p.pages++; p.pages < headPages {
+			return b, nil
+		}
+		// The head goes on for the objects sharing the last second of its
+		// pages; the slices take everything older.
+		p.sliced = true
+		last := createdOf(b.objs[len(b.objs)-1])
+		p.head.params = withCreated(p.head.params, last, last+1)
+		p.start(ctx, last, p.first, p.pages*maxPage)
+		return b, nil
+	}
+	if !p.head.done {
+		return p.head.next(ctx)
+	}
+	for len(p.slices) > 0 {
+		s := p.slices[0]
+		select {
+		case b, ok := <-s.pages:
+			if ok {
+				return b, nil
+			}
+			if s.err != nil {
+				p.close()
+				return batch{}, s.err
+			}
+			p.slices = p.slices[1:]
+		case <-ctx.Done():
+			p.close()
+			return batch{}, ctx.Err()
+		}
+	}
+	p.close()
+	return batch{}, io.EOF
+}
+
+// start cuts [lo, last) into slices from the density of the head (seen
+// objects between last and first) and starts their workers.
+func (p *slicedPager) start(ctx context.Context, last, first int64, seen int) {
+	width := float64(first-last+1) * sliceObjects / float64(seen)
+	if width < 1 {
+		width = 1
+	}
+	for hi := last; hi > p.lo; {
+		lo := hi - int64(width)
+		if lo < p.lo || lo >= hi {
+			lo = p.lo
+		}
+		p.slices = append(p.slices, &slice{lo: lo, hi: hi, pages: make(chan batch, slicePages)})
+		hi = lo
+		width *= sliceGrowth
+	}
+	ctx, p.cancel = context.WithCancel(ctx)
+	slots := slotsFor(p.t.client)
+	// Workers take slices in order, so the slice the consumer waits for is
+	// never starved by later ones.
+	queue := make(chan *slice, len(p.slices))
+	for _, s := range p.slices {
+		queue <- s
+	}
+	close(queue)
+	for i := 0; i < cap(slots) && i < len(p.slices); i++ {
+		p.wg.Add(1)
+		go func() {
+			defer p.wg.Done()
+			for s := range queue {
+				select {
+				case slots <- struct{}{}:
+				case <-ctx.Done():
+					s.err = ctx.Err()
+					close(s.pages)
+					continue
+				}
+				p.read(ctx, s)
+				<-slots
+			}
+		}()
+	}
+}
+
+// read pages one slice into its channel.
+func (p *slicedPager) read(ctx context.Context, s *slice) {
+	defer close(s.pages)
+	lp := &listPager{t: p.t, path: p.path, params: withCreated(p.params, s.lo, s.hi), fetched: new(int)}
+	for {
+		b, err := lp.next(ctx)
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			s.err = err
+			return
+		}
+		select {
+		case s.pages <- b:
+		case <-ctx.Done():
+			s.err = ctx.Err()
+			return
+		}
+	}
+}
+
+// close stops the workers (the engine closed the scan, or it ended).
+func (p *slicedPager) close() {
+	if p.cancel != nil {
+		p.cancel()
+		p.wg.Wait()
+		p.cancel = nil
+	}
+}
+
+func withCreated(params url.Values, lo, hi int64) url.Values {
+	out := url.Values{}
+	for k, v := range params {
+		if k != "created" && !isCreatedBound(k) {
+			out[k] = v
+		}
+	}
+	out.Set("created[gte]", strconv.FormatInt(lo, 10))
+	out.Set("created[lt]", strconv.FormatInt(hi, 10))
+	return out
+}
+
+func createdOf(raw json.RawMessage) int64 {
+	var o struct {
+		Created int64 `json:"created"`
+	}
+	_ = json.Unmarshal(raw, &o)
+	return o.Created
+}
+
+// SetParallelism bounds how many slices of this account are read at once
+// (1 reads every list with one cursor, as connectors do). Call it before
+// the client serves queries.
+func (c *Client) SetParallelism(n int) {
+	if n < 1 {
+		n = 1
+	}
+	slots.Store(c, make(chan struct{}, n))
+}

@@ -1,0 +1,20 @@
+package tables
+
+// Customers' payment sources: one list endpoint, two kinds of object told
+// apart by its object parameter.
+func init() {
+	for _, kind := range []struct{ name, object, what string }{
+		{"bank_accounts", "bank_account", "Bank accounts"},
+		{"cards", "card", "Cards"},
+	} {
+		register(&Spec{
+			Name:       kind.name,
+			Object:     kind.object,
+			Path:       "/v1/customers/{customer}/sources",
+			NoRetrieve: true,
+			Parent:     &Parent{Table: "customers", Column: "customer", Param: "customer"},
+			Defaults:   map[string]string{"object": kind.object},
+			Comment:    kind.what + " saved as customers' payment sources (GET /v1/customers/{customer}/sources?object=" + kind.object + ")",
+		})
+	}
+}
