@@ -14,7 +14,7 @@ STRIPE_MOCK := $(BIN)/stripe-mock
 # Go files we own, for gofmt: everything but build output and vendored code.
 GO_FILES_CMD := find . -name '*.go' -not -path './bin/*' -not -path './vendor/*' -not -path './.git/*' -print0
 
-.PHONY: deps mysql-client compat-deps compat-debs build test fmt-check vet go-test demo bench generate clean
+.PHONY: deps mysql-client compat-deps compat-debs build test fmt-check vet go-test fuzz-short soak demo bench pushdown-report generate clean
 
 ## deps: install what the tests need (MySQL CLI client, stripe-mock, compatibility-suite clients), only when missing.
 deps: mysql-client $(STRIPE_MOCK) compat-deps
@@ -84,8 +84,8 @@ build:
 # --keep-going: a gofmt or vet failure still lets the tests run, so one CI
 # run reports every problem; the target fails if any step did.
 test: deps
-	@$(MAKE) --no-print-directory --keep-going fmt-check vet go-test || { echo "make test: FAILED (see above)"; exit 1; }
-	@echo "make test: all checks passed (gofmt, go vet, go test)"
+	@$(MAKE) --no-print-directory --keep-going fmt-check vet go-test fuzz-short || { echo "make test: FAILED (see above)"; exit 1; }
+	@echo "make test: all checks passed (gofmt, go vet, go test, fuzz-short)"
 
 fmt-check:
 	@unformatted="$$($(GO_FILES_CMD) | xargs -0 -r gofmt -l)"; \
@@ -105,6 +105,21 @@ go-test:
 ## demo: serve an embedded fake Stripe account over MySQL on 127.0.0.1:3306 (pass ARGS="..." to override).
 demo:
 	$(GO) run ./cmd/stripesql demo $(ARGS)
+
+## fuzz-short: a few seconds of each fuzz target (make test runs it); the corpus is in tables/testdata/fuzz.
+FUZZTIME ?= 5s
+fuzz-short:
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeRow$$' -fuzztime $(FUZZTIME) ./tables
+	$(GO) test -run '^$$' -fuzz '^FuzzPushdown$$' -fuzztime $(FUZZTIME) ./tables
+
+## soak: 50 connections, mixed workload, for SOAK (default 60s); make test runs a 5 s version.
+SOAK ?= 60s
+soak:
+	STRIPESQL_SOAK=$(SOAK) $(GO) test -count=1 -run '^TestSoak$$' -v -timeout 20m ./engine
+
+## pushdown-report: requests made vs. the fewest possible, per query of examples/workload.sql.
+pushdown-report:
+	$(GO) test -count=1 -v -run TestWorkloadPushdownIsOptimal ./internal/pushdown | grep -v '^=== RUN'
 
 ## bench: run the benchmark harness.
 bench:

@@ -171,7 +171,8 @@ func grantReadOnly(mdb *mysql_db.MySQLDb, users []User, databases []string) {
 	for _, u := range users {
 		ps := mysql_db.NewPrivilegeSet()
 		for _, db := range databases {
-			ps.AddDatabase(db, sql.PrivilegeType_Select)
+			// EXECUTE runs the stripe_* procedures (CALL stripe_flush()).
+			ps.AddDatabase(db, sql.PrivilegeType_Select, sql.PrivilegeType_Execute)
 		}
 		ed.PutUser(&mysql_db.User{
 			User:                u.Name,

@@ -33,19 +33,21 @@ func TestStoppedStatementsStopPaging(t *testing.T) {
 		how     func(t *testing.T, env *stripesqltest.Env, connID int64, cancel context.CancelFunc)
 		before  string // run on the statement's connection first
 		wantErr string
+		tls     bool
 	}{
 		{"KILL QUERY", func(t *testing.T, env *stripesqltest.Env, connID int64, _ context.CancelFunc) {
 			if _, err := env.DB.Exec(fmt.Sprintf("KILL QUERY %d", connID)); err != nil {
 				t.Fatal(err)
 			}
-		}, "", "1317"},
-		{"client disconnect", func(_ *testing.T, _ *stripesqltest.Env, _ int64, cancel context.CancelFunc) { cancel() }, "", "context canceled"},
-		{"max_execution_time", nil, "SET max_execution_time = 500", "3024"},
+		}, "", "1317", false},
+		{"client disconnect", func(_ *testing.T, _ *stripesqltest.Env, _ int64, cancel context.CancelFunc) { cancel() }, "", "context canceled", false},
+		{"client disconnect over TLS", func(_ *testing.T, _ *stripesqltest.Env, _ int64, cancel context.CancelFunc) { cancel() }, "", "context canceled", true},
+		{"max_execution_time", nil, "SET max_execution_time = 500", "3024", false},
 	} {
 		for _, q := range queries {
 			t.Run(stop.name+"/"+q, func(t *testing.T) {
 				t.Parallel()
-				env := stripesqltest.Start(t, stripesqltest.Options{Fake: fakestripe.Options{Scale: 3000, Latency: cancelLatency}})
+				env := stripesqltest.Start(t, stripesqltest.Options{Fake: fakestripe.Options{Scale: 3000, Latency: cancelLatency}, TLS: stop.tls})
 				ctx, cancel := context.WithCancel(context.Background())
 				defer cancel()
 				conn, err := env.DB.Conn(context.Background())
@@ -85,7 +87,6 @@ func TestStoppedStatementsStopPaging(t *testing.T) {
 				// Long enough for a statement still paging to ask again.
 				time.Sleep(4 * cancelLatency)
 				after := env.RequestCount()
-				t.Logf("stopped %d after %d", stopped, after)
 				if after > stopped+1 {
 					t.Errorf("%d requests once stopped, %d after: paging went on", stopped, after)
 				}
@@ -108,4 +109,3 @@ func waitForRequests(t *testing.T, env *stripesqltest.Env, n int) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
-

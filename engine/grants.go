@@ -16,7 +16,7 @@ import (
 // during sync). Every account has the same grants: SELECT on each Stripe
 // database. Without accounts every user name is accepted with those
 // grants; with accounts, a user sees only their own, as in MySQL.
-func (g guard) showGrants(c *mysql.Conn, sg *sqlparser.ShowGrants, callback mysql.ResultSpoolFn) error {
+func (g guard) showGrants(c *mysql.Conn, sg *sqlparser.ShowGrants, callback mysql.ResultSpoolFn, more bool) error {
 	user := c.User
 	if sg.For != nil && !sg.CurrentUser {
 		if g.s.authOn && sg.For.Name != c.User {
@@ -32,5 +32,5 @@ func (g guard) showGrants(c *mysql.Conn, sg *sqlparser.ShowGrants, callback mysq
 	return callback(&sqltypes.Result{
 		Fields: []*querypb.Field{{Name: fmt.Sprintf("Grants for %s@%%", user), Type: querypb.Type_VARCHAR, Charset: mysql.CharacterSetUtf8}},
 		Rows:   rows,
-	}, false)
+	}, more)
 }

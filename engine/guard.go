@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/dolthub/go-mysql-server/sql"
@@ -69,14 +70,14 @@ func (g guard) ComInitDB(c *mysql.Conn, db string) error {
 }
 
 func (g guard) ComQuery(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn) error {
-	return g.run(ctx, c, query, callback, func(ctx context.Context, cb mysql.ResultSpoolFn) error {
+	return g.run(ctx, c, query, callback, nil, func(ctx context.Context, cb mysql.ResultSpoolFn) error {
 		return g.Handler.ComQuery(ctx, c, query, cb)
 	})
 }
 
 func (g guard) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn) (string, error) {
 	var rest string
-	err := g.run(ctx, c, query, callback, func(ctx context.Context, cb mysql.ResultSpoolFn) error {
+	err := g.run(ctx, c, query, callback, &rest, func(ctx context.Context, cb mysql.ResultSpoolFn) error {
 		var err error
 		rest, err = g.Handler.ComMultiQuery(ctx, c, query, cb)
 		return err
@@ -88,7 +89,7 @@ func (g guard) ComPrepare(ctx context.Context, c *mysql.Conn, query string, prep
 	if err := g.admit(c); err != nil {
 		return nil, err
 	}
-	if st := g.parse(c, query); st != nil {
+	if st, _ := g.parse(c, query); st != nil {
 		if w := writeOf(st); w != "" {
 			return nil, readOnlyError(w)
 		}
@@ -98,23 +99,30 @@ func (g guard) ComPrepare(ctx context.Context, c *mysql.Conn, query string, prep
 
 func (g guard) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *mysql.PrepareData, callback func(*sqltypes.Result) error) error {
 	spool := func(r *sqltypes.Result, _ bool) error { return callback(r) }
-	return g.run(ctx, c, prepare.PrepareStmt, spool, func(ctx context.Context, cb mysql.ResultSpoolFn) error {
+	return g.run(ctx, c, prepare.PrepareStmt, spool, nil, func(ctx context.Context, cb mysql.ResultSpoolFn) error {
 		return g.Handler.ComStmtExecute(ctx, c, prepare, func(r *sqltypes.Result) error { return cb(r, false) })
 	})
 }
 
-// run executes one statement (the first of query) through exec.
-func (g guard) run(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn, exec func(context.Context, mysql.ResultSpoolFn) error) error {
+// run executes one statement (the first of query) through exec. rest is
+// set, for a multi-statement query, to what follows a statement the guard
+// answers itself (exec sets it otherwise).
+func (g guard) run(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn, rest *string, exec func(context.Context, mysql.ResultSpoolFn) error) error {
 	if err := g.admit(c); err != nil {
 		return err
 	}
-	st := g.parse(c, query)
+	st, next := g.parse(c, query)
 	if st != nil {
 		if w := writeOf(st); w != "" {
-			return readOnlyError(w)
+			return readOnlyError(w) // and the statements after it are not run, as in MySQL
 		}
 		if sg, ok := st.(*sqlparser.ShowGrants); ok {
-			return g.showGrants(c, sg, callback)
+			more := false
+			if rest != nil {
+				*rest = strings.TrimSpace(query[next:])
+				more = *rest != ""
+			}
+			return g.showGrants(c, sg, callback, more)
 		}
 	}
 	ctx, stmt, err := g.s.statements.start(ctx)
@@ -170,23 +178,24 @@ func isCanceled(err error) bool {
 	return errors.Is(err, context.Canceled)
 }
 
-// parse returns the statement query starts with, or nil when it does not
-// parse: the engine then reports the syntax error.
-func (g guard) parse(c *mysql.Conn, query string) sqlparser.Statement {
-	st, _, err := sqlparser.ParseOne(context.Background(), query)
+// parse returns the statement query starts with and where the next one
+// starts, or nil when it does not parse: the engine then reports the
+// syntax error.
+func (g guard) parse(c *mysql.Conn, query string) (sqlparser.Statement, int) {
+	st, next, err := sqlparser.ParseOne(context.Background(), query)
 	if err == nil {
-		return st
+		return st, min(next, len(query))
 	}
 	// The session's sql_mode (ANSI_QUOTES) may be what makes it parse.
 	opts, err := g.Handler.ParserOptionsForConnection(c)
 	if err != nil {
-		return nil
+		return nil, 0
 	}
-	st, _, err = sqlparser.ParseOneWithOptions(context.Background(), query, opts)
+	st, next, err = sqlparser.ParseOneWithOptions(context.Background(), query, opts)
 	if err != nil {
-		return nil
+		return nil, 0
 	}
-	return st
+	return st, min(next, len(query))
 }
 
 // deadline applies the session's max_execution_time (milliseconds) to

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -167,7 +168,7 @@ func requestsTable(o *observer) *metaTable {
 		{"db", types.Text, "the Stripe account's database"},
 		{"method", types.Text, "HTTP method"},
 		{"path", types.Text, "API path"},
-		{"query", types.Text, "query string"},
+		{"query", types.Text, "query string, unescaped"},
 		{"status", types.Int64, "HTTP status (0: network error or cancelled; 200 for cache hits)"},
 		{"duration_ms", types.Float64, "time taken"},
 		{"cache", types.Text, "hit, miss (asked Stripe, cached the answer), shared (joined another query's request) or off (cache disabled or bypassed)"},
@@ -184,7 +185,11 @@ func requestsTable(o *observer) *metaTable {
 			if r.Error != "" {
 				errText = r.Error
 			}
-			rows[i] = sql.Row{r.Time.UTC(), r.database, r.Method, r.Path, r.Query, int64(r.Status),
+			query, err := url.QueryUnescape(r.Query) // created[gte]=… reads better than created%5Bgte%5D=…
+			if err != nil {
+				query = r.Query
+			}
+			rows[i] = sql.Row{r.Time.UTC(), r.database, r.Method, r.Path, query, int64(r.Status),
 				float64(r.Duration.Microseconds()) / 1000, r.Cache, int64(r.QueryID), int64(r.ConnID), errText}
 		}
 		return rows

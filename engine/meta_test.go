@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stripesql/stripesql/engine"
 	"github.com/stripesql/stripesql/internal/fakestripe"
 	"github.com/stripesql/stripesql/internal/stripesqltest"
 )
@@ -165,5 +166,26 @@ func TestStripeMetaTables(t *testing.T) {
 	}
 	if s.Hits != int64(len(cold)) || s.Misses != int64(len(cold)) {
 		t.Errorf("cache stats %+v: want %d hits and misses", s, len(cold))
+	}
+}
+
+// A read-only MySQL account (env.DB logs in as the first user) may use
+// the cache controls and stripe_meta.
+func TestCacheControlsForReadOnlyUser(t *testing.T) {
+	env := stripesqltest.Start(t, stripesqltest.Options{CacheTTL: time.Hour, Users: []engine.User{{Name: "reader", Password: "pw"}}})
+	env.Rows(t, "SELECT id FROM customers")
+	entries := env.Client.Cache().Stats().Entries
+	if got := fmt.Sprint(env.Rows(t, "CALL stripe_flush()")); got != fmt.Sprintf("[[stripe %d]]", entries) {
+		t.Errorf("CALL stripe_flush() as a read-only user: %s, want [[stripe %d]]", got, entries)
+	}
+	s := *env // env.DB logs in as reader; one connection keeps the session
+	s.DB = env.Open(t, "reader", "pw", false)
+	s.DB.SetMaxOpenConns(1)
+	s.Rows(t, "SET stripe_cache = OFF")
+	if got := s.Rows(t, "SELECT @@stripe_cache"); fmt.Sprint(got) != "[[0]]" {
+		t.Errorf("@@stripe_cache after SET as a read-only user: %v", got)
+	}
+	if got := env.Rows(t, "SELECT db, entries FROM stripe_meta.cache_stats"); fmt.Sprint(got) != "[[stripe 0]]" {
+		t.Errorf("stripe_meta.cache_stats as a read-only user: %v", got)
 	}
 }

@@ -197,3 +197,29 @@ func TestJoinPushesOuterKey(t *testing.T) {
 		}
 	}
 }
+
+// A value Stripe's enum does not have matches no row, as in SQL, rather
+// than failing with Stripe's 400.
+func TestUnknownEnumValueMatchesNothing(t *testing.T) {
+	env := stripesqltest.Start(t, stripesqltest.Options{})
+	for _, q := range []string{
+		"SELECT id FROM invoices WHERE status = 'PAID'",
+		"SELECT id FROM invoices WHERE status = 'nope' AND created > '2024-01-01'",
+	} {
+		if rows := env.Rows(t, q); len(rows) != 0 {
+			t.Errorf("%s: %d rows", q, len(rows))
+		}
+		if reqs := env.Requests(); len(reqs) != 0 {
+			t.Errorf("%s made requests %v", q, reqs)
+		}
+	}
+	// As a second condition it is never sent (the plan may see that
+	// nothing matches and ask nothing).
+	cus := env.Fake.Objects("invoices")[0]["customer"].(string)
+	if rows := env.Rows(t, "SELECT id FROM invoices WHERE customer = ? AND collection_method = 'nope'", cus); len(rows) != 0 {
+		t.Errorf("%d rows", len(rows))
+	}
+	if reqs := env.Requests(); len(reqs) > 1 || strings.Contains(strings.Join(reqs, " "), "nope") {
+		t.Errorf("requests %v", reqs)
+	}
+}

@@ -167,6 +167,7 @@ func NewEngine(pro sql.DatabaseProvider) *sqle.Engine {
 		AddPreAnalyzeRule(orderedScansRuleID, orderedScans).
 		AddPreAnalyzeRule(transitiveRuleID, transitiveEqualities).
 		AddPreAnalyzeRule(unixTimeRuleID, unixTimes).
+		AddPostAnalyzeRule(residualRuleID, residualFilters).
 		AddPostAnalyzeRule(limitHintRuleID, limitHint).
 		Build()
 	a.ExecBuilder = explainBuilder{inner: a.ExecBuilder}

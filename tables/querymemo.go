@@ -37,7 +37,7 @@ func memoFor(c *Client) *cache.Cache {
 // get is Client.Get through the query memo.
 func (t *Table) get(ctx context.Context, path string, params map[string][]string) ([]byte, error) {
 	sctx, ok := ctx.(*sql.Context)
-	if !ok || sctx.Pid() == 0 {
+	if !ok || sctx.Pid() == 0 || bulk(params) {
 		return t.client.Get(ctx, path, params)
 	}
 	key := strconv.FormatUint(sctx.Pid(), 10) + " " + path + "?" + canonicalQuery(params)
@@ -52,4 +52,23 @@ func (t *Table) get(ctx context.Context, path string, params map[string][]string
 		memo.Set(key, body)
 	}
 	return body, err
+}
+
+// bulk reports a page of a walk through a whole list (or a created slice
+// of it): the pages a join repeats are lookups, and keeping a whole scan
+// would hold it in memory, which streaming avoids.
+func bulk(params map[string][]string) bool {
+	if _, list := params["limit"]; !list {
+		return false // a retrieve
+	}
+	for k := range params {
+		switch k {
+		case "limit", "starting_after", "ending_before", "expand[]":
+		default:
+			if !isCreatedBound(k) && k != "created" {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -32,7 +32,7 @@ const (
 	// slicePages bounds the pages a worker reads ahead of the consumer.
 	slicePages = 4
 	// headPages are read with one cursor before slicing starts.
-	headPages = 3
+	headPages = 10
 	// stripeEpoch is before any Stripe object (Stripe launched in 2011):
 	// the lower end of an unbounded range.
 	stripeEpoch = 1293840000 // 2011-01-01
@@ -60,16 +60,29 @@ type slicedPager struct {
 	pages  int        // head pages read before slicing
 	first  int64      // created of the newest object
 	sliced bool
-	slices []*slice
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+
+	// The slices form a chain, newest first: cur is the one being handed
+	// on; workers start the first unstarted slice of the chain and may
+	// insert slices after the one they read (see read).
+	mu      sync.Mutex
+	work    *sync.Cond // signalled when slices are added or finish
+	cur     *slice
+	running int // slices being read
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
 }
 
 // slice is one [lo, hi) part of the range and the pages read from it.
 type slice struct {
-	lo, hi int64
-	pages  chan batch
-	err    error // set before pages is closed
+	lo, hi  int64
+	pages   chan batch
+	err     error // set before pages is closed
+	started bool
+	next    *slice
+}
+
+func newSlice(lo, hi int64) *slice {
+	return &slice{lo: lo, hi: hi, pages: make(chan batch, slicePages)}
 }
 
 // newSlicedPager pages path with params, whose created bounds it reads
@@ -150,8 +163,8 @@ func (p *slicedPager) next(ctx context.Context) (batch, error) {
 	if !p.head.done {
 		return p.head.next(ctx)
 	}
-	for len(p.slices) > 0 {
-		s := p.slices[0]
+	for p.cur != nil {
+		s := p.cur
 		select {
 		case b, ok := <-s.pages:
 			if ok {
@@ -161,7 +174,9 @@ func (p *slicedPager) next(ctx context.Context) (batch, error) {
 				p.close()
 				return batch{}, s.err
 			}
-			p.slices = p.slices[1:]
+			p.mu.Lock()
+			p.cur = s.next
+			p.mu.Unlock()
 		case <-ctx.Done():
 			p.close()
 			return batch{}, ctx.Err()
@@ -172,54 +187,88 @@ func (p *slicedPager) next(ctx context.Context) (batch, error) {
 }
 
 // start cuts [lo, last) into slices from the density of the head (seen
-// objects between last and first) and starts their workers.
+// objects between last and first) and starts the workers.
 func (p *slicedPager) start(ctx context.Context, last, first int64, seen int) {
+	p.work = sync.NewCond(&p.mu)
 	width := float64(first-last+1) * sliceObjects / float64(seen)
-	if width < 1 {
-		width = 1
-	}
+	var tail *slice
 	for hi := last; hi > p.lo; {
 		lo := hi - int64(width)
-		if lo < p.lo || lo >= hi {
+		if width < 1 || lo < p.lo || lo >= hi {
 			lo = p.lo
 		}
-		p.slices = append(p.slices, &slice{lo: lo, hi: hi, pages: make(chan batch, slicePages)})
-		hi = lo
+		s := newSlice(lo, hi)
+		if tail == nil {
+			p.cur = s
+		} else {
+			tail.next = s
+		}
+		tail, hi = s, lo
 		width *= sliceGrowth
 	}
 	ctx, p.cancel = context.WithCancel(ctx)
+	stop := context.AfterFunc(ctx, func() {
+		p.mu.Lock()
+		p.work.Broadcast()
+		p.mu.Unlock()
+	})
 	slots := slotsFor(p.t.client)
-	// Workers take slices in order, so the slice the consumer waits for is
-	// never starved by later ones.
-	queue := make(chan *slice, len(p.slices))
-	for _, s := range p.slices {
-		queue <- s
-	}
-	close(queue)
-	for i := 0; i < cap(slots) && i < len(p.slices); i++ {
+	for i := 0; i < cap(slots); i++ {
 		p.wg.Add(1)
 		go func() {
 			defer p.wg.Done()
-			for s := range queue {
+			for {
+				s := p.take(ctx)
+				if s == nil {
+					return
+				}
 				select {
 				case slots <- struct{}{}:
+					p.read(ctx, s)
+					<-slots
 				case <-ctx.Done():
 					s.err = ctx.Err()
 					close(s.pages)
-					continue
 				}
-				p.read(ctx, s)
-				<-slots
+				p.mu.Lock()
+				p.running--
+				p.work.Broadcast()
+				p.mu.Unlock()
 			}
 		}()
 	}
+	go func() { p.wg.Wait(); stop() }()
 }
 
-// read pages one slice into its channel.
+// take returns the first unstarted slice in consumption order, waiting
+// while running slices may still add some; nil when there is no more work.
+func (p *slicedPager) take(ctx context.Context) *slice {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for ctx.Err() == nil {
+		for s := p.cur; s != nil; s = s.next {
+			if !s.started {
+				s.started = true
+				p.running++
+				return s
+			}
+		}
+		if p.running == 0 {
+			return nil
+		}
+		p.work.Wait()
+	}
+	return nil
+}
+
+// read pages one slice into its channel. When its first page shows the
+// slice holds many more pages than a slice should, the older part is cut
+// into new slices read in parallel, and this one keeps only the objects
+// of its first page's last second.
 func (p *slicedPager) read(ctx context.Context, s *slice) {
 	defer close(s.pages)
 	lp := &listPager{t: p.t, path: p.path, params: withCreated(p.params, s.lo, s.hi), fetched: new(int)}
-	for {
+	for n := 0; ; n++ {
 		b, err := lp.next(ctx)
 		if err == io.EOF {
 			return
@@ -228,6 +277,9 @@ func (p *slicedPager) read(ctx context.Context, s *slice) {
 			s.err = err
 			return
 		}
+		if n == 0 && !lp.done && len(b.objs) > 1 {
+			p.split(s, lp, b)
+		}
 		select {
 		case s.pages <- b:
 		case <-ctx.Done():
@@ -235,6 +287,37 @@ func (p *slicedPager) read(ctx context.Context, s *slice) {
 			return
 		}
 	}
+}
+
+// split cuts the part of s older than its first page into slices of about
+// sliceObjects objects, from that page's density, when that is worth it.
+func (p *slicedPager) split(s *slice, lp *listPager, first batch) {
+	newest, last := createdOf(first.objs[0]), createdOf(first.objs[len(first.objs)-1])
+	perSecond := float64(len(first.objs)) / float64(newest-last+1)
+	remaining := perSecond * float64(last-s.lo)
+	if remaining < 2*sliceObjects || last <= s.lo {
+		return
+	}
+	width := int64(sliceObjects / perSecond)
+	if width < 1 {
+		width = 1
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	after := s.next
+	tail := s
+	for hi := last; hi > s.lo; hi -= width {
+		lo := hi - width
+		if lo < s.lo {
+			lo = s.lo
+		}
+		ns := newSlice(lo, hi)
+		tail.next, tail = ns, ns
+	}
+	tail.next = after
+	s.lo = last
+	lp.params = withCreated(lp.params, last, last+1)
+	p.work.Broadcast()
 }
 
 // close stops the workers (the engine closed the scan, or it ended).

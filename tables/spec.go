@@ -243,3 +243,19 @@ func (s *Spec) isRange(col string) bool {
 	}
 	return false
 }
+
+// accepts reports whether a list parameter takes a value: an enum
+// parameter takes only its values (Stripe answers others with a 400,
+// where SQL expects no row).
+func (s *Spec) accepts(param, value string) bool {
+	p, ok := s.Param(param)
+	if !ok || len(p.Enum) == 0 {
+		return true
+	}
+	for _, e := range p.Enum {
+		if e == value {
+			return true
+		}
+	}
+	return false
+}

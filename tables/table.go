@@ -26,6 +26,9 @@ type Table struct {
 	ordered bool
 	// parentOrd is the position of a child's parent column, or -1.
 	parentOrd int
+	// residual are filters added to list requests for conditions the
+	// engine also checks (see WithResidual).
+	residual url.Values
 }
 
 var (
@@ -194,3 +197,31 @@ func (t *Table) RowCount(*sql.Context) (uint64, bool, error) { return estimatedR
 
 // DataLength is an estimate in bytes, for SHOW TABLE STATUS.
 func (t *Table) DataLength(*sql.Context) (uint64, error) { return estimatedRows * 2048, nil }
+
+// WithResidual returns a copy whose list requests also carry Stripe
+// filters for conditions the engine still applies itself (the analyzer
+// uses one index per table, so `product = ? AND active = TRUE` reaches
+// the table as a product lookup under an `active` filter). Stripe then
+// returns fewer pages; the engine's filter keeps the result exact. conds
+// maps a column to the value it must equal; ok is false when none of them
+// is a filter of the endpoint.
+func (t *Table) WithResidual(conds map[string]any) (*Table, bool) {
+	extra := url.Values{}
+	for col, v := range conds {
+		p, ok := t.spec.filterParam(col)
+		if !ok || v == nil {
+			continue
+		}
+		s, err := paramValue(v)
+		if err != nil || !t.spec.accepts(p, s) {
+			continue
+		}
+		extra.Set(p, s)
+	}
+	if len(extra) == 0 {
+		return t, false
+	}
+	c := *t
+	c.residual = extra
+	return &c, true
+}

@@ -2,7 +2,6 @@ package tables
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -131,14 +130,7 @@ func TestClientBackoffStopsWhenCancelled(t *testing.T) {
 		time.Sleep(time.Millisecond) // until the 429 was served
 	}
 	cancel()
-	select {
-	case err := <-done:
-		if !errors.Is(err, context.Canceled) {
-			t.Errorf("Get: %v, want context.Canceled", err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("Get kept sleeping after its context was cancelled")
-	}
+	expectCanceled(t, "Get", done)
 	if got := s.seen(); !equalInts(got, []int{429}) {
 		t.Errorf("requests answered %v, want [429]", got)
 	}

@@ -105,20 +105,27 @@ func TestThrottleWaitStopsWhenCancelled(t *testing.T) {
 		done <- err
 	}()
 	cancel()
-	select {
-	case err := <-done:
-		if !errors.Is(err, context.Canceled) {
-			t.Errorf("wait after cancel: %v, want context.Canceled", err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("wait kept sleeping after its context was cancelled")
-	}
+	expectCanceled(t, "wait", done)
 
 	// A deadline the wait would outlast fails now, not at the deadline.
 	dctx, dcancel := context.WithTimeout(context.Background(), 10*time.Minute) // the token is 1000s away
 	defer dcancel()
 	if _, err := th.wait(dctx, "/v1/charges"); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("wait beyond the deadline: %v, want context.DeadlineExceeded", err)
+	}
+}
+
+// expectCanceled fails unless done reports context.Canceled, and soon:
+// what was cancelled must not keep sleeping.
+func expectCanceled(t *testing.T, what string, done <-chan error) {
+	t.Helper()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("%s after cancel: %v, want context.Canceled", what, err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("%s kept sleeping after its context was cancelled", what)
 	}
 }
 

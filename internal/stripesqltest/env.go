@@ -73,6 +73,7 @@ type Env struct {
 	CAFile string
 
 	faults *faults
+	leaks  *leakCheck
 }
 
 // Start starts an Env and stops it when the test ends.
@@ -97,6 +98,8 @@ func Start(t testing.TB, opts Options) *Env {
 	if opts.APIKey == "" {
 		opts.APIKey = Key
 	}
+	leaks := newLeakCheck(t, opts.APIKey)
+	opts.Logger = leaks.logger(opts.Logger)
 
 	c := opts.Cache
 	if c == nil && opts.CacheTTL > 0 {
@@ -114,7 +117,7 @@ func Start(t testing.TB, opts Options) *Env {
 	}
 	cfg := engine.Config{Listener: ln, Accounts: []engine.Account{{Database: "stripe", Client: client}},
 		Logger: opts.Logger, Users: opts.Users, RequireTLS: opts.RequireTLS}
-	env := &Env{Fake: fake, Addr: ln.Addr().String(), Client: client, faults: f}
+	env := &Env{Fake: fake, Addr: ln.Addr().String(), Client: client, faults: f, leaks: leaks}
 	if opts.TLS || opts.RequireTLS {
 		cfg.TLSConfig, env.CAFile = selfSignedTLS(t)
 	}
@@ -211,6 +214,7 @@ func (e *Env) Rows(t testing.TB, query string, args ...any) [][]string {
 			row[i] = "NULL"
 			if v.Valid {
 				row[i] = v.String
+				e.leaks.check(t, query, v.String)
 			}
 		}
 		out = append(out, row)
@@ -234,6 +238,7 @@ func (e *Env) Error(t testing.TB, query string, args ...any) string {
 	if err == nil {
 		t.Fatalf("%s: succeeded, want an error", query)
 	}
+	e.leaks.check(t, query, err.Error())
 	return err.Error()
 }
 

@@ -1,0 +1,101 @@
+package engine
+
+import (
+	"strings"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/analyzer"
+	"github.com/dolthub/go-mysql-server/sql/expression"
+	"github.com/dolthub/go-mysql-server/sql/plan"
+	"github.com/dolthub/go-mysql-server/sql/transform"
+
+	"github.com/stripesql/stripesql/tables"
+)
+
+const residualRuleID analyzer.RuleId = 10_004
+
+// residualFilters hands the equalities left in a Filter above a Stripe
+// table read to the table as extra list parameters: the analyzer picks one
+// index, so of `product = 'p' AND active = TRUE` only one reaches Stripe
+// and the other is checked by the engine on every row of a longer list.
+// The Filter stays, so the rows are exactly those of the query.
+func residualFilters(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
+	return transform.Node(n, func(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
+		f, ok := n.(*plan.Filter)
+		if !ok {
+			return n, transform.SameTree, nil
+		}
+		conds := equalities(f.Expression)
+		if len(conds) == 0 {
+			return n, transform.SameTree, nil
+		}
+		child, same, err := withResidual(ctx, f.Child, conds)
+		if err != nil || same {
+			return n, transform.SameTree, err
+		}
+		nn, err := f.WithChildren(child)
+		return nn, transform.NewTree, err
+	})
+}
+
+// equalities are the `column = constant` conjuncts of a filter, by column.
+func equalities(e sql.Expression) map[string]any {
+	out := map[string]any{}
+	for _, c := range expression.SplitConjunction(e) {
+		gf, v, ok := columnConstant(c)
+		if !ok {
+			continue
+		}
+		lit, ok := v.(*expression.Literal)
+		if !ok {
+			continue
+		}
+		out[strings.ToLower(gf.Name())] = lit.Value()
+	}
+	return out
+}
+
+// withResidual gives the conditions to the Stripe table read under a
+// filter (through an alias).
+func withResidual(ctx *sql.Context, n sql.Node, conds map[string]any) (sql.Node, transform.TreeIdentity, error) {
+	switch n := n.(type) {
+	case *plan.TableAlias:
+		c, same, err := withResidual(ctx, n.Child, conds)
+		if err != nil || same {
+			return n, transform.SameTree, err
+		}
+		nn, err := n.WithChildren(c)
+		return nn, transform.NewTree, err
+	case *plan.ResolvedTable:
+		t, ok := n.Table.(*tables.Table)
+		if !ok {
+			return n, transform.SameTree, nil
+		}
+		nt, ok := t.WithResidual(conds)
+		if !ok {
+			return n, transform.SameTree, nil
+		}
+		nn, err := n.WithTable(nt)
+		return nn, transform.NewTree, err
+	case *plan.IndexedTableAccess:
+		rt, ok := n.TableNode.(*plan.ResolvedTable)
+		if !ok || !n.IsStatic() {
+			return n, transform.SameTree, nil
+		}
+		t, ok := rt.Table.(*tables.Table)
+		if !ok {
+			return n, transform.SameTree, nil
+		}
+		nt, ok := t.WithResidual(conds)
+		if !ok {
+			return n, transform.SameTree, nil
+		}
+		nrt, err := rt.WithTable(nt)
+		if err != nil {
+			return n, transform.SameTree, err
+		}
+		nn, err := plan.NewStaticIndexedAccessForTableNode(ctx, nrt.(*plan.ResolvedTable), plan.GetIndexLookup(n))
+		return nn, transform.NewTree, err
+	}
+	return n, transform.SameTree, nil
+}

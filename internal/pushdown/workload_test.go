@@ -1,0 +1,193 @@
+package pushdown
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"text/tabwriter"
+	"time"
+
+	"github.com/stripesql/stripesql/internal/fakestripe"
+	"github.com/stripesql/stripesql/internal/stripesqltest"
+)
+
+// query is one entry of the workload file.
+type query struct {
+	name  string
+	ideal []string // "GET /v1/charges customer=… limit=10"
+	sql   string
+}
+
+func parseWorkload(t *testing.T, path string) []query {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []query
+	var cur query
+	for _, line := range strings.Split(string(b), "\n") {
+		switch {
+		case strings.HasPrefix(line, "-- name: "):
+			cur = query{name: strings.TrimPrefix(line, "-- name: ")}
+		case strings.HasPrefix(line, "-- ideal: "):
+			cur.ideal = append(cur.ideal, strings.TrimPrefix(line, "-- ideal: "))
+		case strings.HasPrefix(line, "--") || strings.TrimSpace(line) == "":
+		default:
+			cur.sql += line + "\n"
+			if strings.HasSuffix(strings.TrimSpace(line), ";") {
+				cur.sql = strings.TrimSuffix(strings.TrimSpace(cur.sql), ";")
+				if cur.name == "" || len(cur.ideal) == 0 {
+					t.Fatalf("%s: query without name or ideal plan: %s", path, cur.sql)
+				}
+				out = append(out, cur)
+				cur = query{}
+			}
+		}
+	}
+	return out
+}
+
+// placeholders picks ids from the account for the workload's {names}.
+func placeholders(t *testing.T, f *fakestripe.Server) map[string]string {
+	p := map[string]string{}
+	first := func(resource string, pick func(o map[string]any) string) string {
+		for _, o := range f.Objects(resource) {
+			if v := pick(o); v != "" {
+				return v
+			}
+		}
+		t.Fatalf("no %s to fill the workload", resource)
+		return ""
+	}
+	str := func(k string) func(map[string]any) string {
+		return func(o map[string]any) string { s, _ := o[k].(string); return s }
+	}
+	charges := f.Objects("charges")
+	p["charge"], p["charge2"] = charges[0]["id"].(string), charges[1]["id"].(string)
+	p["customer"] = first("charges", str("customer"))
+	p["refunded_charge"] = first("refunds", str("charge"))
+	p["invoiced_customer"] = first("invoices", str("customer"))
+	p["invoice"] = first("invoices", str("id"))
+	p["subscribed_customer"] = first("subscriptions", str("customer"))
+	p["subscription"] = first("subscriptions", str("id"))
+	p["product"] = first("prices", str("product"))
+	// Relative times are filled with now's value: a second's difference
+	// with the query's NOW() changes no page count.
+	p["30_days_ago"] = strconv.FormatInt(time.Now().Add(-30*24*time.Hour).Unix(), 10)
+	return p
+}
+
+func fill(s string, p map[string]string) string {
+	for k, v := range p {
+		s = strings.ReplaceAll(s, "{"+k+"}", v)
+	}
+	return s
+}
+
+// idealRequests counts the pages of an ideal request stream by reading it
+// from the fake directly: a retrieve is one request; a list is paged with
+// Stripe's largest page, or up to its limit.
+func idealRequests(t *testing.T, f *fakestripe.Server, stream string) int {
+	fields := strings.Fields(stream)
+	path := fields[1]
+	params := url.Values{}
+	need := -1
+	for _, kv := range fields[2:] {
+		k, v, _ := strings.Cut(kv, "=")
+		if k == "limit" {
+			need, _ = strconv.Atoi(v)
+			continue
+		}
+		params.Set(k, v)
+	}
+	if !isList(f, path) {
+		return 1 // a retrieve, or a single object (/v1/account)
+	}
+	n, cursor := 0, ""
+	for {
+		size := 100
+		if need >= 0 && need < size {
+			size = need
+		}
+		q := url.Values{}
+		for k, v := range params {
+			q[k] = v
+		}
+		q.Set("limit", strconv.Itoa(size))
+		if cursor != "" {
+			q.Set("starting_after", cursor)
+		}
+		page := get(t, f, path+"?"+q.Encode())
+		n++
+		var p struct {
+			Data    []struct{ ID string } `json:"data"`
+			HasMore bool                  `json:"has_more"`
+		}
+		if err := json.Unmarshal(page, &p); err != nil {
+			t.Fatalf("%s: %v", stream, err)
+		}
+		if need >= 0 {
+			need -= len(p.Data)
+		}
+		if !p.HasMore || len(p.Data) == 0 || need == 0 {
+			return n
+		}
+		cursor = p.Data[len(p.Data)-1].ID
+	}
+}
+
+// isList tells a list endpoint from a retrieve by asking the fake.
+func isList(f *fakestripe.Server, path string) bool {
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest("GET", path+"?limit=1", nil)
+	req.SetBasicAuth(stripesqltest.Key, "")
+	f.ServeHTTP(rec, req)
+	var o struct{ Object string }
+	_ = json.Unmarshal(rec.Body.Bytes(), &o)
+	return o.Object == "list"
+}
+
+func get(t *testing.T, f *fakestripe.Server, target string) []byte {
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest("GET", target, nil)
+	req.SetBasicAuth(stripesqltest.Key, "")
+	f.ServeHTTP(rec, req)
+	if rec.Code != 200 && rec.Code != 404 {
+		t.Fatalf("ideal request %s: %d %s", target, rec.Code, rec.Body)
+	}
+	return rec.Body.Bytes()
+}
+
+// Every workload query makes no more requests than its ideal plan.
+func TestWorkloadPushdownIsOptimal(t *testing.T) {
+	env := stripesqltest.Start(t, stripesqltest.Options{Fake: fakestripe.Options{Scale: fakestripe.DefaultScale}})
+	p := placeholders(t, env.Fake)
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "query\trequests\tideal\tratio\t")
+	var made, ideal int
+	for _, q := range parseWorkload(t, "../../examples/workload.sql") {
+		want := 0
+		for _, s := range q.ideal {
+			want += idealRequests(t, env.Fake, fill(s, p))
+		}
+		env.Fake.ResetRequests()
+		env.Rows(t, fill(q.sql, p))
+		got := env.Requests()
+		made += len(got)
+		ideal += want
+		ratio := float64(want) / float64(max(len(got), 1))
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%.2f\t\n", q.name, len(got), want, ratio)
+		if len(got) > want {
+			sort.Strings(got)
+			t.Errorf("%s: %d requests, ideal %d:\n%s", q.name, len(got), want, strings.Join(got, "\n"))
+		}
+	}
+	fmt.Fprintf(tw, "total\t%d\t%d\t%.2f\t\n", made, ideal, float64(ideal)/float64(made))
+	tw.Flush()
+}
