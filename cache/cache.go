@@ -117,6 +117,15 @@ func (c *Cache) Get(key string) ([]byte, bool) {
 	return val, ok
 }
 
+// Peek is Get for bookkeeping entries: it counts no hit or miss (the
+// entry still becomes the most recently used).
+func (c *Cache) Peek(key string) ([]byte, bool) {
+	now := c.now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lookupLocked(key, now)
+}
+
 // lookupLocked returns the fresh value for key, dropping it if it has
 // expired. It does not count hits or misses; callers decide what the
 // lookup means.

@@ -77,9 +77,39 @@ type listPager struct {
 	fetched  *int
 	cursor   string
 	done     bool
+	// sent are the queries of the pages read, and coverLo the lower end of
+	// the created range they cover (see rangecache.go).
+	sent    []url.Values
+	coverLo int64
+	from    pager // the cache's answer, when it has the whole range
+	checked bool
+}
+
+// narrow makes the walk go on only for the objects created at last,
+// when older objects are read by others (slices): the pages then cover
+// [last, hi).
+func (p *listPager) narrow(last int64) {
+	p.params = withCreated(p.params, last, last+1)
+	p.coverLo = last
 }
 
 func (p *listPager) next(ctx context.Context) (batch, error) {
+	if !p.checked {
+		p.checked = true
+		if p.t.spec.Created && p.cursor == "" {
+			lo, hi := createdRange(p.params)
+			p.coverLo = lo
+			p.from = p.t.cachedRange(ctx, p.path, lo, hi)
+		}
+	}
+	if p.from != nil {
+		b, err := p.from.next(ctx)
+		b.parentID = p.parentID
+		if err == io.EOF {
+			p.done = true
+		}
+		return b, err
+	}
 	if p.done {
 		return batch{}, io.EOF
 	}
@@ -100,12 +130,23 @@ func (p *listPager) next(ctx context.Context) (batch, error) {
 		return batch{}, err
 	}
 	*p.fetched += len(pg.Data)
+	p.sent = append(p.sent, params)
 	if !pg.HasMore || len(pg.Data) == 0 {
 		p.done = true
+		p.complete(ctx)
 	} else if p.cursor = objectID(pg.Data[len(pg.Data)-1]); p.cursor == "" {
 		return batch{}, errors.New("list page object has no id to continue from")
 	}
 	return batch{objs: pg.Data, parentID: p.parentID}, nil
+}
+
+// complete records a finished walk of a whole created range.
+func (p *listPager) complete(ctx context.Context) {
+	if !p.t.spec.Created || !p.t.rangeCache(ctx) || !p.t.baseOnly(p.params) || len(p.sent) == 0 {
+		return
+	}
+	_, hi := createdRange(p.sent[0])
+	p.t.recordRange(p.path, p.coverLo, hi, p.sent)
 }
 
 // onePager gets one object; Stripe's 404 is no object, as a missing row

@@ -143,6 +143,9 @@ func createdBounds(params url.Values) (lo, hi int64, ok bool) {
 func (p *slicedPager) next(ctx context.Context) (batch, error) {
 	if !p.sliced {
 		b, err := p.head.next(ctx)
+		if p.head.from != nil {
+			return b, err // the cache holds the whole range
+		}
 		if err != nil || p.head.done || len(b.objs) == 0 {
 			return b, err
 		}
@@ -156,7 +159,7 @@ func (p *slicedPager) next(ctx context.Context) (batch, error) {
 		// pages; the slices take everything older.
 		p.sliced = true
 		last := createdOf(b.objs[len(b.objs)-1])
-		p.head.params = withCreated(p.head.params, last, last+1)
+		p.head.narrow(last)
 		p.start(ctx, last, p.first, p.pages*maxPage)
 		return b, nil
 	}
@@ -316,7 +319,7 @@ func (p *slicedPager) split(s *slice, lp *listPager, first batch) {
 	}
 	tail.next = after
 	s.lo = last
-	lp.params = withCreated(lp.params, last, last+1)
+	lp.narrow(last)
 	p.work.Broadcast()
 }
 
