@@ -163,13 +163,16 @@ func servedDatabases(eng *sqle.Engine) []string {
 
 // grantReadOnly turns on go-mysql-server's privilege checks with one
 // account per user, allowed SELECT on the Stripe databases and nothing
-// else (not the mysql database, which holds the password hashes).
+// else (not the mysql database, which holds the password hashes), but
+// PROCESS: SHOW PROCESSLIST (which BI tools run) needs it, and it shows
+// only statements on data every account may read.
 func grantReadOnly(mdb *mysql_db.MySQLDb, users []User, databases []string) {
 	mdb.SetPersister(&mysql_db.NoopPersister{})
 	ed := mdb.Editor()
 	defer ed.Close()
 	for _, u := range users {
 		ps := mysql_db.NewPrivilegeSet()
+		ps.AddGlobalStatic(sql.PrivilegeType_Process)
 		for _, db := range databases {
 			// EXECUTE runs the stripe_* procedures (CALL stripe_flush()).
 			ps.AddDatabase(db, sql.PrivilegeType_Select, sql.PrivilegeType_Execute)

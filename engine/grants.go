@@ -14,8 +14,9 @@ import (
 // through the mysql database, which a read-only account may not read, so
 // it fails for exactly the accounts BI tools are given (Metabase runs it
 // during sync). Every account has the same grants: SELECT on each Stripe
-// database. Without accounts every user name is accepted with those
-// grants; with accounts, a user sees only their own, as in MySQL.
+// database, and PROCESS (see grantReadOnly). Without accounts every user
+// name is accepted with those grants; with accounts, a user sees only
+// their own, as in MySQL.
 func (g guard) showGrants(c *mysql.Conn, sg *sqlparser.ShowGrants, callback mysql.ResultSpoolFn, more bool) error {
 	user := c.User
 	if sg.For != nil && !sg.CurrentUser {
@@ -25,7 +26,7 @@ func (g guard) showGrants(c *mysql.Conn, sg *sqlparser.ShowGrants, callback mysq
 		user = sg.For.Name
 	}
 	account := fmt.Sprintf("`%s`@`%%`", strings.ReplaceAll(user, "`", "``"))
-	rows := [][]sqltypes.Value{{sqltypes.NewVarChar("GRANT USAGE ON *.* TO " + account)}}
+	rows := [][]sqltypes.Value{{sqltypes.NewVarChar("GRANT PROCESS ON *.* TO " + account)}}
 	for _, db := range g.s.databases {
 		rows = append(rows, []sqltypes.Value{sqltypes.NewVarChar(fmt.Sprintf("GRANT SELECT ON `%s`.* TO %s", db, account))})
 	}

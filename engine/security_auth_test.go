@@ -186,6 +186,9 @@ func TestReadOnlyAccountSeesStripeOnly(t *testing.T) {
 	if n := len(env.Rows(t, "SELECT id FROM charges LIMIT 3")); n != 3 {
 		t.Errorf("SELECT … LIMIT 3 returned %d rows", n)
 	}
+	if procs := env.Rows(t, "SHOW PROCESSLIST"); len(procs) == 0 {
+		t.Error("SHOW PROCESSLIST: no row, want at least this connection's")
+	}
 	msg := env.Error(t, "SELECT authentication_string FROM mysql.user")
 	if !strings.Contains(msg, "denied") {
 		t.Errorf("reading mysql.user: %s, want access denied", msg)
@@ -218,7 +221,7 @@ func TestShowGrants(t *testing.T) {
 				}
 				return
 			}
-			want := []string{"GRANT USAGE ON *.* TO " + tc.account}
+			want := []string{"GRANT PROCESS ON *.* TO " + tc.account}
 			for _, db := range stripesqltest.Column(env.Rows(t, "SHOW DATABASES")) {
 				if db != "information_schema" && db != "mysql" {
 					want = append(want, "GRANT SELECT ON `"+db+"`.* TO "+tc.account)

@@ -188,8 +188,14 @@ func (c *Client) fetch(ctx context.Context, path string, params url.Values, how 
 
 func (c *Client) once(ctx context.Context, path string, params url.Values, how string) ([]byte, error) {
 	f := &form.Values{}
+	sp := &stripe.Params{Context: ctx}
 	keys := make([]string, 0, len(params))
 	for k := range params {
+		if k == AccountParam {
+			// Not a query parameter: the connected account is a header.
+			sp.SetStripeAccount(params.Get(k))
+			continue
+		}
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
@@ -200,7 +206,7 @@ func (c *Client) once(ctx context.Context, path string, params url.Values, how s
 	}
 	var out rawBody
 	start := time.Now()
-	err := c.backend.CallRaw(http.MethodGet, path, c.key, f, &stripe.Params{Context: ctx}, &out)
+	err := c.backend.CallRaw(http.MethodGet, path, c.key, f, sp, &out)
 	if c.opts.Logger != nil {
 		c.opts.Logger.Debug("stripe request", "method", "GET", "path", path, "query", canonicalQuery(params),
 			"duration", time.Since(start), "error", redact(errString(err)))

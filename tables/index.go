@@ -92,6 +92,7 @@ func buildIndexes(db string, s *Spec, schema sql.Schema) []*index {
 	if s.Created {
 		out = append(out, mk("created", false, "pushed down as created[gt|gte|lt|lte]", "created"))
 	}
+	out = append(out, mk(AccountColumn, false, "reads the connected account: Stripe-Account header", AccountColumn))
 	for _, r := range s.Ranges {
 		out = append(out, mk(r, false, "pushed down as "+r+"[gt|gte|lt|lte]", r))
 	}

@@ -9,11 +9,13 @@ import (
 	"strconv"
 )
 
-// batch is what a pager yields: objects, and the parent they belong to
-// (for child tables whose objects do not name it).
+// batch is what a pager yields: objects, the parent they belong to (for
+// child tables whose objects do not name it) and the connected account
+// they were read from ("" for the platform).
 type batch struct {
 	objs     []json.RawMessage
 	parentID string
+	account  string
 }
 
 // pager yields the objects of one request stream, a page at a time; it
@@ -26,13 +28,20 @@ type pager interface {
 // newPager makes the pager of a request on table t. fetched counts the
 // objects received by the whole scan, for the LIMIT page-size hint.
 func (t *Table) newPager(r request, fetched *int) pager {
+	r.params = t.forAccount(r.params)
 	switch r.kind {
 	case reqRetrieve:
-		return &onePager{t: t, path: r.path + "/" + url.PathEscape(r.id), parentID: r.parentID}
+		// A retrieve sends no parameter but the connected account.
+		var params url.Values
+		if a := accountOf(r.params); a != "" {
+			params = url.Values{AccountParam: {a}}
+		}
+		return &onePager{t: t, path: r.path + "/" + url.PathEscape(r.id), params: params, parentID: r.parentID}
 	case reqSingle:
 		return &onePager{t: t, path: r.path, params: r.params, parentID: r.parentID}
 	case reqWalk:
 		parent := t.relative(t.spec.Parent.Table)
+		parent.account = accountOf(r.params)
 		return &walkPager{
 			parents: parent.newPager(parent.listRequest(url.Values{}), new(int)),
 			child:   func(id string) pager { return t.newPager(t.childRequest(id, r.params), fetched) },
@@ -41,6 +50,7 @@ func (t *Table) newPager(r request, fetched *int) pager {
 		var srcs []pager
 		for _, d := range t.spec.Derive {
 			src := t.relative(d.Table)
+			src.account = accountOf(r.params)
 			srcs = append(srcs, &fieldPager{src: src.newPager(src.listRequest(url.Values{}), new(int)), field: d.Field})
 		}
 		return &chainPager{pagers: srcs}
@@ -99,12 +109,12 @@ func (p *listPager) next(ctx context.Context) (batch, error) {
 		if p.t.spec.Created && p.cursor == "" {
 			lo, hi := createdRange(p.params)
 			p.coverLo = lo
-			p.from = p.t.cachedRange(ctx, p.path, lo, hi)
+			p.from = p.t.cachedRange(ctx, p.path, accountOf(p.params), lo, hi)
 		}
 	}
 	if p.from != nil {
 		b, err := p.from.next(ctx)
-		b.parentID = p.parentID
+		b.parentID, b.account = p.parentID, accountOf(p.params)
 		if err == io.EOF {
 			p.done = true
 		}
@@ -137,7 +147,7 @@ func (p *listPager) next(ctx context.Context) (batch, error) {
 	} else if p.cursor = objectID(pg.Data[len(pg.Data)-1]); p.cursor == "" {
 		return batch{}, errors.New("list page object has no id to continue from")
 	}
-	return batch{objs: pg.Data, parentID: p.parentID}, nil
+	return batch{objs: pg.Data, parentID: p.parentID, account: accountOf(p.params)}, nil
 }
 
 // complete records a finished walk of a whole created range.
@@ -146,7 +156,7 @@ func (p *listPager) complete(ctx context.Context) {
 		return
 	}
 	_, hi := createdRange(p.sent[0])
-	p.t.recordRange(p.path, p.coverLo, hi, p.sent)
+	p.t.recordRange(p.path, accountOf(p.params), p.coverLo, hi, p.sent)
 }
 
 // onePager gets one object; Stripe's 404 is no object, as a missing row
@@ -172,7 +182,7 @@ func (p *onePager) next(ctx context.Context) (batch, error) {
 	if err != nil {
 		return batch{}, err
 	}
-	return batch{objs: []json.RawMessage{body}, parentID: p.parentID}, nil
+	return batch{objs: []json.RawMessage{body}, parentID: p.parentID, account: accountOf(p.params)}, nil
 }
 
 // walkPager reads every parent, then the children of each in turn.
@@ -228,7 +238,7 @@ func (p *fieldPager) next(ctx context.Context) (batch, error) {
 			out = append(out, v)
 		}
 	}
-	return batch{objs: out}, nil
+	return batch{objs: out, account: b.account}, nil
 }
 
 // chainPager runs pagers one after another.

@@ -221,6 +221,17 @@ func (t *Table) planRange(ix *index, r sql.MySQLRange, reverse bool) (st step, o
 			}
 			st.req = request{kind: reqRetrieve, path: t.spec.Path, id: id}
 			return st, true, nil
+		case col == AccountColumn:
+			switch {
+			case point && key != nil:
+				v, err := paramValue(key)
+				if err != nil {
+					return st, false, err
+				}
+				params.Set(AccountParam, v)
+			case !point:
+				return st, false, errAccountRange
+			}
 		case t.spec.isRange(col):
 			lo, hi, ok, err := unixBounds(ce)
 			if err != nil || !ok {
@@ -255,6 +266,9 @@ func (t *Table) planRange(ix *index, r sql.MySQLRange, reverse bool) (st step, o
 	st.order = t.orderFor(ix, sortedFrom, reverse)
 	return st, true, nil
 }
+
+// errAccountRange: the connected accounts cannot be enumerated per query.
+var errAccountRange = fmt.Errorf("compare %s with = or IN (…): each connected account is read separately (the connected_accounts table lists them)", AccountColumn)
 
 // pointKey reports whether a column range is a single value, and which.
 // IS NULL is a point whose key is nil.

@@ -29,8 +29,12 @@ type rangeRecord struct {
 }
 
 // rangeKey is where the records of a list are kept in the cache.
-func (t *Table) rangeKey(path string) string {
-	return t.client.account + " RANGES " + path + "?" + canonicalQuery(defaults(t.spec))
+func (t *Table) rangeKey(path, account string) string {
+	base := defaults(t.spec)
+	if account != "" {
+		base.Set(AccountParam, account)
+	}
+	return t.client.account + " RANGES " + path + "?" + canonicalQuery(base)
 }
 
 // rangeCache is the cache range records go in, nil when ranges are not
@@ -47,7 +51,7 @@ func (t *Table) baseOnly(params url.Values) bool {
 	def := defaults(t.spec)
 	for k, v := range params {
 		switch {
-		case k == "limit" || k == "starting_after" || k == "created" || isCreatedBound(k):
+		case k == "limit" || k == "starting_after" || k == "created" || isCreatedBound(k) || k == AccountParam:
 		case def.Get(k) != "" && len(v) == 1 && v[0] == def.Get(k):
 		default:
 			return false
@@ -57,13 +61,13 @@ func (t *Table) baseOnly(params url.Values) bool {
 }
 
 // recordRange notes that the pages read (their queries) cover [lo, hi).
-func (t *Table) recordRange(path string, lo, hi int64, pages []url.Values) {
+func (t *Table) recordRange(path, account string, lo, hi int64, pages []url.Values) {
 	c := t.client.opts.Cache
 	rec := rangeRecord{Lo: lo, Hi: hi}
 	for _, p := range pages {
 		rec.Pages = append(rec.Pages, canonicalQuery(p))
 	}
-	key := t.rangeKey(path)
+	key := t.rangeKey(path, account)
 	var recs []rangeRecord
 	if b, ok := c.Peek(key); ok {
 		_ = json.Unmarshal(b, &recs)
@@ -83,12 +87,12 @@ func (t *Table) recordRange(path string, lo, hi int64, pages []url.Values) {
 
 // cachedRange returns a pager serving [lo, hi) of path from cached pages,
 // or nil when the cache cannot answer it whole.
-func (t *Table) cachedRange(ctx context.Context, path string, lo, hi int64) pager {
+func (t *Table) cachedRange(ctx context.Context, path, account string, lo, hi int64) pager {
 	if !t.rangeCache(ctx) {
 		return nil
 	}
 	c := t.client.opts.Cache
-	b, ok := c.Peek(t.rangeKey(path))
+	b, ok := c.Peek(t.rangeKey(path, account))
 	if !ok {
 		return nil
 	}

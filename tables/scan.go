@@ -113,6 +113,9 @@ func (s *scan) keep(ctx context.Context, st step, b batch) ([]sql.Row, error) {
 				return nil, err
 			}
 			s.t.fillParent(row, b.parentID)
+			if b.account != "" {
+				row[s.t.accountOrd] = b.account
+			}
 			if st.within != nil && s.ix != nil && !inRange(ctx, s.ix, st.within, row) {
 				continue
 			}

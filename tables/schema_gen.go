@@ -746,6 +746,9 @@ var objectColumns = map[string][]Column{
 // and expand left out), keyed by path, so tests can check that every filter
 // a table pushes down is one the real API accepts.
 var listParams = map[string][]ListParam{
+	"/v1/accounts": {
+		{Name: "created", Range: true, Enum: nil},
+	},
 	"/v1/application_fees": {
 		{Name: "charge", Range: false, Enum: nil},
 		{Name: "created", Range: true, Enum: nil},

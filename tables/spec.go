@@ -119,6 +119,15 @@ func Lookup(name string) (*Spec, bool) {
 // columns returns the table's columns: the generated columns of the
 // spec's object, plus the parent column when the object lacks it.
 func (s *Spec) columns() ([]Column, error) {
+	cols, err := s.objectColumns()
+	if err != nil {
+		return nil, err
+	}
+	return append(cols[:len(cols):len(cols)], accountColumn), nil
+}
+
+// objectColumns are the columns of the API object (or the spec's own).
+func (s *Spec) objectColumns() ([]Column, error) {
 	if s.Columns != nil {
 		return s.Columns, nil
 	}

@@ -29,6 +29,10 @@ type Table struct {
 	// residual are filters added to list requests for conditions the
 	// engine also checks (see WithResidual).
 	residual url.Values
+	// account is the connected account a residual condition names.
+	account string
+	// accountOrd is the position of the stripe_account column.
+	accountOrd int
 }
 
 var (
@@ -59,6 +63,7 @@ func New(s *Spec, db string, client *Client) (*Table, error) {
 	if s.Parent != nil {
 		t.parentOrd = schema.Schema.IndexOfColName(s.Parent.Column)
 	}
+	t.accountOrd = schema.Schema.IndexOfColName(AccountColumn)
 	return t, nil
 }
 
@@ -207,7 +212,12 @@ func (t *Table) DataLength(*sql.Context) (uint64, error) { return estimatedRows 
 // is a filter of the endpoint.
 func (t *Table) WithResidual(conds map[string]any) (*Table, bool) {
 	extra := url.Values{}
+	account := ""
 	for col, v := range conds {
+		if col == AccountColumn {
+			account, _ = v.(string)
+			continue
+		}
 		p, ok := t.spec.filterParam(col)
 		if !ok || v == nil {
 			continue
@@ -218,10 +228,10 @@ func (t *Table) WithResidual(conds map[string]any) (*Table, bool) {
 		}
 		extra.Set(p, s)
 	}
-	if len(extra) == 0 {
+	if len(extra) == 0 && account == "" {
 		return t, false
 	}
 	c := *t
-	c.residual = extra
+	c.residual, c.account = extra, account
 	return &c, true
 }

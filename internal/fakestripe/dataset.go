@@ -144,7 +144,7 @@ func newDataset(seed int64, scale int) (*dataset, error) {
 		d.genProducts, d.genPrices, d.genPlans, d.genTaxRates, d.genCoupons, d.genCustomers,
 		d.genPromotionCodes, d.genSources, d.genSubscriptions, d.genInvoices, d.genCharges,
 		d.genPaymentIntents, d.genRefunds, d.genDisputes, d.genConnectedAccounts, d.genTransfers,
-		d.genApplicationFees, d.genBalanceTransactions, d.genCustomerBalanceTransactions,
+		d.genConnectedAccountsList, d.genApplicationFees, d.genBalanceTransactions, d.genCustomerBalanceTransactions,
 		d.genCreditNotes, d.genCheckoutSessions, d.genCustomerDiscounts, d.linkBackReferences,
 		d.genEvents,
 	}

@@ -182,11 +182,11 @@ func TestRequestsAndFaults(t *testing.T) {
 		t.Fatalf("fault: %d %s, pass-through %d, cleared %d", faulted.status, faulted.body, passed.status, cleared.status)
 	}
 	want := []Request{
-		{"GET", "/v1/charges", url.Values{"limit": {"2"}, "created[gte]": {"5"}, "expand[]": {"data.customer"}}, 200, 2},
-		{"GET", "/v1/charges/ch_nope", url.Values{}, 404, 0},
-		{"GET", "/v1/customers", url.Values{"email": {"x@y.z"}}, 500, 0},
-		{"GET", "/v1/products", url.Values{}, 200, len(s.Objects("products"))},
-		{"GET", "/v1/customers", url.Values{}, 200, defaultLimit},
+		{"GET", "/v1/charges", url.Values{"limit": {"2"}, "created[gte]": {"5"}, "expand[]": {"data.customer"}}, 200, 2, ""},
+		{"GET", "/v1/charges/ch_nope", url.Values{}, 404, 0, ""},
+		{"GET", "/v1/customers", url.Values{"email": {"x@y.z"}}, 500, 0, ""},
+		{"GET", "/v1/products", url.Values{}, 200, len(s.Objects("products")), ""},
+		{"GET", "/v1/customers", url.Values{}, 200, defaultLimit, ""},
 	}
 	got := s.Requests()
 	if len(got) != len(want) {

@@ -48,6 +48,8 @@ type Request struct {
 	// Objects is how many objects a 200 answer carried: a list page's
 	// length, 1 for a single object.
 	Objects int
+	// Account is the Stripe-Account header: the connected account read.
+	Account string
 }
 
 // FaultFunc may answer a request in place of the fake (to inject errors);
@@ -67,6 +69,8 @@ type Server struct {
 
 	mu       sync.Mutex
 	requests []Request
+
+	connect connected
 }
 
 // New generates the account described by opts. It panics only if the
@@ -120,7 +124,11 @@ func (s *Server) SetFault(f func(r *http.Request) (handled bool, status int, bod
 // subscriptions and invoices) are each discount once. An unknown resource
 // returns nil; Resources lists the known ones.
 func (s *Server) Objects(resource string) []map[string]any {
-	t := s.data.tables[resource]
+	return objectsOf(s.data, resource)
+}
+
+func objectsOf(d *dataset, resource string) []map[string]any {
+	t := d.tables[resource]
 	if t == nil {
 		return nil
 	}
@@ -130,7 +138,7 @@ func (s *Server) Objects(resource string) []map[string]any {
 		if t.def.oldestFirst {
 			row = int32(k)
 		}
-		b, err := json.Marshal(s.data.render(t, row))
+		b, err := json.Marshal(d.render(t, row))
 		if err != nil {
 			panic(err) // rendered objects are plain JSON values
 		}
@@ -158,7 +166,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	query, _ := url.ParseQuery(r.URL.RawQuery)
 	s.mu.Lock()
-	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Query: query, Status: status, Objects: objects})
+	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Query: query, Status: status, Objects: objects,
+		Account: r.Header.Get("Stripe-Account")})
 	s.mu.Unlock()
 	s.log.Debug("fakestripe request", "method", r.Method, "url", r.URL.RequestURI(),
 		"status", status, "duration", time.Since(start), "request_id", requestID)
@@ -209,7 +218,10 @@ func (s *Server) answer(r *http.Request) (status int, body []byte, objects int) 
 // checkout/sessions), the child lists /v1/{parent}/{id}/{child}[/{id}] and
 // the endpoints of special.go to the dataset.
 func (s *Server) route(r *http.Request) (map[string]any, *apiError) {
-	d := s.data
+	d, aerr := s.datasetFor(r)
+	if aerr != nil {
+		return nil, aerr
+	}
 	rest, ok := strings.CutPrefix(r.URL.Path, "/v1/")
 	if !ok || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
 		return nil, unrecognizedURL(r)
