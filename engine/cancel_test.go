@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stripesql/stripesql/engine"
 	"github.com/stripesql/stripesql/internal/fakestripe"
 	"github.com/stripesql/stripesql/internal/stripesqltest"
 )
@@ -34,20 +35,26 @@ func TestStoppedStatementsStopPaging(t *testing.T) {
 		before  string // run on the statement's connection first
 		wantErr string
 		tls     bool
+		users   []engine.User
 	}{
 		{"KILL QUERY", func(t *testing.T, env *stripesqltest.Env, connID int64, _ context.CancelFunc) {
 			if _, err := env.DB.Exec(fmt.Sprintf("KILL QUERY %d", connID)); err != nil {
 				t.Fatal(err)
 			}
-		}, "", "1317", false},
-		{"client disconnect", func(_ *testing.T, _ *stripesqltest.Env, _ int64, cancel context.CancelFunc) { cancel() }, "", "context canceled", false},
-		{"client disconnect over TLS", func(_ *testing.T, _ *stripesqltest.Env, _ int64, cancel context.CancelFunc) { cancel() }, "", "context canceled", true},
-		{"max_execution_time", nil, "SET max_execution_time = 500", "3024", false},
+		}, "", "1317", false, nil},
+		{"KILL QUERY by the account", func(t *testing.T, env *stripesqltest.Env, connID int64, _ context.CancelFunc) {
+			if _, err := env.DB.Exec(fmt.Sprintf("KILL QUERY %d", connID)); err != nil {
+				t.Fatal(err)
+			}
+		}, "", "1317", false, []engine.User{reader}},
+		{"client disconnect", func(_ *testing.T, _ *stripesqltest.Env, _ int64, cancel context.CancelFunc) { cancel() }, "", "context canceled", false, nil},
+		{"client disconnect over TLS", func(_ *testing.T, _ *stripesqltest.Env, _ int64, cancel context.CancelFunc) { cancel() }, "", "context canceled", true, nil},
+		{"max_execution_time", nil, "SET max_execution_time = 500", "3024", false, nil},
 	} {
 		for _, q := range queries {
 			t.Run(stop.name+"/"+q, func(t *testing.T) {
 				t.Parallel()
-				env := stripesqltest.Start(t, stripesqltest.Options{Fake: fakestripe.Options{Scale: 3000, Latency: cancelLatency}, TLS: stop.tls})
+				env := stripesqltest.Start(t, stripesqltest.Options{Fake: fakestripe.Options{Scale: 3000, Latency: cancelLatency}, TLS: stop.tls, Users: stop.users})
 				ctx, cancel := context.WithCancel(context.Background())
 				defer cancel()
 				conn, err := env.DB.Conn(context.Background())

@@ -116,13 +116,13 @@ func (g guard) run(ctx context.Context, c *mysql.Conn, query string, callback my
 		if w := writeOf(st); w != "" {
 			return readOnlyError(w) // and the statements after it are not run, as in MySQL
 		}
-		if sg, ok := st.(*sqlparser.ShowGrants); ok {
+		if g.answers(st) {
 			more := false
 			if rest != nil {
 				*rest = strings.TrimSpace(query[next:])
 				more = *rest != ""
 			}
-			return g.showGrants(c, sg, callback, more)
+			return g.answer(c, st, callback, more)
 		}
 	}
 	ctx, stmt, err := g.s.statements.start(ctx)
@@ -144,6 +144,26 @@ func (g guard) run(ctx context.Context, c *mysql.Conn, query string, callback my
 		return explain(ctx, err, hb.sent)
 	}
 	return hb.flush()
+}
+
+// answers reports the statements the guard answers itself, where
+// go-mysql-server refuses what MySQL allows an account: SHOW GRANTS, and
+// KILL of the account's own statements.
+func (g guard) answers(st sqlparser.Statement) bool {
+	switch st.(type) {
+	case *sqlparser.ShowGrants:
+		return true
+	case *sqlparser.Kill:
+		return g.s.authOn
+	}
+	return false
+}
+
+func (g guard) answer(c *mysql.Conn, st sqlparser.Statement, callback mysql.ResultSpoolFn, more bool) error {
+	if k, ok := st.(*sqlparser.Kill); ok {
+		return g.kill(c, k, callback, more)
+	}
+	return g.showGrants(c, st.(*sqlparser.ShowGrants), callback, more)
 }
 
 // explain replaces the engine's error for a statement the guard stopped

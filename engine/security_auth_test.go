@@ -1,7 +1,10 @@
 package engine_test
 
 import (
+	"context"
+	"database/sql"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -241,5 +244,43 @@ func TestShowGrants(t *testing.T) {
 	out, err := testutil.RunMySQL(t, env.Addr, "reader", reader.Password, "stripe", "SELECT 41; SHOW GRANTS; SELECT 42", "--skip-column-names")
 	if err != nil || !strings.Contains(out, "GRANT SELECT ON `stripe`.* TO `reader`@`%`") || !strings.HasPrefix(out, "41\n") || !strings.HasSuffix(out, "\n42\n") {
 		t.Errorf("mariadb SELECT 41; SHOW GRANTS; SELECT 42: %q, %v", out, err)
+	}
+}
+
+// An account may KILL its own connections' statements (the mysql
+// client's Ctrl-C), not another account's.
+func TestKillOwnStatementsOnly(t *testing.T) {
+	other := engine.User{Name: "other", Password: "pw-other"}
+	env := stripesqltest.Start(t, stripesqltest.Options{Users: []engine.User{reader, other}})
+	connID := func(db *sql.DB) (*sql.Conn, int64) {
+		conn, err := db.Conn(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { conn.Close() })
+		var id int64
+		if err := conn.QueryRowContext(context.Background(), "SELECT CONNECTION_ID()").Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		return conn, id
+	}
+	_, own := connID(env.DB)
+	otherConn, theirs := connID(env.Open(t, other.Name, other.Password, false))
+	for _, tc := range []struct {
+		stmt string
+		err  uint16
+	}{
+		{fmt.Sprintf("KILL QUERY %d", own), 0},
+		{fmt.Sprintf("KILL QUERY %d", theirs), 1095},
+		{fmt.Sprintf("KILL %d", theirs), 1095},
+		{"KILL QUERY 999999", 1094},
+	} {
+		_, err := env.DB.Exec(tc.stmt)
+		if got := mysqlErrNumber(err); got != tc.err || (err != nil) != (tc.err != 0) {
+			t.Errorf("%s: %v, want error %d", tc.stmt, err, tc.err)
+		}
+	}
+	if err := otherConn.PingContext(context.Background()); err != nil {
+		t.Errorf("the other account's connection was closed: %v", err)
 	}
 }

@@ -24,6 +24,7 @@ type scan struct {
 	rows    []sql.Row
 	pos     int
 	fetched int // objects received so far, for the limit hint
+	prog    *progress
 }
 
 func (s *scan) Next(ctx *sql.Context) (sql.Row, error) {
@@ -65,6 +66,12 @@ func (s *scan) Close(*sql.Context) error {
 // whole step when its rows must be reordered first; io.EOF when the step
 // is done.
 func (s *scan) fill(ctx context.Context, st step) ([]sql.Row, error) {
+	if s.prog == nil {
+		s.prog = &progress{table: s.t.spec.Name}
+		if st.req.kind == reqList {
+			s.prog.lo, s.prog.hi = createdRange(st.req.params)
+		}
+	}
 	if s.pager == nil {
 		s.pager = s.t.newPager(st.req, &s.fetched)
 	} else if st.order.kind != orderAsIs {
@@ -75,6 +82,7 @@ func (s *scan) fill(ctx context.Context, st step) ([]sql.Row, error) {
 		if err != nil {
 			return nil, err
 		}
+		s.prog.observe(ctx, s.t.client.opts.Logger, b.objs)
 		return s.keep(ctx, st, b)
 	}
 	var all []sql.Row
@@ -86,6 +94,7 @@ func (s *scan) fill(ctx context.Context, st step) ([]sql.Row, error) {
 		if err != nil {
 			return nil, err
 		}
+		s.prog.observe(ctx, s.t.client.opts.Logger, b.objs)
 		rows, err := s.keep(ctx, st, b)
 		if err != nil {
 			return nil, err

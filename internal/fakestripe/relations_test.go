@@ -124,7 +124,7 @@ func TestRelationsConsistent(t *testing.T) {
 	}
 }
 
-var idPattern = regexp.MustCompile(`^((ch|cus|re|in|sub|txn|prod|price|si|il|ii|cbtxn|pi|dp|po|tr|fee|cn|cs_test|evt|promo|txr|di|card|ba)_[0-9A-Za-z]{24}|[0-9A-Z]{8})$`)
+var idPattern = regexp.MustCompile(`^((ch|cus|re|in|sub|txn|prod|price|si|il|ii|cbtxn|pi|dp|po|tr|fee|cn|cs_test|evt|promo|txr|di|card|ba)_[0-9A-Za-z]{24}|acct_[0-9A-Za-z]{16}|[0-9A-Z]{8})$`)
 
 func TestIDsAndTimes(t *testing.T) {
 	s := shared()
