@@ -37,7 +37,9 @@ func TestCacheServesSubRanges(t *testing.T) {
 		{"customer = '" + cus + "' AND created >= '2023-07-01' AND created < '2024-01-01'",
 			func(o map[string]any) bool { return o["customer"] == cus && between("2023-07-01", "2024-01-01")(o) }},
 		{"amount > 2000 AND created > '2024-01-15' AND created < '2024-02-15'",
-			func(o map[string]any) bool { return o["amount"].(float64) > 2000 && between("2024-01-15 00:00:01", "2024-02-15")(o) }},
+			func(o map[string]any) bool {
+				return o["amount"].(float64) > 2000 && between("2024-01-15 00:00:01", "2024-02-15")(o)
+			}},
 	}
 	for _, c := range sub {
 		rows := env.Rows(t, "SELECT id FROM charges WHERE "+c.where)

@@ -1,0 +1,98 @@
+package stripesqltest
+
+import (
+	"net/http/httptest"
+	"testing"
+
+	"github.com/stripesql/stripesql/cache"
+	"github.com/stripesql/stripesql/engine"
+	"github.com/stripesql/stripesql/internal/fakestripe"
+	"github.com/stripesql/stripesql/tables"
+)
+
+// AccountOptions add a Stripe account to an Env besides "stripe": its own
+// database over its own fake Stripe server, with a client of its own
+// (own key, hence own cache namespace in the Env's shared cache, and own
+// throttle).
+type AccountOptions struct {
+	Database string
+	// Fake configures the account's fake; a zero Scale or Seed takes the
+	// Env's.
+	Fake fakestripe.Options
+}
+
+// Account is one of an Env's further accounts.
+type Account struct {
+	Database string
+	Fake     *fakestripe.Server
+	Client   *tables.Client
+	// Key is the API key its client presents.
+	Key string
+
+	faults *faults
+}
+
+// accountKey is the key of a further account: each its own, as real
+// accounts have (the cache namespaces entries by key).
+func accountKey(database string) string { return Key + "_" + database }
+
+// startAccounts starts the fakes and clients of opts.Accounts; the
+// clients share cache c.
+func startAccounts(t testing.TB, opts Options, c *cache.Cache) map[string]*Account {
+	out := map[string]*Account{}
+	for _, ao := range opts.Accounts {
+		fo := ao.Fake
+		if fo.Scale == 0 {
+			fo.Scale = opts.Fake.Scale
+		}
+		if fo.Seed == 0 {
+			fo.Seed = opts.Fake.Seed
+		}
+		fake := fakestripe.New(fo)
+		f := &faults{next: fake}
+		hs := httptest.NewServer(f)
+		t.Cleanup(hs.Close)
+		key := accountKey(ao.Database)
+		out[ao.Database] = &Account{Database: ao.Database, Fake: fake, Key: key, faults: f,
+			Client: newClient(opts, key, hs.URL, c)}
+	}
+	return out
+}
+
+// engineAccounts lists the accounts for engine.Config, "stripe" first.
+func engineAccounts(main *tables.Client, more map[string]*Account, order []AccountOptions) []engine.Account {
+	out := []engine.Account{{Database: "stripe", Client: main}}
+	for _, ao := range order {
+		out = append(out, engine.Account{Database: ao.Database, Client: more[ao.Database].Client})
+	}
+	return out
+}
+
+// newClient is the Stripe client of an Env's account.
+func newClient(opts Options, key, url string, c *cache.Cache) *tables.Client {
+	return tables.NewClient(tables.ClientOptions{APIKey: key, URL: url, Cache: c, MaxRetries: opts.MaxRetries,
+		RateLimit: opts.RateLimit, RateLimitRetries: opts.RateLimitRetries, RetryBase: 1e6, // 1ms: tests do not wait
+		HTTPClient: opts.HTTPClient, Logger: opts.Logger})
+}
+
+// Requests returns the requests the account's fake received since the
+// last call, as Env.Requests does, and forgets them.
+func (a *Account) Requests() []string { return takeRequests(a.faults, a.Fake) }
+
+// takeRequests renders the requests f saw and forgets them (and fake's).
+func takeRequests(f *faults, fake *fakestripe.Server) []string {
+	reqs := f.seen()
+	resetRequests(f, fake)
+	out := make([]string, len(reqs))
+	for i, r := range reqs {
+		out[i] = r.String()
+	}
+	return out
+}
+
+func resetRequests(f *faults, fake *fakestripe.Server) {
+	f.reset()
+	if fake != nil {
+		fake.ResetRequests()
+	}
+}
