@@ -34,17 +34,23 @@ type options struct {
 	outGo, outFixtures string
 	objects, lists     []string
 	stripeMockDir      string
+	// writes are list paths whose write endpoints are described, to
+	// outWrites (for the fake server) and in outGo.
+	writes    []string
+	outWrites string
 }
 
 func parseArgs(args []string, stderr io.Writer) (options, error) {
 	fs := flag.NewFlagSet("specgen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var o options
-	var objects, lists string
+	var objects, lists, writes string
 	fs.StringVar(&o.outGo, "out-go", "", "Go file to write (package tables)")
 	fs.StringVar(&o.outFixtures, "out-fixtures", "", "JSON file of example objects to write")
 	fs.StringVar(&objects, "objects", "", "comma-separated OpenAPI schema names, e.g. charge,checkout.session")
 	fs.StringVar(&lists, "lists", "", "comma-separated list endpoint paths, e.g. /v1/charges")
+	fs.StringVar(&writes, "writes", "", "comma-separated list paths whose create, update and delete endpoints stripesql may call, e.g. /v1/customers")
+	fs.StringVar(&o.outWrites, "out-writes", "", "JSON file describing the -writes endpoints' parameters (for the fake server)")
 	fs.StringVar(&o.stripeMockDir, "stripe-mock-dir", "", "stripe-mock module directory (default: located with go list -m "+stripeMockModule+")")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -54,6 +60,10 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 	}
 	o.objects = splitList(objects)
 	o.lists = splitList(lists)
+	o.writes = splitList(writes)
+	if (len(o.writes) == 0) != (o.outWrites == "") {
+		return o, fmt.Errorf("-writes and -out-writes go together")
+	}
 	var missing []string
 	for flagName, empty := range map[string]bool{
 		"-out-go": o.outGo == "", "-out-fixtures": o.outFixtures == "",
@@ -102,19 +112,29 @@ func run(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	goSrc, fixtures, err := generate(spec, examples, opts.objects, opts.lists, stderr)
+	out, err := generate(spec, examples, opts.objects, opts.lists, opts.writes, stderr)
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(opts.outGo, goSrc, 0o644); err != nil {
+	if err := os.WriteFile(opts.outGo, out.goSrc, 0o644); err != nil {
 		return err
 	}
-	return os.WriteFile(opts.outFixtures, fixtures, 0o644)
+	if opts.outWrites != "" {
+		if err := os.WriteFile(opts.outWrites, out.writes, 0o644); err != nil {
+			return err
+		}
+	}
+	return os.WriteFile(opts.outFixtures, out.fixtures, 0o644)
 }
 
-// generate produces both outputs. Unknown object names or paths are all
+// outputs are the generated files' contents.
+type outputs struct {
+	goSrc, fixtures, writes []byte
+}
+
+// generate produces the outputs. Unknown object names or paths are all
 // reported together rather than one per run.
-func generate(spec *openAPI, examples map[string]json.RawMessage, objects, lists []string, warn io.Writer) (goSrc, fixtures []byte, err error) {
+func generate(spec *openAPI, examples map[string]json.RawMessage, objects, lists, writes []string, warn io.Writer) (out outputs, err error) {
 	var errs []error
 	columns := map[string][]column{}
 	for _, name := range objects {
@@ -142,16 +162,32 @@ func generate(spec *openAPI, examples map[string]json.RawMessage, objects, lists
 		}
 		params[path] = ps
 	}
+	endpoints := map[string]writeEndpoints{}
+	for _, path := range writes {
+		if _, dup := endpoints[path]; dup {
+			errs = append(errs, fmt.Errorf("write path %q listed twice", path))
+			continue
+		}
+		w, err := spec.writeEndpoints(path)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("writes %q: %w", path, err))
+			continue
+		}
+		endpoints[path] = w
+	}
 	if len(errs) > 0 {
-		return nil, nil, errors.Join(errs...)
+		return out, errors.Join(errs...)
 	}
-	if goSrc, err = renderGo(spec.Info.Version, columns, params); err != nil {
-		return nil, nil, err
+	if out.goSrc, err = renderGo(spec.Info.Version, columns, params, endpoints); err != nil {
+		return out, err
 	}
-	if fixtures, err = buildFixtures(spec, examples, objects, warn); err != nil {
-		return nil, nil, err
+	if out.fixtures, err = buildFixtures(spec, examples, objects, warn); err != nil {
+		return out, err
 	}
-	return goSrc, fixtures, nil
+	if out.writes, err = renderWritesJSON(endpoints); err != nil {
+		return out, err
+	}
+	return out, nil
 }
 
 // stripeMockDir asks the go command where the pinned stripe-mock module is.

@@ -21,6 +21,7 @@ func TestGeneratedFilesUpToDate(t *testing.T) {
 	outputs := []struct{ flag, tmpName string }{
 		{"-out-go", "schema_gen.go"},
 		{"-out-fixtures", "fixtures_gen.json"},
+		{"-out-writes", "writes_gen.json"},
 	}
 	for _, o := range outputs {
 		// The flag package keeps the last value given, so these win.
@@ -171,7 +172,7 @@ func TestGenerateRejectsUnknownNames(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, _, err := generate(spec, examples, tt.objects, tt.lists, &bytes.Buffer{})
+			_, err := generate(spec, examples, tt.objects, tt.lists, nil, &bytes.Buffer{})
 			if err == nil {
 				t.Fatal("generate succeeded, want an error")
 			}

@@ -3,6 +3,7 @@ package stripesqltest
 import (
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/stripesql/stripesql/cache"
 	"github.com/stripesql/stripesql/engine"
@@ -71,7 +72,7 @@ func engineAccounts(main *tables.Client, more map[string]*Account, order []Accou
 // newClient is the Stripe client of an Env's account.
 func newClient(opts Options, key, url string, c *cache.Cache) *tables.Client {
 	return tables.NewClient(tables.ClientOptions{APIKey: key, URL: url, Cache: c, MaxRetries: opts.MaxRetries,
-		RateLimit: opts.RateLimit, RateLimitRetries: opts.RateLimitRetries, RetryBase: 1e6, // 1ms: tests do not wait
+		RateLimit: opts.RateLimit, RateLimitRetries: opts.RateLimitRetries, RetryBase: time.Millisecond,
 		HTTPClient: opts.HTTPClient, Logger: opts.Logger})
 }
 

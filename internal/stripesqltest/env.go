@@ -56,6 +56,8 @@ type Options struct {
 	TLS bool
 	// RequireTLS refuses connections without TLS (implies TLS).
 	RequireTLS bool
+	// Accounts serve further Stripe accounts, each its own database.
+	Accounts []AccountOptions
 }
 
 // Env is a running stripesql over a fake Stripe account.
@@ -71,6 +73,8 @@ type Env struct {
 	// CAFile is the PEM certificate a client verifies the server with
 	// (with Options.TLS).
 	CAFile string
+	// Accounts are Options.Accounts, by database.
+	Accounts map[string]*Account
 
 	faults *faults
 	leaks  *leakCheck
@@ -98,7 +102,11 @@ func Start(t testing.TB, opts Options) *Env {
 	if opts.APIKey == "" {
 		opts.APIKey = Key
 	}
-	leaks := newLeakCheck(t, opts.APIKey)
+	keys := []string{opts.APIKey}
+	for _, a := range opts.Accounts {
+		keys = append(keys, accountKey(a.Database))
+	}
+	leaks := newLeakCheck(t, keys...)
 	opts.Logger = leaks.logger(opts.Logger)
 
 	c := opts.Cache
@@ -108,16 +116,15 @@ func Start(t testing.TB, opts Options) *Env {
 		}
 		c = cache.New(cache.Options{MaxBytes: opts.CacheBytes, TTL: opts.CacheTTL})
 	}
-	client := tables.NewClient(tables.ClientOptions{APIKey: opts.APIKey, URL: stripeURL, Cache: c, MaxRetries: opts.MaxRetries,
-		RateLimit: opts.RateLimit, RateLimitRetries: opts.RateLimitRetries, RetryBase: time.Millisecond,
-		HTTPClient: opts.HTTPClient, Logger: opts.Logger})
+	client := newClient(opts, opts.APIKey, stripeURL, c)
+	more := startAccounts(t, opts, c)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := engine.Config{Listener: ln, Accounts: []engine.Account{{Database: "stripe", Client: client}},
+	cfg := engine.Config{Listener: ln, Accounts: engineAccounts(client, more, opts.Accounts),
 		Logger: opts.Logger, Users: opts.Users, RequireTLS: opts.RequireTLS}
-	env := &Env{Fake: fake, Addr: ln.Addr().String(), Client: client, faults: f, leaks: leaks}
+	env := &Env{Fake: fake, Addr: ln.Addr().String(), Client: client, faults: f, leaks: leaks, Accounts: more}
 	if opts.TLS || opts.RequireTLS {
 		cfg.TLSConfig, env.CAFile = selfSignedTLS(t)
 	}
@@ -162,21 +169,13 @@ func (e *Env) Open(t testing.TB, user, password string, tls bool) *sql.DB {
 // Requests returns the requests the fake received since the last call, as
 // "GET /v1/charges?created[gte]=1&limit=100" with sorted, unescaped
 // parameters, and forgets them.
-func (e *Env) Requests() []string {
-	reqs := e.faults.seen()
-	e.resetRequests()
-	out := make([]string, len(reqs))
-	for i, r := range reqs {
-		out[i] = r.String()
-	}
-	return out
-}
+func (e *Env) Requests() []string { return takeRequests(e.faults, e.Fake) }
 
-// resetRequests forgets the requests seen so far, the fake's included.
+// resetRequests forgets the requests seen so far, the fakes' included.
 func (e *Env) resetRequests() {
-	e.faults.reset()
-	if e.Fake != nil {
-		e.Fake.ResetRequests()
+	resetRequests(e.faults, e.Fake)
+	for _, a := range e.Accounts {
+		resetRequests(a.faults, a.Fake)
 	}
 }
 

@@ -18,9 +18,12 @@ type leakCheck struct {
 	found string // the first log record holding the key
 }
 
-// newLeakCheck watches for key in the forms keyForms lists.
-func newLeakCheck(t testing.TB, key string) *leakCheck {
-	l := &leakCheck{forms: keyForms(key)}
+// newLeakCheck watches for the keys in the forms keyForms lists.
+func newLeakCheck(t testing.TB, keys ...string) *leakCheck {
+	l := &leakCheck{}
+	for _, k := range keys {
+		l.forms = append(l.forms, keyForms(k)...)
+	}
 	t.Cleanup(func() {
 		l.mu.Lock()
 		defer l.mu.Unlock()

@@ -1,0 +1,201 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// writeParam is one form parameter of a create or update endpoint. Package
+// tables gets the top level (tables.WriteParam: which columns a statement
+// may set, and how); the fake Stripe server gets the whole tree, to
+// validate requests as Stripe does.
+type writeParam struct {
+	Name string `json:"name"`
+	// Type is the JSON type the API takes: string, integer, number,
+	// boolean, object or array; "any" when it takes several.
+	Type     string `json:"type"`
+	Required bool   `json:"required,omitempty"`
+	// Unset is true when the empty string is accepted too: it clears the
+	// value (metadata, description, …).
+	Unset bool     `json:"unset,omitempty"`
+	Enum  []string `json:"enum,omitempty"`
+	// Hash is an object taking any key (metadata, currency_options).
+	Hash bool `json:"hash,omitempty"`
+	// Properties are an object's keys, Items an array's elements.
+	Properties []writeParam `json:"properties,omitempty"`
+	Items      *writeParam  `json:"items,omitempty"`
+}
+
+// writeEndpoints are the write operations on one resource: POST on its list
+// path (create), POST and DELETE on its object path (update, delete).
+type writeEndpoints struct {
+	// ItemPath is the object's path, e.g. "/v1/customers/{customer}".
+	ItemPath string `json:"item_path"`
+	// Create and Update are nil when the API has no such endpoint.
+	Create []writeParam `json:"create"`
+	Update []writeParam `json:"update"`
+	Delete bool         `json:"delete"`
+}
+
+// maxParamDepth bounds how deep nested parameters are described (Stripe's
+// go four levels at most); deeper ones are "any".
+const maxParamDepth = 6
+
+// formContent is the only request body encoding Stripe's API takes.
+const formContent = "application/x-www-form-urlencoded"
+
+// writeEndpoints describes the write operations of the resource listed at
+// listPath. A resource without any is an error: naming it in -writes is a
+// mistake.
+func (o *openAPI) writeEndpoints(listPath string) (writeEndpoints, error) {
+	var w writeEndpoints
+	if _, ok := o.Paths[listPath]["post"]; ok {
+		params, err := o.bodyParams(listPath, "post")
+		if err != nil {
+			return w, err
+		}
+		w.Create = params
+	}
+	item, err := o.itemPath(listPath)
+	if err != nil {
+		return w, err
+	}
+	if item != "" {
+		w.ItemPath = item
+		if _, ok := o.Paths[item]["post"]; ok {
+			if w.Update, err = o.bodyParams(item, "post"); err != nil {
+				return w, err
+			}
+		}
+		_, w.Delete = o.Paths[item]["delete"]
+	}
+	if w.Create == nil && w.Update == nil && !w.Delete {
+		return w, fmt.Errorf("neither POST %s nor POST or DELETE on an object path under it is in the spec", listPath)
+	}
+	return w, nil
+}
+
+// itemPath finds the path of one object of a list, listPath/{param}, or
+// "" when there is none.
+func (o *openAPI) itemPath(listPath string) (string, error) {
+	var found []string
+	for p := range o.Paths {
+		rest, ok := strings.CutPrefix(p, listPath+"/")
+		if ok && strings.HasPrefix(rest, "{") && strings.HasSuffix(rest, "}") && !strings.Contains(rest, "/") {
+			found = append(found, p)
+		}
+	}
+	sort.Strings(found)
+	if len(found) > 1 {
+		return "", fmt.Errorf("several object paths under %s: %s", listPath, strings.Join(found, ", "))
+	}
+	if len(found) == 0 {
+		return "", nil
+	}
+	return found[0], nil
+}
+
+// bodyParams returns the form parameters of method on path, in spec
+// order, without expand (a read option, not a field to write).
+func (o *openAPI) bodyParams(path, method string) ([]writeParam, error) {
+	var op struct {
+		RequestBody struct {
+			Content map[string]struct {
+				Schema *schema `json:"schema"`
+			} `json:"content"`
+		} `json:"requestBody"`
+	}
+	if err := json.Unmarshal(o.Paths[path][method], &op); err != nil {
+		return nil, fmt.Errorf("decoding %s %s: %w", strings.ToUpper(method), path, err)
+	}
+	body := op.RequestBody.Content[formContent].Schema
+	params := []writeParam{}
+	if body == nil {
+		return params, nil
+	}
+	body, err := o.deref(body)
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range body.propertyOrder {
+		if name == "expand" {
+			continue
+		}
+		p, err := o.writeParam(name, body.Properties[name], 0)
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: parameter %q: %w", strings.ToUpper(method), path, name, err)
+		}
+		p.Required = body.isRequired(name)
+		params = append(params, p)
+	}
+	return params, nil
+}
+
+// writeParam describes one parameter. An anyOf whose alternatives are one
+// type plus the empty string is that type, with Unset.
+func (o *openAPI) writeParam(name string, s *schema, depth int) (writeParam, error) {
+	p := writeParam{Name: name, Type: "any"}
+	s, err := o.deref(s)
+	if err != nil {
+		return p, err
+	}
+	alts := []*schema{s}
+	if len(s.AnyOf) > 0 {
+		alts = s.AnyOf
+	}
+	var kinds []*schema
+	for _, alt := range alts {
+		if alt, err = o.deref(alt); err != nil {
+			return p, err
+		}
+		if isEmptyStringOnly(alt) {
+			p.Unset = true
+			continue
+		}
+		kinds = append(kinds, alt)
+	}
+	if len(kinds) != 1 || depth >= maxParamDepth {
+		return p, nil
+	}
+	k := kinds[0]
+	switch k.Type {
+	case "string", "integer", "number", "boolean":
+		p.Type = k.Type
+		for _, v := range k.Enum {
+			if str, ok := v.(string); ok && str == "" {
+				p.Unset = true
+			} else if ok {
+				p.Enum = append(p.Enum, str)
+			}
+		}
+	case "object":
+		p.Type = "object"
+		p.Hash = len(k.AdditionalProperties) > 0 && string(k.AdditionalProperties) != "false"
+		for _, key := range k.propertyOrder {
+			sub, err := o.writeParam(key, k.Properties[key], depth+1)
+			if err != nil {
+				return p, fmt.Errorf("%s: %w", key, err)
+			}
+			sub.Required = k.isRequired(key)
+			p.Properties = append(p.Properties, sub)
+		}
+	case "array":
+		p.Type = "array"
+		if k.Items != nil {
+			item, err := o.writeParam("", k.Items, depth+1)
+			if err != nil {
+				return p, fmt.Errorf("items: %w", err)
+			}
+			p.Items = &item
+		}
+	}
+	return p, nil
+}
+
+// isEmptyStringOnly recognises Stripe's {"type": "string", "enum": [""]}:
+// the alternative that lets a client clear a value.
+func isEmptyStringOnly(s *schema) bool {
+	return s.Type == "string" && len(s.Enum) == 1 && s.Enum[0] == ""
+}
