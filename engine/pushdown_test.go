@@ -223,3 +223,30 @@ func TestUnknownEnumValueMatchesNothing(t *testing.T) {
 		t.Errorf("requests %v", reqs)
 	}
 }
+
+// events' type IN (…) is one list with types[]: Stripe takes up to 20.
+func TestEventTypesInOneRequest(t *testing.T) {
+	env := stripesqltest.Start(t, stripesqltest.Options{})
+	want := 0
+	for _, e := range env.Fake.Objects("events") {
+		if e["type"] == "charge.succeeded" || e["type"] == "customer.created" {
+			want++
+		}
+	}
+	rows := env.Rows(t, "SELECT id, type FROM events WHERE type IN ('charge.succeeded', 'customer.created')")
+	if len(rows) != want || want == 0 {
+		t.Errorf("%d rows, want %d", len(rows), want)
+	}
+	reqs := env.Requests()
+	pages := (want + 99) / 100
+	if len(reqs) != pages || !strings.HasPrefix(reqs[0], "GET /v1/events?limit=100&types[]=charge.succeeded&types[]=customer.created") {
+		t.Errorf("requests:\n%s\nwant %d pages of one types[] list", stripesqltest.Join(reqs), pages)
+	}
+	// Ordered by type, the rows come sorted (the merged list is buffered).
+	sorted := env.Rows(t, "SELECT type, created FROM events WHERE type IN ('customer.created', 'charge.succeeded') ORDER BY type, created")
+	for i := 1; i < len(sorted); i++ {
+		if sorted[i][0] < sorted[i-1][0] || sorted[i][0] == sorted[i-1][0] && sorted[i][1] < sorted[i-1][1] {
+			t.Fatalf("row %d %v after %v", i, sorted[i], sorted[i-1])
+		}
+	}
+}

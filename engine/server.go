@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strings"
 	"sync"
 	"time"
 
@@ -72,13 +73,16 @@ func New(cfg Config) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	if err := checkAccounts(cfg.Accounts); err != nil {
+		return nil, err
+	}
 	pro := &provider{dbs: map[string]*database{}}
 	for _, a := range cfg.Accounts {
 		db, err := newDatabase(a.Database, a.Client)
 		if err != nil {
 			return nil, err
 		}
-		pro.dbs[db.name] = db
+		pro.dbs[strings.ToLower(db.name)] = db
 	}
 	obs := newObserver(cfg.Accounts, log)
 	eng := NewEngine(newMetaProvider(pro, obs))

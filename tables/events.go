@@ -8,7 +8,7 @@ func init() {
 		Created: true,
 		// type also takes wildcards (charge.*); an equality pushed down is
 		// checked against the rows, so `type = 'charge.*'` stays exact SQL.
-		Filters: []Filter{{Column: "type"}},
+		Filters: []Filter{{Column: "type", InParam: "types"}},
 		Comment: "Events of the last 30 days, all Stripe keeps; data holds the object as it was (GET /v1/events)",
 	})
 }

@@ -86,6 +86,16 @@ func (o rowOrder) compare(a, b sql.Row) int {
 	return 0
 }
 
+// inAnyRange reports whether a row lies within one of the ranges.
+func inAnyRange(ctx context.Context, ix *index, rs []sql.MySQLRange, row sql.Row) bool {
+	for _, r := range rs {
+		if inRange(ctx, ix, r, row) {
+			return true
+		}
+	}
+	return false
+}
+
 // inRange reports whether a row lies within a lookup range on ix.
 func inRange(ctx context.Context, ix *index, r sql.MySQLRange, row sql.Row) bool {
 	for n, ce := range r {

@@ -90,9 +90,10 @@ func defaults(s *Spec) url.Values {
 // and how its rows must be ordered before the engine sees them.
 type step struct {
 	req request
-	// within is the lookup range the rows are checked against; nil means
-	// every row the request returns belongs to the result.
-	within sql.MySQLRange
+	// within are the lookup ranges the rows are checked against (a row
+	// belongs if it is in any); none means every row the request returns
+	// belongs to the result.
+	within []sql.MySQLRange
 	order  rowOrder
 }
 
@@ -195,14 +196,67 @@ func (t *Table) planLookup(lookup sql.IndexLookup) (plan, error) {
 			p.steps = append(p.steps, st)
 		}
 	}
+	p.steps = t.mergeIn(ix, p.steps, lookup.IsReverse)
 	p.empty = len(p.steps) == 0
 	return p, nil
+}
+
+// maxIn is the most values an array filter takes (events' types).
+const maxIn = 20
+
+// mergeIn turns the one-value streams of `col IN (…)` into streams of up to
+// maxIn values when the endpoint takes the values as an array (events'
+// type IN (…) is one list with types[]=…).
+func (t *Table) mergeIn(ix *index, steps []step, reverse bool) []step {
+	f, ok := t.spec.filter(ix.columns[0])
+	if !ok || f.InParam == "" || len(steps) < 2 {
+		return steps
+	}
+	var out []step
+	for i := 0; i < len(steps); {
+		j := i + 1
+		for j < len(steps) && j-i < maxIn && sameExcept(steps[i].req.params, steps[j].req.params, f.param()) {
+			j++
+		}
+		if j-i == 1 {
+			out = append(out, steps[i])
+			i = j
+			continue
+		}
+		params := url.Values{}
+		for k, v := range steps[i].req.params {
+			params[k] = v
+		}
+		params.Del(f.param())
+		merged := step{req: steps[i].req, order: t.orderFor(ix, 0, reverse)}
+		for _, st := range steps[i:j] {
+			params.Add(f.InParam+"[]", st.req.params.Get(f.param()))
+			merged.within = append(merged.within, st.within...)
+		}
+		merged.req.params = params
+		out = append(out, merged)
+		i = j
+	}
+	return out
+}
+
+// sameExcept reports whether two list requests differ only in param.
+func sameExcept(a, b url.Values, param string) bool {
+	if a.Get(param) == "" || b.Get(param) == "" || len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if k != param && strings.Join(v, "\x00") != strings.Join(b[k], "\x00") {
+			return false
+		}
+	}
+	return true
 }
 
 // planRange plans one range of a lookup; ok is false when the range can
 // match no Stripe object (e.g. created IS NULL).
 func (t *Table) planRange(ix *index, r sql.MySQLRange, reverse bool) (st step, ok bool, err error) {
-	st.within = r
+	st.within = []sql.MySQLRange{r}
 	params := url.Values{}
 	parentID := ""
 	// sortedFrom is the first index column not fixed to one value by the

@@ -125,7 +125,7 @@ func (s *scan) keep(ctx context.Context, st step, b batch) ([]sql.Row, error) {
 			if b.account != "" {
 				row[s.t.accountOrd] = b.account
 			}
-			if st.within != nil && s.ix != nil && !inRange(ctx, s.ix, st.within, row) {
+			if len(st.within) > 0 && s.ix != nil && !inAnyRange(ctx, s.ix, st.within, row) {
 				continue
 			}
 			rows = append(rows, row)

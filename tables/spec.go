@@ -80,6 +80,9 @@ type Filter struct {
 	Column string
 	// Param is the list parameter; empty means the column's name.
 	Param string
+	// InParam is an array parameter taking several values at once, so
+	// that `col IN (…)` is one list (events: types[]).
+	InParam string
 }
 
 func (f Filter) param() string {
@@ -166,6 +169,16 @@ func Removed(name string) (string, bool) {
 	return why, ok
 }
 
+// filter returns the filter of column col.
+func (s *Spec) filter(col string) (Filter, bool) {
+	for _, f := range s.Filters {
+		if strings.EqualFold(f.Column, col) {
+			return f, true
+		}
+	}
+	return Filter{}, false
+}
+
 // filterParam returns the list parameter filtering column col by equality.
 func (s *Spec) filterParam(col string) (string, bool) {
 	for _, f := range s.Filters {
@@ -208,6 +221,11 @@ func (s *Spec) check() error {
 	for _, f := range s.Filters {
 		if _, ok := s.Param(f.param()); !ok {
 			return fmt.Errorf("%s: %s takes no parameter %q", s.Name, s.Path, f.param())
+		}
+		if f.InParam != "" {
+			if _, ok := s.Param(f.InParam); !ok {
+				return fmt.Errorf("%s: %s takes no parameter %q", s.Name, s.Path, f.InParam)
+			}
 		}
 		if !hasColumn(objectColumns[s.Object], f.Column) {
 			return fmt.Errorf("%s: filter column %q is not a property of %s", s.Name, f.Column, s.Object)
