@@ -27,11 +27,12 @@ func compatHandlerWrapper(h mysql.Handler) (mysql.Handler, error) {
 }
 
 func (h compatHandler) ComQuery(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn) error {
-	return h.Handler.ComQuery(ctx, c, query, withoutOKInfo(callback))
+	return withMySQLNumber(h.Handler.ComQuery(ctx, c, query, withoutOKInfo(callback)))
 }
 
 func (h compatHandler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn) (string, error) {
-	return h.Handler.ComMultiQuery(ctx, c, query, withoutOKInfo(callback))
+	rest, err := h.Handler.ComMultiQuery(ctx, c, query, withoutOKInfo(callback))
+	return rest, withMySQLNumber(err)
 }
 
 // withoutOKInfo drops the info string of column-less (OK) results.
