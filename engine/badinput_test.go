@@ -71,3 +71,10 @@ func TestBadInputGivesMySQLErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestVersionCommentNamesStripesql(t *testing.T) {
+	env := stripesqltest.Start(t, stripesqltest.Options{})
+	if got := env.Rows(t, "SELECT @@version_comment")[0][0]; !strings.HasPrefix(got, "stripesql") {
+		t.Errorf("@@version_comment = %q", got)
+	}
+}

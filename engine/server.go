@@ -175,7 +175,9 @@ func NewEngine(pro sql.DatabaseProvider) *sqle.Engine {
 		AddPostAnalyzeRule(limitHintRuleID, limitHint).
 		Build()
 	a.ExecBuilder = explainBuilder{inner: a.ExecBuilder}
-	return sqle.New(a, &sqle.Config{IsReadOnly: true})
+	e := sqle.New(a, &sqle.Config{IsReadOnly: true})
+	identify()
+	return e
 }
 
 func sessionBuilder(_ context.Context, conn *mysql.Conn, addr string) (sql.Session, error) {
