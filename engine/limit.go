@@ -39,17 +39,10 @@ func limitHint(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope
 }
 
 // hintScan passes the hint through nodes that neither drop nor add rows
-// (projections, OFFSET, aliases) to the table read beneath them.
+// (projections, OFFSET) to the table read beneath them.
 func hintScan(ctx *sql.Context, n sql.Node, count int64) (sql.Node, transform.TreeIdentity, error) {
 	switch n := n.(type) {
 	case *plan.Project:
-		c, same, err := hintScan(ctx, n.Child, count)
-		if err != nil || same {
-			return n, transform.SameTree, err
-		}
-		nn, err := n.WithChildren(c)
-		return nn, transform.NewTree, err
-	case *plan.TableAlias:
 		c, same, err := hintScan(ctx, n.Child, count)
 		if err != nil || same {
 			return n, transform.SameTree, err
@@ -67,30 +60,10 @@ func hintScan(ctx *sql.Context, n sql.Node, count int64) (sql.Node, transform.Tr
 		}
 		nn, err := n.WithChildren(c)
 		return nn, transform.NewTree, err
-	case *plan.ResolvedTable:
-		t, ok := n.Table.(*tables.Table)
-		if !ok {
-			return n, transform.SameTree, nil
-		}
-		nn, err := n.WithTable(t.WithLimitHint(int(count)))
-		return nn, transform.NewTree, err
-	case *plan.IndexedTableAccess:
-		rt, ok := n.TableNode.(*plan.ResolvedTable)
-		if !ok || !n.IsStatic() {
-			return n, transform.SameTree, nil
-		}
-		t, ok := rt.Table.(*tables.Table)
-		if !ok {
-			return n, transform.SameTree, nil
-		}
-		nrt, err := rt.WithTable(t.WithLimitHint(int(count)))
-		if err != nil {
-			return n, transform.SameTree, err
-		}
-		nn, err := plan.NewStaticIndexedAccessForTableNode(ctx, nrt.(*plan.ResolvedTable), plan.GetIndexLookup(n))
-		return nn, transform.NewTree, err
 	}
-	return n, transform.SameTree, nil
+	return withStripeTable(ctx, n, func(t *tables.Table) (*tables.Table, bool) {
+		return t.WithLimitHint(int(count)), true
+	})
 }
 
 // literalInt evaluates a LIMIT/OFFSET that is a constant.

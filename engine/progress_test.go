@@ -1,11 +1,8 @@
 package engine_test
 
 import (
-	"bytes"
 	"database/sql"
-	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,30 +10,13 @@ import (
 	"github.com/stripesql/stripesql/internal/stripesqltest"
 )
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // A long scan shows the objects received in SHOW PROCESSLIST while it
 // runs, and logs its progress (pages, objects, rate, time left).
 func TestLongScanShowsProgress(t *testing.T) {
-	var log lockedBuffer
+	var log stripesqltest.Logs
 	env := stripesqltest.Start(t, stripesqltest.Options{
 		Fake:   fakestripe.Options{Scale: 3000, Latency: 400 * time.Millisecond},
-		Logger: slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelInfo})),
+		Logger: log.Logger(),
 	})
 	done := make(chan error, 1)
 	go func() {
@@ -64,7 +44,7 @@ func TestLongScanShowsProgress(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(log.String(), "stripe scan progress") || !strings.Contains(log.String(), "objects_per_s=") {
+	if len(log.Lines("stripe scan progress", "objects_per_s=", "pages=")) == 0 {
 		t.Errorf("no progress line in the log:\n%s", log.String())
 	}
 }

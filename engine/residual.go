@@ -29,7 +29,9 @@ func residualFilters(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan
 		if len(conds) == 0 {
 			return n, transform.SameTree, nil
 		}
-		child, same, err := withResidual(ctx, f.Child, conds)
+		child, same, err := withStripeTable(ctx, f.Child, func(t *tables.Table) (*tables.Table, bool) {
+			return t.WithResidual(conds)
+		})
 		if err != nil || same {
 			return n, transform.SameTree, err
 		}
@@ -53,49 +55,4 @@ func equalities(e sql.Expression) map[string]any {
 		out[strings.ToLower(gf.Name())] = lit.Value()
 	}
 	return out
-}
-
-// withResidual gives the conditions to the Stripe table read under a
-// filter (through an alias).
-func withResidual(ctx *sql.Context, n sql.Node, conds map[string]any) (sql.Node, transform.TreeIdentity, error) {
-	switch n := n.(type) {
-	case *plan.TableAlias:
-		c, same, err := withResidual(ctx, n.Child, conds)
-		if err != nil || same {
-			return n, transform.SameTree, err
-		}
-		nn, err := n.WithChildren(c)
-		return nn, transform.NewTree, err
-	case *plan.ResolvedTable:
-		t, ok := n.Table.(*tables.Table)
-		if !ok {
-			return n, transform.SameTree, nil
-		}
-		nt, ok := t.WithResidual(conds)
-		if !ok {
-			return n, transform.SameTree, nil
-		}
-		nn, err := n.WithTable(nt)
-		return nn, transform.NewTree, err
-	case *plan.IndexedTableAccess:
-		rt, ok := n.TableNode.(*plan.ResolvedTable)
-		if !ok || !n.IsStatic() {
-			return n, transform.SameTree, nil
-		}
-		t, ok := rt.Table.(*tables.Table)
-		if !ok {
-			return n, transform.SameTree, nil
-		}
-		nt, ok := t.WithResidual(conds)
-		if !ok {
-			return n, transform.SameTree, nil
-		}
-		nrt, err := rt.WithTable(nt)
-		if err != nil {
-			return n, transform.SameTree, err
-		}
-		nn, err := plan.NewStaticIndexedAccessForTableNode(ctx, nrt.(*plan.ResolvedTable), plan.GetIndexLookup(n))
-		return nn, transform.NewTree, err
-	}
-	return n, transform.SameTree, nil
 }
