@@ -225,14 +225,7 @@ func (p *slicedPager) start(ctx context.Context, last, first int64, seen int) {
 				if s == nil {
 					return
 				}
-				select {
-				case slots <- struct{}{}:
-					p.read(ctx, s)
-					<-slots
-				case <-ctx.Done():
-					s.err = ctx.Err()
-					close(s.pages)
-				}
+				p.read(ctx, s, slots)
 				p.mu.Lock()
 				p.running--
 				p.work.Broadcast()
@@ -264,15 +257,24 @@ func (p *slicedPager) take(ctx context.Context) *slice {
 	return nil
 }
 
-// read pages one slice into its channel. When its first page shows the
-// slice holds many more pages than a slice should, the older part is cut
-// into new slices read in parallel, and this one keeps only the objects
-// of its first page's last second.
-func (p *slicedPager) read(ctx context.Context, s *slice) {
+// read pages one slice into its channel, holding one of the account's
+// slots during each request (not while a page waits for the consumer, so
+// a slow reader does not starve other queries). When its first page shows
+// the slice holds many more pages than a slice should, the older part is
+// cut into new slices read in parallel, and this one keeps only the
+// objects of its first page's last second.
+func (p *slicedPager) read(ctx context.Context, s *slice, slots chan struct{}) {
 	defer close(s.pages)
 	lp := &listPager{t: p.t, path: p.path, params: withCreated(p.params, s.lo, s.hi), fetched: new(int)}
 	for n := 0; ; n++ {
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			s.err = ctx.Err()
+			return
+		}
 		b, err := lp.next(ctx)
+		<-slots
 		if err == io.EOF {
 			return
 		}
