@@ -40,19 +40,48 @@ func objectID(raw json.RawMessage) string {
 // (the structs turn it into a zero value) and every field of the API
 // version is served, whether or not stripe-go models it.
 func decodeRow(raw json.RawMessage, cols []Column) (sql.Row, error) {
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &fields); err != nil {
-		return nil, fmt.Errorf("malformed object: %v", err)
-	}
-	row := make(sql.Row, len(cols))
+	return newDecoder(cols).decode(raw, nil)
+}
+
+// decoder decodes objects into rows of given columns.
+type decoder struct {
+	cols []Column
+	pos  map[string]int // column name → position
+}
+
+func newDecoder(cols []Column) *decoder {
+	d := &decoder{cols: cols, pos: make(map[string]int, len(cols))}
 	for i, c := range cols {
-		v, err := decodeValue(fields[c.Name], c.Kind)
+		d.pos[c.Name] = i
+	}
+	return d
+}
+
+// decode reads the fields of the columns need marks (all when need is
+// nil); the others stay NULL.
+func (d *decoder) decode(raw json.RawMessage, need []bool) (sql.Row, error) {
+	row := make(sql.Row, len(d.cols))
+	if need != nil && !anyTrue(need) {
+		return row, nil // COUNT(*): the page was validated whole already
+	}
+	var ferr error
+	err := scanObject(raw, func(key, val []byte) {
+		i, ok := d.pos[string(key)] // no allocation: a map index
+
+		if !ok || ferr != nil || need != nil && !need[i] {
+			return
+		}
+		v, err := decodeValue(val, d.cols[i].Kind)
 		if err != nil {
-			return nil, fmt.Errorf("field %s: %v", c.Name, err)
+			ferr = fmt.Errorf("field %s: %v", d.cols[i].Name, err)
+			return
 		}
 		row[i] = v
+	})
+	if err != nil {
+		return nil, fmt.Errorf("malformed object: %v", err)
 	}
-	return row, nil
+	return row, ferr
 }
 
 var jsonNull = []byte("null")
@@ -117,4 +146,13 @@ func decodeString(raw json.RawMessage) (any, error) {
 	var s string
 	err := json.Unmarshal(raw, &s)
 	return s, err
+}
+
+func anyTrue(b []bool) bool {
+	for _, v := range b {
+		if v {
+			return true
+		}
+	}
+	return false
 }

@@ -25,6 +25,7 @@ type scan struct {
 	pos     int
 	fetched int // objects received so far, for the limit hint
 	prog    *progress
+	need    []bool // columns to decode (nil: all)
 }
 
 func (s *scan) Next(ctx *sql.Context) (sql.Row, error) {
@@ -32,7 +33,7 @@ func (s *scan) Next(ctx *sql.Context) (sql.Row, error) {
 		if s.pos < len(s.rows) {
 			r := s.rows[s.pos]
 			s.pos++
-			return r, nil
+			return s.t.project(r), nil
 		}
 		if s.cur >= len(s.steps) {
 			return nil, io.EOF
@@ -117,7 +118,7 @@ func (s *scan) keep(ctx context.Context, st step, b batch) ([]sql.Row, error) {
 			}
 		}
 		for _, obj := range objs {
-			row, err := decodeRow(obj, s.t.cols)
+			row, err := s.t.dec.decode(obj, s.need)
 			if err != nil {
 				return nil, err
 			}

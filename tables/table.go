@@ -33,6 +33,12 @@ type Table struct {
 	account string
 	// accountOrd is the position of the stripe_account column.
 	accountOrd int
+	dec        *decoder
+	// proj are the positions of the columns the query reads (nil: all),
+	// set by the engine through WithProjections.
+	proj       []int
+	projNames  []string
+	projSchema sql.Schema
 }
 
 var (
@@ -42,6 +48,7 @@ var (
 	_ sql.PrimaryKeyTable       = (*Table)(nil)
 	_ sql.CommentedTable        = (*Table)(nil)
 	_ sql.StatisticsTable       = (*Table)(nil)
+	_ sql.ProjectedTable        = (*Table)(nil)
 )
 
 // New makes the table of a spec in database db, reading through client.
@@ -59,6 +66,7 @@ func New(s *Spec, db string, client *Client) (*Table, error) {
 		schema:    schema,
 		indexes:   buildIndexes(db, s, schema.Schema),
 		parentOrd: -1,
+		dec:       newDecoder(cols),
 	}
 	if s.Parent != nil {
 		t.parentOrd = schema.Schema.IndexOfColName(s.Parent.Column)
@@ -69,11 +77,18 @@ func New(s *Spec, db string, client *Client) (*Table, error) {
 
 func (t *Table) Name() string                           { return t.spec.Name }
 func (t *Table) String() string                         { return t.spec.Name }
-func (t *Table) Schema() sql.Schema                     { return t.schema.Schema }
 func (t *Table) Collation() sql.CollationID             { return sql.Collation_Default }
 func (t *Table) Comment() string                        { return t.spec.Comment }
 func (t *Table) Spec() *Spec                            { return t.spec }
 func (t *Table) PrimaryKeySchema() sql.PrimaryKeySchema { return t.schema }
+
+// Schema is the columns the table returns: all, or the projected ones.
+func (t *Table) Schema() sql.Schema {
+	if t.projSchema != nil {
+		return t.projSchema
+	}
+	return t.schema.Schema
+}
 
 // PreciseMatch is true: every row a lookup returns is checked against its
 // range (see inRange), so the engine may drop the predicates it covers.
@@ -93,6 +108,61 @@ func (t *Table) IndexedAccess(_ *sql.Context, lookup sql.IndexLookup) sql.Indexe
 	c := *t
 	c.lookup = &lookup
 	return &c
+}
+
+// WithProjections returns a copy that reads and returns only the named
+// columns: decoding the other fields of each object is most of a scan's
+// CPU. (PrimaryKeySchema keeps the full schema, as the planner needs.)
+func (t *Table) WithProjections(names []string) sql.Table {
+	c := *t
+	c.proj, c.projNames, c.projSchema = nil, nil, nil
+	if names == nil {
+		return &c
+	}
+	c.projNames = names
+	c.projSchema = make(sql.Schema, 0, len(names))
+	for _, n := range names {
+		o := t.schema.Schema.IndexOfColName(n)
+		if o < 0 {
+			panic(fmt.Sprintf("tables: %s has no column %q to project", t.spec.Name, n))
+		}
+		c.proj = append(c.proj, o)
+		c.projSchema = append(c.projSchema, t.schema.Schema[o])
+	}
+	return &c
+}
+
+// Projections are the columns the table returns, nil for all.
+func (t *Table) Projections() []string { return t.projNames }
+
+// needed marks the columns to decode: those returned and those the scan
+// checks or orders by (the lookup's index columns); nil means all.
+func (t *Table) needed(ix *index) []bool {
+	if t.proj == nil {
+		return nil
+	}
+	need := make([]bool, len(t.cols))
+	for _, o := range t.proj {
+		need[o] = true
+	}
+	if ix != nil {
+		for _, o := range ix.ords {
+			need[o] = true
+		}
+	}
+	return need
+}
+
+// project keeps the returned columns of a full row.
+func (t *Table) project(row sql.Row) sql.Row {
+	if t.proj == nil {
+		return row
+	}
+	out := make(sql.Row, len(t.proj))
+	for i, o := range t.proj {
+		out[i] = row[o]
+	}
+	return out
 }
 
 // WithLimitHint returns a copy that sizes its pages for n rows.
@@ -138,7 +208,7 @@ func (t *Table) PartitionRows(_ *sql.Context, p sql.Partition) (sql.RowIter, err
 	if t.lookup != nil {
 		ix, _ = t.lookup.Index.(*index)
 	}
-	return &scan{t: t, ix: ix, steps: part.plan.steps}, nil
+	return &scan{t: t, ix: ix, steps: part.plan.steps, need: t.needed(ix)}, nil
 }
 
 // Describe says which Stripe requests a table access makes, for EXPLAIN.
