@@ -2,6 +2,7 @@ package tables
 
 import (
 	"bytes"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -40,6 +41,9 @@ func objectID(raw json.RawMessage) string {
 // (the structs turn it into a zero value) and every field of the API
 // version is served, whether or not stripe-go models it.
 func decodeRow(raw json.RawMessage, cols []Column) (sql.Row, error) {
+	if !json.Valid(raw) {
+		return nil, errors.New("malformed object: not valid JSON")
+	}
 	return newDecoder(cols).decode(raw, nil)
 }
 
@@ -58,7 +62,8 @@ func newDecoder(cols []Column) *decoder {
 }
 
 // decode reads the fields of the columns need marks (all when need is
-// nil); the others stay NULL.
+// nil); the others stay NULL. raw must be valid JSON (decodePage and
+// onePager check it): the field scanner only finds boundaries.
 func (d *decoder) decode(raw json.RawMessage, need []bool) (sql.Row, error) {
 	row := make(sql.Row, len(d.cols))
 	if need != nil && !anyTrue(need) {

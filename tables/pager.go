@@ -176,11 +176,14 @@ func (p *onePager) next(ctx context.Context) (batch, error) {
 	p.done = true
 	body, err := p.t.get(ctx, p.path, p.params)
 	var ae *APIError
-	if errors.As(err, &ae) && ae.NotFound() {
+	if errors.As(err, &ae) && ae.NotFound() || err == nil && isDeletedStub(body) {
 		return batch{}, io.EOF
 	}
 	if err != nil {
 		return batch{}, err
+	}
+	if !json.Valid(body) {
+		return batch{}, errors.New("malformed response: not valid JSON")
 	}
 	return batch{objs: []json.RawMessage{body}, parentID: p.parentID, account: accountOf(p.params)}, nil
 }
