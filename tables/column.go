@@ -23,6 +23,9 @@ const (
 	// KindRef is an expandable reference: the referenced object's id, also
 	// when Stripe returns the object expanded.
 	KindRef
+	// KindMajor is an amount in its currency's major unit (a column
+	// stripesql derives, see money.go): DECIMAL.
+	KindMajor
 )
 
 // Column is one top-level property of a Stripe object.

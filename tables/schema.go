@@ -11,6 +11,9 @@ import (
 var (
 	stringType  = types.MustCreateString(sqltypes.VarChar, 5000, sql.Collation_utf8mb4_0900_bin)
 	decimalType = types.MustCreateDecimalType(30, 12)
+	// majorType holds amounts in major units: three decimals is the most
+	// any currency has (BHD, JOD, KWD, OMR, TND).
+	majorType = types.MustCreateDecimalType(22, 3)
 )
 
 // sqlType is the column type each Kind is served as.
@@ -22,6 +25,8 @@ func sqlType(k Kind) sql.Type {
 		return types.Float64
 	case KindDecimal:
 		return decimalType
+	case KindMajor:
+		return majorType
 	case KindBool:
 		return types.Boolean
 	case KindTime:

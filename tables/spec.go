@@ -126,7 +126,7 @@ func (s *Spec) columns() ([]Column, error) {
 	if err != nil {
 		return nil, err
 	}
-	return append(cols[:len(cols):len(cols)], accountColumn), nil
+	return append(withMajors(cols), accountColumn), nil
 }
 
 // objectColumns are the columns of the API object (or the spec's own).

@@ -34,6 +34,7 @@ type Table struct {
 	// accountOrd is the position of the stripe_account column.
 	accountOrd int
 	dec        *decoder
+	majors     []major
 	// proj are the positions of the columns the query reads (nil: all),
 	// set by the engine through WithProjections.
 	proj       []int
@@ -67,6 +68,7 @@ func New(s *Spec, db string, client *Client) (*Table, error) {
 		indexes:   buildIndexes(db, s, schema.Schema),
 		parentOrd: -1,
 		dec:       newDecoder(cols),
+		majors:    majorsOf(cols),
 	}
 	if s.Parent != nil {
 		t.parentOrd = schema.Schema.IndexOfColName(s.Parent.Column)
@@ -148,6 +150,11 @@ func (t *Table) needed(ix *index) []bool {
 	if ix != nil {
 		for _, o := range ix.ords {
 			need[o] = true
+		}
+	}
+	for _, m := range t.majors {
+		if need[m.ord] {
+			need[m.src], need[m.cur] = true, true
 		}
 	}
 	return need
