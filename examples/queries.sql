@@ -3,8 +3,9 @@
 -- Each query starts with a "-- name:" line; internal/compat runs every one
 -- against the demo account (`make demo`) and checks it returns rows.
 --
--- Amounts are in the currency's smallest unit (cents); "/ 100" turns them
--- into major units for two-decimal currencies (not for JPY, KWD, ...).
+-- Amounts are in the currency's smallest unit (cents); each has a
+-- `<name>_major` twin in the major unit (right for JPY and KWD too), so
+-- sums by currency read as money.
 -- Date ranges are written out so the queries run as they are on the demo
 -- account, whose data covers 2023-2024. In Grafana replace them with
 -- $__timeFilter(created); in Metabase or Superset with a filter widget.
@@ -13,14 +14,14 @@
 
 -- name: revenue_by_day_and_currency
 -- Successful payments per day and currency.
-SELECT DATE(created) AS day, currency, SUM(amount) / 100 AS revenue, COUNT(*) AS payments
+SELECT DATE(created) AS day, currency, SUM(amount_major) AS revenue, COUNT(*) AS payments
 FROM charges
 WHERE created >= '2024-10-01' AND created < '2025-01-01' AND status = 'succeeded'
 GROUP BY day, currency
 ORDER BY day, currency;
 
 -- name: revenue_by_month
-SELECT DATE_FORMAT(created, '%Y-%m') AS month, currency, SUM(amount - amount_refunded) / 100 AS net_revenue
+SELECT DATE_FORMAT(created, '%Y-%m') AS month, currency, SUM(amount_major - amount_refunded_major) AS net_revenue
 FROM charges
 WHERE created >= '2024-01-01' AND created < '2025-01-01' AND status = 'succeeded'
 GROUP BY month, currency
@@ -72,21 +73,21 @@ GROUP BY month
 ORDER BY month;
 
 -- name: refunds_by_reason
-SELECT COALESCE(reason, 'unspecified') AS reason, status, COUNT(*) AS refunds, SUM(amount) / 100 AS amount
+SELECT COALESCE(reason, 'unspecified') AS reason, status, currency, COUNT(*) AS refunds, SUM(amount_major) AS amount
 FROM refunds
 WHERE created >= '2024-01-01'
-GROUP BY reason, status
+GROUP BY reason, status, currency
 ORDER BY refunds DESC;
 
 -- name: top_customers
 -- Aggregate first, then look up the ten customers by id (ten retrieves)
 -- rather than joining every charge to the customers table.
-SELECT top.customer, c.email, c.name, top.paid / 100 AS paid, top.payments
+SELECT top.customer, c.email, c.name, top.currency, top.paid, top.payments
 FROM (
-    SELECT customer, SUM(amount) AS paid, COUNT(*) AS payments
+    SELECT customer, currency, SUM(amount_major) AS paid, COUNT(*) AS payments
     FROM charges
     WHERE created >= '2024-01-01' AND status = 'succeeded' AND customer IS NOT NULL
-    GROUP BY customer
+    GROUP BY customer, currency
     ORDER BY paid DESC
     LIMIT 10
 ) AS top
@@ -94,21 +95,21 @@ JOIN customers AS c ON c.id = top.customer
 ORDER BY top.paid DESC;
 
 -- name: failed_charges
-SELECT created, id, customer, amount / 100 AS amount, currency, failure_code, failure_message
+SELECT created, id, customer, amount_major AS amount, currency, failure_code, failure_message
 FROM charges
 WHERE created >= '2024-01-01' AND status = 'failed'
 ORDER BY created DESC
 LIMIT 50;
 
 -- name: failure_codes
-SELECT failure_code, COUNT(*) AS failures, SUM(amount) / 100 AS amount
+SELECT failure_code, COUNT(*) AS failures, SUM(amount_major) AS amount
 FROM charges
 WHERE created >= '2024-01-01' AND status = 'failed'
 GROUP BY failure_code
 ORDER BY failures DESC;
 
 -- name: open_invoices
-SELECT id, customer, amount_remaining / 100 AS amount_remaining, currency, due_date, hosted_invoice_url
+SELECT id, customer, amount_remaining_major AS amount_remaining, currency, due_date, hosted_invoice_url
 FROM invoices
 WHERE status = 'open'
 ORDER BY due_date
@@ -116,7 +117,7 @@ LIMIT 50;
 
 -- name: balance_by_type
 -- Gross, fees and net of balance movements (charges, refunds, payouts, ...).
-SELECT type, currency, SUM(amount) / 100 AS gross, SUM(fee) / 100 AS fees, SUM(net) / 100 AS net
+SELECT type, currency, SUM(amount_major) AS gross, SUM(fee_major) AS fees, SUM(net_major) AS net
 FROM balance_transactions
 WHERE created >= '2024-10-01' AND created < '2025-01-01'
 GROUP BY type, currency
@@ -130,10 +131,33 @@ GROUP BY month
 ORDER BY month;
 
 -- name: price_list
--- Needs the catalog tables (products, prices).
-SELECT p.name AS product, pr.nickname, pr.currency, pr.unit_amount / 100 AS unit_amount,
+SELECT p.name AS product, pr.nickname, pr.currency, pr.unit_amount_major AS unit_amount,
        JSON_UNQUOTE(JSON_EXTRACT(pr.recurring, '$.interval')) AS billing_interval
 FROM prices AS pr
 JOIN products AS p ON p.id = pr.product
 WHERE pr.active = TRUE
 ORDER BY product, pr.currency;
+
+-- name: disputes_by_reason
+-- Disputed money and how disputes ended, by reason.
+SELECT reason, status, COUNT(*) AS disputes, currency, SUM(amount_major) AS amount
+FROM disputes
+GROUP BY reason, status, currency
+ORDER BY disputes DESC;
+
+-- name: invoice_aging
+-- Open invoices by how long past due they are (as of the demo data's end;
+-- use NOW() on a live account).
+SELECT CASE
+         WHEN due_date IS NULL THEN 'no due date'
+         WHEN due_date >= '2024-12-31' THEN 'not yet due'
+         WHEN DATEDIFF('2024-12-31', due_date) <= 30 THEN '1-30 days'
+         WHEN DATEDIFF('2024-12-31', due_date) <= 60 THEN '31-60 days'
+         WHEN DATEDIFF('2024-12-31', due_date) <= 90 THEN '61-90 days'
+         ELSE 'over 90 days'
+       END AS bucket,
+       currency, COUNT(*) AS invoices, SUM(amount_remaining_major) AS outstanding
+FROM invoices
+WHERE status = 'open'
+GROUP BY bucket, currency
+ORDER BY bucket, currency;
