@@ -95,12 +95,30 @@ type listPager struct {
 	checked bool
 }
 
-// narrow makes the walk go on only for the objects created at last,
-// when older objects are read by others (slices): the pages then cover
-// [last, hi).
-func (p *listPager) narrow(last int64) {
-	p.params = withCreated(p.params, last, last+1)
-	p.coverLo = last
+// handOff ends the walk at the last second of page b when older objects
+// are to be read by others (slices), and returns the page as this walk
+// hands it on and where the others' range ends (exclusive). The objects
+// of that last second are left to the others, which saves a request
+// unless the whole page is that one second: the walk then goes on for
+// that second alone.
+func (p *listPager) handOff(ctx context.Context, b batch) (batch, int64) {
+	last := createdOf(b.objs[len(b.objs)-1])
+	if createdOf(b.objs[0]) == last {
+		p.params = withCreated(p.params, last, last+1)
+		p.coverLo = last
+		return b, last
+	}
+	kept := make([]json.RawMessage, 0, len(b.objs))
+	for _, o := range b.objs {
+		if createdOf(o) > last {
+			kept = append(kept, o)
+		}
+	}
+	b.objs = kept
+	p.done = true
+	p.coverLo = last + 1
+	p.complete(ctx)
+	return b, last + 1
 }
 
 func (p *listPager) next(ctx context.Context) (batch, error) {

@@ -158,9 +158,8 @@ func (p *slicedPager) next(ctx context.Context) (batch, error) {
 		// The head goes on for the objects sharing the last second of its
 		// pages; the slices take everything older.
 		p.sliced = true
-		last := createdOf(b.objs[len(b.objs)-1])
-		p.head.narrow(last)
-		p.start(ctx, last, p.first, p.pages*maxPage)
+		b, cut := p.head.handOff(ctx, b)
+		p.start(ctx, cut, p.first, p.pages*maxPage)
 		return b, nil
 	}
 	if !p.head.done {
@@ -283,7 +282,7 @@ func (p *slicedPager) read(ctx context.Context, s *slice, slots chan struct{}) {
 			return
 		}
 		if n == 0 && !lp.done && len(b.objs) > 1 {
-			p.split(s, lp, b)
+			b = p.split(ctx, s, lp, b)
 		}
 		select {
 		case s.pages <- b:
@@ -295,14 +294,16 @@ func (p *slicedPager) read(ctx context.Context, s *slice, slots chan struct{}) {
 }
 
 // split cuts the part of s older than its first page into slices of about
-// sliceObjects objects, from that page's density, when that is worth it.
-func (p *slicedPager) split(s *slice, lp *listPager, first batch) {
+// sliceObjects objects, from that page's density, when that is worth it;
+// it returns the page as s hands it on.
+func (p *slicedPager) split(ctx context.Context, s *slice, lp *listPager, first batch) batch {
 	newest, last := createdOf(first.objs[0]), createdOf(first.objs[len(first.objs)-1])
 	perSecond := float64(len(first.objs)) / float64(newest-last+1)
 	remaining := perSecond * float64(last-s.lo)
 	if remaining < 2*sliceObjects || last <= s.lo {
-		return
+		return first
 	}
+	first, cut := lp.handOff(ctx, first)
 	width := int64(sliceObjects / perSecond)
 	if width < 1 {
 		width = 1
@@ -311,7 +312,7 @@ func (p *slicedPager) split(s *slice, lp *listPager, first batch) {
 	defer p.mu.Unlock()
 	after := s.next
 	tail := s
-	for hi := last; hi > s.lo; hi -= width {
+	for hi := cut; hi > s.lo; hi -= width {
 		lo := hi - width
 		if lo < s.lo {
 			lo = s.lo
@@ -320,9 +321,9 @@ func (p *slicedPager) split(s *slice, lp *listPager, first batch) {
 		tail.next, tail = ns, ns
 	}
 	tail.next = after
-	s.lo = last
-	lp.narrow(last)
+	s.lo = cut
 	p.work.Broadcast()
+	return first
 }
 
 // close stops the workers (the engine closed the scan, or it ended).

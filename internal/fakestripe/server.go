@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -71,6 +72,7 @@ type Server struct {
 	requests []Request
 
 	connect connected
+	writes  writeState
 }
 
 // New generates the account described by opts. It panics only if the
@@ -161,6 +163,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Request-Id", requestID)
 	w.Header().Set("Stripe-Version", apiVersion)
 	w.Header().Set("Content-Type", "application/json")
+	// For measurements from outside the process (internal/bench).
+	w.Header().Set("Fake-Objects", strconv.Itoa(objects))
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 
@@ -198,7 +202,7 @@ func (s *Server) answer(r *http.Request) (status int, body []byte, objects int) 
 		err := rateLimited()
 		return err.status, err.body(), 0
 	}
-	obj, err := s.route(r)
+	obj, err := s.handle(r)
 	if err != nil {
 		return err.status, err.body(), 0
 	}
