@@ -14,14 +14,7 @@ import (
 const connectedCount = 3
 
 // ConnectedAccounts are the ids of the platform's connected accounts.
-func (s *Server) ConnectedAccounts() []string {
-	ids := make([]string, connectedCount)
-	for i := range ids {
-		r := &rng{state: mix64(uint64(s.opts.Seed) ^ hashString("connected account") ^ uint64(i))}
-		ids[i] = "acct_1" + randomChars(r, 15)
-	}
-	return ids
-}
+func (s *Server) ConnectedAccounts() []string { return connectedAccountIDs(s.opts.Seed) }
 
 // connected holds the connected accounts' datasets, made when first asked.
 type connected struct {
