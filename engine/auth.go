@@ -24,6 +24,9 @@ import (
 type User struct {
 	Name     string
 	Password string
+	// Write lets the account INSERT, UPDATE and DELETE when the server
+	// allows writes (see write.go).
+	Write bool
 }
 
 // accounts authenticates clients against the configured users. It offers

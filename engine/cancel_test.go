@@ -74,7 +74,7 @@ func TestStoppedStatementsStopPaging(t *testing.T) {
 				env.Requests()
 				done := make(chan error, 1)
 				go func() {
-					_, err := queryContext(ctx, conn, q)
+					_, err := stripesqltest.Query(ctx, conn, q)
 					done <- err
 				}()
 				if stop.how != nil {

@@ -17,6 +17,8 @@ type database struct {
 	noSchemaObjects
 	name   string
 	tables map[string]*tables.Table
+	// writable is set when the server runs writes (--allow-writes).
+	writable bool
 }
 
 var (
@@ -38,15 +40,20 @@ func newDatabase(name string, client *tables.Client) (*database, error) {
 }
 
 func (d *database) Name() string     { return d.name }
-func (d *database) IsReadOnly() bool { return true }
+func (d *database) IsReadOnly() bool { return !d.writable }
 
-func (d *database) GetTableInsensitive(_ *sql.Context, name string) (sql.Table, bool, error) {
+func (d *database) GetTableInsensitive(ctx *sql.Context, name string) (sql.Table, bool, error) {
 	t, ok := d.tables[strings.ToLower(name)]
 	if !ok {
 		if why, gone := tables.Removed(name); gone {
 			return nil, false, mysql.NewSQLError(mysql.ERNoSuchTable, "42S02", "Table '%s.%s' doesn't exist: %s", d.name, name, why)
 		}
 		return nil, false, nil
+	}
+	if w := writeStatementOf(ctx); d.writable && w != nil {
+		// An INSERT may leave out the NOT NULL columns Stripe fills in;
+		// an UPDATE or DELETE reads the account it changes.
+		return t.ForWrite(w.Account), true, nil
 	}
 	return t, true, nil
 }

@@ -166,7 +166,7 @@ func soakWorkload(t *testing.T, env *stripesqltest.Env) []soakQuery {
 
 // soakRun runs a query (as a prepared statement when it has arguments)
 // and renders its rows.
-func soakRun(db querier, q soakQuery) (string, error) {
+func soakRun(db stripesqltest.Querier, q soakQuery) (string, error) {
 	rows, err := db.QueryContext(context.Background(), q.sql, q.args...)
 	if err != nil {
 		return "", err

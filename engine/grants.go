@@ -28,7 +28,7 @@ func (g guard) showGrants(c *mysql.Conn, sg *sqlparser.ShowGrants, callback mysq
 	account := fmt.Sprintf("`%s`@`%%`", strings.ReplaceAll(user, "`", "``"))
 	rows := [][]sqltypes.Value{{sqltypes.NewVarChar("GRANT PROCESS ON *.* TO " + account)}}
 	for _, db := range g.s.databases {
-		rows = append(rows, []sqltypes.Value{sqltypes.NewVarChar(fmt.Sprintf("GRANT SELECT ON `%s`.* TO %s", db, account))})
+		rows = append(rows, []sqltypes.Value{sqltypes.NewVarChar(fmt.Sprintf("GRANT %s ON `%s`.* TO %s", g.s.grantedOn(user, db), db, account))})
 	}
 	return callback(&sqltypes.Result{
 		Fields: []*querypb.Field{{Name: fmt.Sprintf("Grants for %s@%%", user), Type: querypb.Type_VARCHAR, Charset: mysql.CharacterSetUtf8}},

@@ -49,6 +49,7 @@ func (g guard) NewConnection(c *mysql.Conn) {
 func (g guard) ConnectionClosed(c *mysql.Conn) {
 	g.s.conns.Delete(c.ConnectionID)
 	g.s.sessions.Delete(c.ConnectionID)
+	g.s.writes.forget(c.ConnectionID)
 	g.Handler.ConnectionClosed(c)
 }
 
@@ -91,7 +92,10 @@ func (g guard) ComPrepare(ctx context.Context, c *mysql.Conn, query string, prep
 	}
 	if st, _ := g.parse(c, query); st != nil {
 		if w := writeOf(st); w != "" {
-			return nil, readOnlyError(w)
+			var err error
+			if ctx, _, err = g.s.admitWrite(ctx, c, st, w, query, nil); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return g.Handler.ComPrepare(ctx, c, query, prepare)
@@ -99,6 +103,7 @@ func (g guard) ComPrepare(ctx context.Context, c *mysql.Conn, query string, prep
 
 func (g guard) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *mysql.PrepareData, callback func(*sqltypes.Result) error) error {
 	spool := func(r *sqltypes.Result, _ bool) error { return callback(r) }
+	ctx = withArguments(ctx, prepare.BindVars)
 	return g.run(ctx, c, prepare.PrepareStmt, spool, nil, func(ctx context.Context, cb mysql.ResultSpoolFn) error {
 		return g.Handler.ComStmtExecute(ctx, c, prepare, func(r *sqltypes.Result) error { return cb(r, false) })
 	})
@@ -114,7 +119,10 @@ func (g guard) run(ctx context.Context, c *mysql.Conn, query string, callback my
 	st, next := g.parse(c, query)
 	if st != nil {
 		if w := writeOf(st); w != "" {
-			return readOnlyError(w) // and the statements after it are not run, as in MySQL
+			var err error
+			if ctx, exec, err = g.s.admitWrite(ctx, c, st, w, query[:next], exec); err != nil {
+				return err // and the statements after it are not run, as in MySQL
+			}
 		}
 		if g.answers(st) {
 			more := false

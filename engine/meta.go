@@ -94,6 +94,9 @@ type metaTable struct {
 	comment string
 	schema  sql.Schema
 	rows    func() []sql.Row
+	// sessionRows, when set, replaces rows for a table whose rows depend
+	// on who reads it.
+	sessionRows func(*sql.Context) []sql.Row
 }
 
 var (
@@ -126,7 +129,10 @@ func (t *metaTable) Partitions(*sql.Context) (sql.PartitionIter, error) {
 	return sql.PartitionsToPartitionIter(metaPartition{}), nil
 }
 
-func (t *metaTable) PartitionRows(*sql.Context, sql.Partition) (sql.RowIter, error) {
+func (t *metaTable) PartitionRows(ctx *sql.Context, _ sql.Partition) (sql.RowIter, error) {
+	if t.sessionRows != nil {
+		return sql.RowsToRowIter(t.sessionRows(ctx)...), nil
+	}
 	return sql.RowsToRowIter(t.rows()...), nil
 }
 

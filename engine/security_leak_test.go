@@ -2,7 +2,6 @@ package engine_test
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"net/http"
 	"strings"
@@ -145,42 +144,8 @@ func stripeError(w http.ResponseWriter, status int, typ, code, msg string) bool 
 	return true
 }
 
-// querier is a *sql.DB or a *sql.Conn.
-type querier interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}
-
-// query runs q and returns its rows as strings, or the first error,
-// whether from the query or from reading its rows.
-func query(db querier, q string) ([][]string, error) {
-	return queryContext(context.Background(), db, q)
-}
-
-func queryContext(ctx context.Context, db querier, q string) ([][]string, error) {
-	rows, err := db.QueryContext(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		return nil, err
-	}
-	var out [][]string
-	for rows.Next() {
-		vals := make([]sql.NullString, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return out, err
-		}
-		row := make([]string, len(cols))
-		for i, v := range vals {
-			row[i] = v.String
-		}
-		out = append(out, row)
-	}
-	return out, rows.Err()
+// query runs q and returns its rows and the first error, whether from
+// the query or from reading its rows.
+func query(db stripesqltest.Querier, q string) ([][]string, error) {
+	return stripesqltest.Query(context.Background(), db, q)
 }

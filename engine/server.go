@@ -43,6 +43,10 @@ type Config struct {
 	TLSConfig *tls.Config
 	// RequireTLS refuses connections that do not use TLS.
 	RequireTLS bool
+	// AllowWrites runs INSERT, UPDATE and DELETE on Stripe tables as
+	// Stripe requests, for the Users with Write (every client when there
+	// are no Users); see write.go.
+	AllowWrites bool
 }
 
 // Server is a running MySQL-protocol server over Stripe accounts.
@@ -55,6 +59,7 @@ type Server struct {
 	databases  []string // served, sorted
 	authOn     bool     // MySQL accounts are checked
 	requireTLS bool
+	writes     *writePolicy
 
 	sessions   sync.Map // connection id → sql.Session
 	conns      sync.Map // connection id → *mysql.Conn
@@ -82,14 +87,21 @@ func New(cfg Config) (*Server, error) {
 		if err != nil {
 			return nil, err
 		}
+		db.writable = cfg.AllowWrites
 		pro.dbs[strings.ToLower(db.name)] = db
 	}
 	obs := newObserver(cfg.Accounts, log)
-	eng := NewEngine(newMetaProvider(pro, obs))
+	writes := newWritePolicy(cfg)
+	meta := newMetaProvider(pro, obs)
+	if cfg.AllowWrites {
+		meta.meta.tables["last_created"] = lastCreatedTable(writes)
+	}
+	eng := NewEngine(meta)
+	eng.ReadOnly.Store(!cfg.AllowWrites)
 	if err := disableFileAccess(); err != nil {
 		return nil, err
 	}
-	s := &Server{engine: eng, log: log, obs: obs, authOn: len(cfg.Users) > 0, requireTLS: cfg.RequireTLS}
+	s := &Server{engine: eng, log: log, obs: obs, authOn: len(cfg.Users) > 0, requireTLS: cfg.RequireTLS, writes: writes}
 	s.databases = servedDatabases(eng)
 	var auth mysql.AuthServer
 	if s.authOn {
@@ -99,6 +111,7 @@ func New(cfg Config) (*Server, error) {
 		}
 		auth = a
 		grantReadOnly(eng.Analyzer.Catalog.MySQLDb, cfg.Users, s.databases)
+		grantWrites(eng.Analyzer.Catalog.MySQLDb, cfg, s.databases)
 	}
 	if cfg.RequireTLS && cfg.TLSConfig == nil {
 		return nil, errors.New("TLS is required but no certificate is configured")

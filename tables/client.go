@@ -159,6 +159,12 @@ func (c *Client) Get(ctx context.Context, path string, params url.Values) ([]byt
 // fetch makes the request, retrying what Stripe says may be retried.
 // how says what the cache does with the answer, for the records.
 func (c *Client) fetch(ctx context.Context, path string, params url.Values, how string) ([]byte, error) {
+	return c.retrying(ctx, path, func() ([]byte, error) { return c.once(ctx, path, params, how) })
+}
+
+// retrying sends a request through the throttle until it succeeds, fails
+// for good, or runs out of retries.
+func (c *Client) retrying(ctx context.Context, path string, request func() ([]byte, error)) ([]byte, error) {
 	// 429s and other failures have their own retry budgets (and backoff
 	// sequences): a 429 is pacing, not a fault.
 	limited, failed := 0, 0
@@ -167,7 +173,7 @@ func (c *Client) fetch(ctx context.Context, path string, params url.Values, how 
 		if err != nil {
 			return nil, err
 		}
-		body, err := c.once(ctx, path, params, how)
+		body, err := request()
 		retry, budget := &failed, c.opts.MaxRetries
 		if isRateLimited(err) {
 			tk.rateLimited()
@@ -187,8 +193,14 @@ func (c *Client) fetch(ctx context.Context, path string, params url.Values, how 
 }
 
 func (c *Client) once(ctx context.Context, path string, params url.Values, how string) ([]byte, error) {
+	return c.call(ctx, http.MethodGet, path, params, how, nil)
+}
+
+// call sends one request: params in the query string of a GET, in the
+// body otherwise; a write carries its idempotency key.
+func (c *Client) call(ctx context.Context, method, path string, params url.Values, how string, idempotencyKey *string) ([]byte, error) {
 	f := &form.Values{}
-	sp := &stripe.Params{Context: ctx}
+	sp := &stripe.Params{Context: ctx, IdempotencyKey: idempotencyKey}
 	keys := make([]string, 0, len(params))
 	for k := range params {
 		if k == AccountParam {
@@ -206,18 +218,20 @@ func (c *Client) once(ctx context.Context, path string, params url.Values, how s
 	}
 	var out rawBody
 	start := time.Now()
-	err := c.backend.CallRaw(http.MethodGet, path, c.key, f, sp, &out)
+	err := c.backend.CallRaw(method, path, c.key, f, sp, &out)
 	if c.opts.Logger != nil {
-		c.opts.Logger.Debug("stripe request", "method", "GET", "path", path, "query", canonicalQuery(params),
+		c.opts.Logger.Debug("stripe request", "method", method, "path", path, "query", canonicalQuery(params),
 			"duration", time.Since(start), "error", redact(errString(err)))
 	}
-	r := RequestRecord{Time: start, Method: http.MethodGet, Path: path, Query: canonicalQuery(params),
+	r := RequestRecord{Time: start, Method: method, Path: path, Query: canonicalQuery(params),
 		Status: http.StatusOK, Duration: time.Since(start), Cache: how}
 	if err != nil {
 		if ctx.Err() != nil {
 			err = ctx.Err()
 		} else {
-			err = newAPIError(path, err)
+			ae := newAPIError(path, err)
+			ae.Method = method
+			err = ae
 		}
 		r.Status, r.Error = statusOf(err), redact(err.Error())
 	}
@@ -284,6 +298,8 @@ func sleep(ctx context.Context, d time.Duration) error {
 
 // APIError is a failed Stripe request, with the key redacted.
 type APIError struct {
+	// Method is the request's HTTP method ("" for GET).
+	Method string
 	Path   string
 	Status int // 0 for a network error
 	Type   string
@@ -300,7 +316,11 @@ type APIError struct {
 }
 
 func (e *APIError) Error() string {
-	s := "GET " + e.Path + ": "
+	method := e.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	s := method + " " + e.Path + ": "
 	if e.Status != 0 {
 		s += strconv.Itoa(e.Status) + " "
 	}

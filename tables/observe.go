@@ -122,7 +122,9 @@ func (c *Client) record(ctx context.Context, r RequestRecord) {
 }
 
 // cacheBypassed reports whether the statement asked not to use the cache.
+// A write statement reads fresh rows (an UPDATE's SET price = price + 1
+// must start from Stripe's value) and stores nothing.
 func cacheBypassed(ctx context.Context) bool {
 	q := QueryFrom(ctx)
-	return q != nil && q.noCache.Load()
+	return q != nil && q.noCache.Load() || WriteFrom(ctx) != nil
 }

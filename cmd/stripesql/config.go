@@ -3,8 +3,8 @@ package main
 import (
 	"flag"
 	"fmt"
-	"path/filepath"
 	"maps"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -101,7 +101,7 @@ func applyFile(fs *flag.FlagSet, path string, set map[string]bool, sections []st
 			continue
 		}
 		if err := setFromFile(fs, f, v, filepath.Dir(path)); err != nil {
-			return configFile{}, usageError{fmt.Sprintf("config file %s: %s = %s: %v", path, key, quote(fmt.Sprint(v)), err)}
+			return configFile{}, usageError{fmt.Sprintf("config file %s: %s = %s: %v", path, key, tomlValue(v), err)}
 		}
 	}
 	return cf, nil
@@ -151,7 +151,8 @@ func scalar(v any) (string, error) {
 // repeatable marks flag values that collect every value given.
 type repeatable interface{ repeatable() }
 
-func (*userFlags) repeatable() {}
+func (*userFlags) repeatable()   {}
+func (*writerNames) repeatable() {}
 
 // badValue explains what a flag wants, for a value it refused.
 func badValue(f *flag.Flag, err error) string {
@@ -169,7 +170,10 @@ func badValue(f *flag.Flag, err error) string {
 		}
 	}
 	msg := tables.Redact(err.Error())
-	if want != "" {
+	switch {
+	case want != "" && msg == "parse error": // the flag package's only word
+		msg = want
+	case want != "":
 		msg = want + " (" + msg + ")"
 	}
 	return "invalid value for --" + f.Name + ": " + msg
@@ -177,6 +181,14 @@ func badValue(f *flag.Flag, err error) string {
 
 // quote shows a value in a message, keys redacted.
 func quote(v string) string { return strconv.Quote(tables.Redact(v)) }
+
+// tomlValue shows a config file's value in a message as it was written.
+func tomlValue(v any) string {
+	if s, ok := v.(string); ok {
+		return quote(s)
+	}
+	return tables.Redact(fmt.Sprint(v))
+}
 
 // inlineKeyNames are settings that would hold a key itself.
 var inlineKeyNames = map[string]bool{"api_key": true, "key": true, "stripe_api_key": true, "secret_key": true, "stripe_key": true}

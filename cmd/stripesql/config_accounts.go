@@ -63,6 +63,11 @@ func fileAccounts(cf configFile) ([]servedAccount, error) {
 	var out []servedAccount
 	for i, e := range entries {
 		a, err := fileAccount(e, filepath.Dir(cf.path))
+		for j, b := range out {
+			if err == nil && strings.EqualFold(a.database, b.database) {
+				err = fmt.Errorf("database %q is also account number %d's: give each its own name", a.database, j+1)
+			}
+		}
 		if err != nil {
 			return nil, usageError{fmt.Sprintf("config file %s: [[account]] number %d: %v", cf.path, i+1, err)}
 		}
@@ -78,14 +83,17 @@ func fileAccount(e map[string]any, dir string) (servedAccount, error) {
 			return a, fmt.Errorf("unknown key %q (an account has %s)", k, strings.Join(accountFields, ", "))
 		}
 	}
-	strs := map[string]*string{"name": &a.database, "api_key_env": &a.keyEnv, "api_key_file": &a.keyFile, "stripe_url": &a.stripeURL}
-	for k, dst := range strs {
-		if v, ok := e[k]; ok {
+	strs := []struct {
+		key string
+		dst *string
+	}{{"name", &a.database}, {"api_key_env", &a.keyEnv}, {"api_key_file", &a.keyFile}, {"stripe_url", &a.stripeURL}}
+	for _, f := range strs {
+		if v, ok := e[f.key]; ok {
 			s, isString := v.(string)
 			if !isString {
-				return a, fmt.Errorf("%s: want a string", k)
+				return a, fmt.Errorf("%s: want a string", f.key)
 			}
-			*dst = s
+			*f.dst = s
 		}
 	}
 	switch r := e["rate_limit"].(type) {
@@ -139,17 +147,21 @@ func servedAccounts(fs *flag.FlagSet, cf configFile, single servedAccount) ([]se
 // the key with one request, naming the account that fails.
 func connectAccounts(ctx context.Context, sf *serverFlags, accounts []servedAccount, stripeURL string,
 	getenv func(string) string, log *slog.Logger) ([]engine.Account, error) {
-	var out []engine.Account
-	keys := map[string]string{} // key → database: two accounts may not share a key (nor its cache namespace)
-	for _, a := range accounts {
+	keys := make([]string, len(accounts))
+	owner := map[string]string{} // key → database: two accounts may not share a key (nor its cache namespace)
+	for i, a := range accounts {
 		key, err := readKey(a.keyFile, a.keyEnv, getenv)
 		if err != nil {
 			return nil, prefixError(a.label(), err)
 		}
-		if other, dup := keys[key]; dup {
+		if other, dup := owner[key]; dup {
 			return nil, usageError{fmt.Sprintf("accounts %s and %s have the same API key: give each its own account's key", other, a.database)}
 		}
-		keys[key] = a.database
+		owner[key], keys[i] = a.database, key
+	}
+	var out []engine.Account
+	for i, a := range accounts {
+		key := keys[i]
 		url := a.stripeURL
 		if url == "" {
 			url = stripeURL
@@ -176,4 +188,16 @@ func prefixError(prefix string, err error) error {
 		return usageError{prefix + ue.msg}
 	}
 	return fmt.Errorf("%s%w", prefix, err)
+}
+
+// databaseList names the served databases in the start-up message.
+func databaseList(accounts []engine.Account) string {
+	if len(accounts) == 1 {
+		return fmt.Sprintf("database %q", accounts[0].Database)
+	}
+	names := make([]string, len(accounts))
+	for i, a := range accounts {
+		names[i] = fmt.Sprintf("%q", a.Database)
+	}
+	return "databases " + strings.Join(names, ", ")
 }

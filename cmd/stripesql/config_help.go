@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // setUsage makes -h print header, then every flag with its environment
@@ -21,7 +22,7 @@ Flags:
 `)
 		fs.VisitAll(func(f *flag.Flag) {
 			placeholder, usage := flag.UnquoteUsage(f)
-			fmt.Fprintf(w, "  --%s %s\n        %s%s\n", f.Name, placeholder, usage, defaultText(f))
+			fmt.Fprintf(w, "  %s\n        %s%s\n", strings.TrimSpace("--"+f.Name+" "+placeholder), usage, defaultText(f))
 			where := "env " + envName(f.Name)
 			if f.Name != "config" {
 				where += ", config " + fileKey(f.Name)

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/stripesql/stripesql/engine"
 	"github.com/stripesql/stripesql/internal/fakestripe"
 	"github.com/stripesql/stripesql/tables"
 )
@@ -37,13 +38,20 @@ func (f *fakeFlags) options(log *slog.Logger) fakestripe.Options {
 // demoKey is the key the demo's client presents to its own fake account.
 const demoKey = "sk_test_demo"
 
-func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	fs := newFlagSet("stripesql demo", stderr)
 	var sf serverFlags
 	var ff fakeFlags
 	sf.register(fs)
 	ff.register(fs)
-	if err := parse(fs, args); err != nil {
+	registerConfig(fs)
+	setUsage(fs, `Usage: stripesql demo [flags]
+
+Serves an embedded fake Stripe account (deterministic data, no API key, no
+network) as the MySQL database --database; --scale, --seed, --latency and
+--rate-limit shape the fake account.
+`)
+	if _, err := parseSettings(fs, args, getenv); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
@@ -63,17 +71,23 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	url := "http://" + ln.Addr().String()
 	fmt.Fprintf(stdout, "demo: a fake Stripe account (%d charges, seed %d) is served at %s\n", ff.scale, ff.seed, url)
 	client := tables.NewClient(sf.clientOptions(demoKey, url, log))
-	return serve(ctx, sf, client, stdout, log)
+	return serve(ctx, sf, []engine.Account{{Database: sf.database, Client: client}}, stdout, log)
 }
 
-func runFakeStripe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runFakeStripe(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	fs := newFlagSet("stripesql fake-stripe", stderr)
 	var ff fakeFlags
 	ff.register(fs)
 	listen := fs.String("listen", "127.0.0.1:12111", "`host:port` the fake Stripe API listens on")
 	apiKey := fs.String("accept-key-file", "", "accept only the key in `file` (default: any well-formed test key)")
 	logLevel := fs.String("log-level", "info", "log `level`; debug logs every request")
-	if err := parse(fs, args); err != nil {
+	registerConfig(fs)
+	setUsage(fs, `Usage: stripesql fake-stripe [flags]
+
+Serves the fake Stripe API alone (deterministic data), for stripesql
+--stripe-url or any Stripe client. Try: curl -u sk_test_123: http://127.0.0.1:12111/v1/charges
+`)
+	if _, err := parseSettings(fs, args, getenv); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
@@ -86,7 +100,7 @@ func runFakeStripe(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	opts := ff.options(log)
 	if *apiKey != "" {
-		k, err := readKey(*apiKey, func(string) string { return "" })
+		k, err := readKey(*apiKey, "", func(string) string { return "" })
 		if err != nil {
 			return err
 		}

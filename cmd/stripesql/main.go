@@ -41,9 +41,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 {
 		switch args[0] {
 		case "demo":
-			return runDemo(ctx, args[1:], stdout, stderr)
+			return runDemo(ctx, args[1:], stdout, stderr, os.Getenv)
 		case "fake-stripe":
-			return runFakeStripe(ctx, args[1:], stdout, stderr)
+			return runFakeStripe(ctx, args[1:], stdout, stderr, os.Getenv)
 		case "serve":
 			return runServe(ctx, args[1:], stdout, stderr, os.Getenv)
 		case "help":

@@ -18,6 +18,7 @@ type securityFlags struct {
 	tlsCert, tlsKey string
 	requireTLS      bool
 	shutdownTimeout time.Duration
+	writes          writeFlags
 }
 
 func (f *securityFlags) register(fs *flag.FlagSet) {
@@ -28,6 +29,7 @@ func (f *securityFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.requireTLS, "require-tls", false, "refuse connections without TLS (needs --tls-cert)")
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 30*time.Second,
 		"on SIGTERM, how long running queries may take to finish before they are stopped with an error")
+	f.writes.register(fs)
 }
 
 // apply adds the accounts and TLS settings to cfg.
@@ -59,6 +61,9 @@ func (f *securityFlags) apply(cfg *engine.Config) error {
 		cfg.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
 	cfg.RequireTLS = f.requireTLS
+	if err := f.writes.apply(cfg); err != nil {
+		return err
+	}
 	if f.shutdownTimeout < 0 {
 		return usageError{fmt.Sprintf("--shutdown-timeout %v: want a duration of 0 or more", f.shutdownTimeout)}
 	}

@@ -90,27 +90,20 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	fs := newFlagSet("stripesql", stderr)
 	var sf serverFlags
 	sf.register(fs)
-	keyFile := fs.String("api-key-file", "", "read the Stripe API key from `file` (else STRIPE_API_KEY)")
+	var single servedAccount
+	fs.StringVar(&single.keyFile, "api-key-file", "", "read the Stripe API key from `file` (else STRIPE_API_KEY)")
+	fs.StringVar(&single.keyEnv, "api-key-env", "", "read the Stripe API key from the environment variable `name` (default STRIPE_API_KEY)")
 	stripeURL := fs.String("stripe-url", "", "Stripe API base `url` (default Stripe's; e.g. a fake-stripe or stripe-mock address)")
-	fs.Float64Var(&sf.rateLimit, "rate-limit", 0, "Stripe `requests` per second, shared by all queries (0: 90 for live keys, 22 for test keys); 429s slow it down for a while")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), `Usage: stripesql [flags]            serve the Stripe account of STRIPE_API_KEY
-       stripesql demo [flags]       serve an embedded fake Stripe account (no key needed)
-       stripesql fake-stripe [flags] run the fake Stripe API alone
-
-The key is read from STRIPE_API_KEY or --api-key-file, never from a flag
-value: command lines show in the process list.
-
-Flags:
-`)
-		fs.PrintDefaults()
-	}
+	fs.Float64Var(&sf.rateLimit, "rate-limit", 0, "Stripe `requests` per second, per account, shared by all queries (0: 90 for live keys, 22 for test keys); 429s slow it down for a while")
+	registerConfig(fs)
+	setUsage(fs, serveUsage)
 	for _, a := range args {
 		if name := strings.TrimLeft(strings.SplitN(a, "=", 2)[0], "-"); name == "api-key" || name == "key" {
 			return usageError{"the API key is not accepted as a flag value (the process list would show it): set STRIPE_API_KEY or use --api-key-file"}
 		}
 	}
-	if err := parse(fs, args); err != nil {
+	cf, err := parseSettings(fs, args, getenv, accountSection)
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
@@ -123,21 +116,48 @@ Flags:
 	if sf.rateLimit < 0 {
 		return usageError{fmt.Sprintf("--rate-limit %v: want a positive number of requests per second (0: the key's default)", sf.rateLimit)}
 	}
-	key, err := readKey(*keyFile, getenv)
+	if single.keyFile != "" && single.keyEnv != "" {
+		return usageError{"--api-key-file and --api-key-env both name the key: keep one"}
+	}
+	single.database = sf.database
+	accounts, err := servedAccounts(fs, cf, single)
 	if err != nil {
 		return err
 	}
-	client := tables.NewClient(sf.clientOptions(key, *stripeURL, log))
-	if err := checkKey(ctx, client); err != nil {
+	served, err := connectAccounts(ctx, &sf, accounts, *stripeURL, getenv, log)
+	if err != nil {
 		return err
 	}
-	return serve(ctx, sf, client, stdout, log)
+	return serve(ctx, sf, served, stdout, log)
 }
 
-// readKey takes the key from a file or the environment and checks its form.
-func readKey(file string, getenv func(string) string) (string, error) {
-	key := getenv("STRIPE_API_KEY")
+// serveUsage heads `stripesql -h`.
+const serveUsage = `Usage: stripesql [serve] [flags]      serve Stripe accounts as MySQL databases
+       stripesql demo [flags]         serve an embedded fake Stripe account (no key needed; see demo -h)
+       stripesql fake-stripe [flags]  run the fake Stripe API alone (see fake-stripe -h)
+
+The API key is read from STRIPE_API_KEY (or the variable --api-key-env
+names) or from --api-key-file; never from a flag value (the process list
+shows command lines) nor from the config file (config files get shared).
+
+Several accounts, each served as its own database, are listed in the
+config file, one [[account]] table each:
+
+  [[account]]
+  name = "stripe_eu"             # its database
+  api_key_env = "STRIPE_EU_KEY"  # or api_key_file = "path"
+  stripe_url = "…"               # optional (default --stripe-url)
+  rate_limit = 50                # optional (default --rate-limit)
+`
+
+// readKey takes the key from a file or from the environment variable
+// envName (default STRIPE_API_KEY) and checks its form.
+func readKey(file, envName string, getenv func(string) string) (string, error) {
 	src := "STRIPE_API_KEY"
+	if envName != "" {
+		src = envName
+	}
+	key := getenv(src)
 	if file != "" {
 		b, err := os.ReadFile(file)
 		if err != nil {
@@ -145,8 +165,15 @@ func readKey(file string, getenv func(string) string) (string, error) {
 		}
 		key, src = strings.TrimSpace(string(b)), "--api-key-file "+file
 	}
-	if key == "" {
+	switch {
+	case key == "" && file == "" && envName != "":
+		return "", usageError{"no Stripe API key: the environment variable " + envName + " is empty or unset"}
+	case key == "" && file == "" && getenv("STRIPESQL_API_KEY") != "":
+		return "", usageError{"no Stripe API key: STRIPESQL_API_KEY is not read (a key is not a setting): set STRIPE_API_KEY, or name the variable with --api-key-env"}
+	case key == "" && file == "":
 		return "", usageError{"no Stripe API key: set STRIPE_API_KEY or use --api-key-file (or try `stripesql demo`, which needs none)"}
+	case key == "":
+		return "", usageError{src + " is empty"}
 	}
 	for _, p := range []string{"sk_test_", "sk_live_", "rk_test_", "rk_live_"} {
 		if strings.HasPrefix(key, p) && len(key) > len(p) {
@@ -180,8 +207,8 @@ func checkKey(ctx context.Context, c *tables.Client) error {
 }
 
 // serve runs the MySQL server until ctx is done.
-func serve(ctx context.Context, sf serverFlags, client *tables.Client, stdout io.Writer, log *slog.Logger) error {
-	cfg := engine.Config{Listen: sf.listen, Accounts: []engine.Account{{Database: sf.database, Client: client}}, Logger: log}
+func serve(ctx context.Context, sf serverFlags, accounts []engine.Account, stdout io.Writer, log *slog.Logger) error {
+	cfg := engine.Config{Listen: sf.listen, Accounts: accounts, Logger: log}
 	if err := sf.security.apply(&cfg); err != nil {
 		return err
 	}
@@ -198,8 +225,10 @@ func serve(ctx context.Context, sf serverFlags, client *tables.Client, stdout io
 		ln.Close()
 		return err
 	}
-	if sf.cacheRefresh > 0 {
-		go client.NewEventWatcher(log).Run(ctx, sf.cacheRefresh)
+	for _, a := range accounts {
+		if sf.cacheRefresh > 0 {
+			go a.Client.NewEventWatcher(log).Run(ctx, sf.cacheRefresh)
+		}
 	}
 	if sf.metricsListen != "" {
 		mln, err := net.Listen("tcp", sf.metricsListen)
@@ -215,8 +244,8 @@ func serve(ctx context.Context, sf serverFlags, client *tables.Client, stdout io
 		fmt.Fprintf(stdout, "metrics: http://%s/metrics\n", mln.Addr())
 	}
 	host, port, _ := net.SplitHostPort(srv.Addr().String())
-	fmt.Fprintf(stdout, "stripesql is serving database %q on %s\nconnect with: %s\n",
-		sf.database, srv.Addr(), sf.security.connectHint(cfg, host, port, sf.database))
+	fmt.Fprintf(stdout, "stripesql is serving %s on %s\nconnect with: %s\n",
+		databaseList(accounts), srv.Addr(), sf.security.connectHint(cfg, host, port, accounts[0].Database))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve() }()
 	select {

@@ -111,7 +111,7 @@ func TestServeObservabilityFlags(t *testing.T) {
 
 func TestServeRejectsNegativeRateLimit(t *testing.T) {
 	err := runServe(context.Background(), []string{"--rate-limit", "-1"}, io.Discard, io.Discard,
-		func(string) string { return "sk_test_x" })
+		func(k string) string { return map[string]string{"STRIPE_API_KEY": "sk_test_x"}[k] })
 	if _, ok := err.(usageError); !ok || !strings.Contains(err.Error(), "--rate-limit") {
 		t.Errorf("runServe --rate-limit -1: %v, want a usage error about --rate-limit", err)
 	}

@@ -60,6 +60,8 @@ type dataset struct {
 	// sources are the resources /v1/customers/{id}/sources lists, by the
 	// value of its object parameter.
 	sources map[string]*table
+	// edits are what API writes changed (write_edits.go).
+	edits edits
 
 	products, prices, plans, taxRates, coupons, promotionCodes, discounts,
 	customers, cards, bankAccounts, subscriptions, subscriptionItems,

@@ -131,8 +131,9 @@ func TestErrorResponses(t *testing.T) {
 			}
 		})
 	}
-	res := do(t, s, http.MethodPost, "/v1/charges", func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+testKey) })
-	if res.status != 404 || !strings.Contains(str(errorOf(t, res), "message"), "POST: /v1/charges") {
+	// disputes take no create: a POST there is not an endpoint (write.go has the writes).
+	res := do(t, s, http.MethodPost, "/v1/disputes", func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+testKey) })
+	if res.status != 404 || !strings.Contains(str(errorOf(t, res), "message"), "POST: /v1/disputes") {
 		t.Errorf("POST: status %d %s", res.status, res.body)
 	}
 }

@@ -18,6 +18,7 @@ func (d *dataset) render(t *table, i int32) map[string]any {
 		obj["livemode"] = false
 	}
 	t.def.render(d, obj, i)
+	d.edits.apply(t, i, obj) // what API writes changed (write_edits.go)
 	return obj
 }
 

@@ -23,6 +23,7 @@ func (d *dataset) listPage(t *table, parentRow int32, url string, params map[str
 		}
 	}
 	plan := newRowPlan(t, parentRow)
+	plan.add(d.edits.live(t)) // deleted objects are not listed (write_edits.go)
 	var limit = defaultLimit
 	var startingAfter, endingBefore string
 	var expand []string
@@ -87,6 +88,9 @@ func (d *dataset) listPage(t *table, parentRow int32, url string, params map[str
 
 // retrieve answers GET of one object.
 func (d *dataset) retrieve(t *table, row int32, params map[string]*param) (map[string]any, *apiError) {
+	if obj, err, gone := d.edits.retrieveDeleted(t, row); gone {
+		return obj, err
+	}
 	return d.single(params, nil, func() map[string]any { return d.render(t, row) })
 }
 

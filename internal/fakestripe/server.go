@@ -140,6 +140,9 @@ func objectsOf(d *dataset, resource string) []map[string]any {
 		if t.def.oldestFirst {
 			row = int32(k)
 		}
+		if d.edits.deleted[t][row] {
+			continue // deleted by an API write: no longer listed
+		}
 		b, err := json.Marshal(d.render(t, row))
 		if err != nil {
 			panic(err) // rendered objects are plain JSON values

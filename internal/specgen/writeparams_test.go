@@ -23,12 +23,12 @@ func find(t *testing.T, ps []writeParam, name string) writeParam {
 func TestWriteEndpointsFromRealSpec(t *testing.T) {
 	spec, _ := loadRealSpec(t)
 	tests := []struct {
-		path       string
-		item       string
-		create     bool
-		update     bool
-		delete     bool
-		required   []string // of create
+		path        string
+		item        string
+		create      bool
+		update      bool
+		delete      bool
+		required    []string // of create
 		notInCreate string   // a field of the object the create endpoint does not take
 	}{
 		{"/v1/customers", "/v1/customers/{customer}", true, true, true, nil, "created"},

@@ -2,6 +2,7 @@ package stripesqltest
 
 import (
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -35,7 +36,7 @@ type Account struct {
 
 // accountKey is the key of a further account: each its own, as real
 // accounts have (the cache namespaces entries by key).
-func accountKey(database string) string { return Key + "_" + database }
+func accountKey(database string) string { return Key + strings.ReplaceAll(database, "_", "") }
 
 // startAccounts starts the fakes and clients of opts.Accounts; the
 // clients share cache c.

@@ -3,6 +3,7 @@
 package stripesqltest
 
 import (
+	"context"
 	"database/sql"
 	"log/slog"
 	"net"
@@ -56,6 +57,9 @@ type Options struct {
 	TLS bool
 	// RequireTLS refuses connections without TLS (implies TLS).
 	RequireTLS bool
+	// AllowWrites lets INSERT, UPDATE and DELETE reach Stripe (for the
+	// Users with Write, or everyone without Users).
+	AllowWrites bool
 	// Accounts serve further Stripe accounts, each its own database.
 	Accounts []AccountOptions
 }
@@ -123,7 +127,7 @@ func Start(t testing.TB, opts Options) *Env {
 		t.Fatal(err)
 	}
 	cfg := engine.Config{Listener: ln, Accounts: engineAccounts(client, more, opts.Accounts),
-		Logger: opts.Logger, Users: opts.Users, RequireTLS: opts.RequireTLS}
+		Logger: opts.Logger, Users: opts.Users, RequireTLS: opts.RequireTLS, AllowWrites: opts.AllowWrites}
 	env := &Env{Fake: fake, Addr: ln.Addr().String(), Client: client, faults: f, leaks: leaks, Accounts: more}
 	if opts.TLS || opts.RequireTLS {
 		cfg.TLSConfig, env.CAFile = selfSignedTLS(t)
@@ -192,12 +196,36 @@ func FormatRequest(method, path string, q url.Values) string {
 // Rows runs a query and returns its rows as strings ("NULL" for NULL).
 func (e *Env) Rows(t testing.TB, query string, args ...any) [][]string {
 	t.Helper()
-	rows, err := e.DB.Query(query, args...)
+	out, err := Query(context.Background(), e.DB, query, args...)
 	if err != nil {
 		t.Fatalf("%s: %v", query, err)
 	}
+	for _, row := range out {
+		for _, v := range row {
+			e.leaks.check(t, query, v)
+		}
+	}
+	return out
+}
+
+// Querier is a *sql.DB, *sql.Conn or *sql.Tx.
+type Querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// Query runs a query and returns its rows as strings ("NULL" for NULL)
+// and the first error, of the query or of reading its rows, with the
+// rows read before it.
+func Query(ctx context.Context, db Querier, query string, args ...any) ([][]string, error) {
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
 	defer rows.Close()
-	cols, _ := rows.Columns()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
 	var out [][]string
 	for rows.Next() {
 		vals := make([]sql.NullString, len(cols))
@@ -206,22 +234,18 @@ func (e *Env) Rows(t testing.TB, query string, args ...any) [][]string {
 			ptrs[i] = &vals[i]
 		}
 		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
+			return out, err
 		}
 		row := make([]string, len(cols))
 		for i, v := range vals {
 			row[i] = "NULL"
 			if v.Valid {
 				row[i] = v.String
-				e.leaks.check(t, query, v.String)
 			}
 		}
 		out = append(out, row)
 	}
-	if err := rows.Err(); err != nil {
-		t.Fatalf("%s: %v", query, err)
-	}
-	return out
+	return out, rows.Err()
 }
 
 // Error runs a query that must fail and returns the error text.
