@@ -1,36 +1,14 @@
 package cache
 
 import (
+	"github.com/stripesql/stripesql/internal/testutil"
 	"runtime"
-	"sync"
 	"testing"
 	"time"
 )
 
-// fakeClock is a manually advanced clock for Options.Now.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{t: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}
-}
-
-func (f *fakeClock) Now() time.Time {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.t
-}
-
-func (f *fakeClock) Advance(d time.Duration) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.t = f.t.Add(d)
-}
-
-func newTestCache(maxBytes int64, ttl time.Duration) (*Cache, *fakeClock) {
-	clock := newFakeClock()
+func newTestCache(maxBytes int64, ttl time.Duration) (*Cache, *testutil.Clock) {
+	clock := testutil.NewClock()
 	return New(Options{MaxBytes: maxBytes, TTL: ttl, Now: clock.Now}), clock
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/stripesql/stripesql/cache"
 	"github.com/stripesql/stripesql/internal/fakestripe"
 	"github.com/stripesql/stripesql/internal/stripesqltest"
+	"github.com/stripesql/stripesql/internal/testutil"
 )
 
 // A repeated query makes no request until its pages' TTL has passed;
@@ -33,7 +34,7 @@ func TestCacheServesRepeatsUntilTTL(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			wantRows, wantReqs := coldRun(t, opts, tt.query, tt.args...)
-			clock := newManualClock()
+			clock := testutil.NewClock()
 			o := opts
 			o.Cache = cache.New(cache.Options{MaxBytes: 64 << 20, TTL: ttl, Now: clock.Now})
 			env := stripesqltest.Start(t, o)
