@@ -281,7 +281,10 @@ func (p *slicedPager) read(ctx context.Context, s *slice, slots chan struct{}) {
 			s.err = err
 			return
 		}
-		if n == 0 && !lp.done && len(b.objs) > 1 {
+		// A slice splits after its first page when it turns out dense, and
+		// later when workers have nothing left to start (the oldest part of
+		// the range would otherwise be read by one cursor alone).
+		if !lp.done && len(b.objs) > 1 && (n == 0 || p.hungry()) {
 			b = p.split(ctx, s, lp, b)
 		}
 		select {
@@ -293,11 +296,26 @@ func (p *slicedPager) read(ctx context.Context, s *slice, slots chan struct{}) {
 	}
 }
 
+// hungry reports that every slice has been started: idle workers wait.
+func (p *slicedPager) hungry() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for s := p.cur; s != nil; s = s.next {
+		if !s.started {
+			return false
+		}
+	}
+	return true
+}
+
 // split cuts the part of s older than its first page into slices of about
 // sliceObjects objects, from that page's density, when that is worth it;
 // it returns the page as s hands it on.
 func (p *slicedPager) split(ctx context.Context, s *slice, lp *listPager, first batch) batch {
 	newest, last := createdOf(first.objs[0]), createdOf(first.objs[len(first.objs)-1])
+	if newest == last {
+		return first // one second: no density to go by
+	}
 	perSecond := float64(len(first.objs)) / float64(newest-last+1)
 	remaining := perSecond * float64(last-s.lo)
 	if remaining < 2*sliceObjects || last <= s.lo {
