@@ -374,7 +374,7 @@ func createdOf(raw json.RawMessage) int64 {
 }
 
 // SetParallelism bounds how many slices of this account are read at once
-// (1 reads every list with one cursor, as connectors do). Call it before
+// (1 reads every list with one cursor, as connectors do: no slicing). Call it before
 // the client serves queries.
 func (c *Client) SetParallelism(n int) {
 	if n < 1 {

@@ -223,14 +223,15 @@ func run(w io.Writer, scale int, latency time.Duration, rate float64, parallel i
 	stop()
 
 	// The cache: the workload's bounded queries twice on a server with the
-	// cache on (a scan of the whole account is larger than the cache).
+	// cache on (a scan of the whole account, or of its last year, is
+	// larger than the 256 MiB cache).
 	cb, stop, err := start(url, rate, parallel, true)
 	if err != nil {
 		return err
 	}
 	var cold, warm time.Duration
 	for pass := 0; pass < 2; pass++ {
-		for _, q := range workload[1:7] {
+		for _, q := range workload[1:6] {
 			r, err := cb.measure(q.name, q.query)
 			if err != nil {
 				stop()
@@ -284,7 +285,7 @@ func run(w io.Writer, scale int, latency time.Duration, rate float64, parallel i
 		fmt.Fprintf(w, "full scan speed-up over one cursor: %.1f×\n", seq.wall.Seconds()/full.wall.Seconds())
 		fmt.Fprintf(w, "one customer's charges, speed-up over full download then filter: %.0f×\n", naive.wall.Seconds()/results[3].wall.Seconds())
 	}
-	fmt.Fprintf(w, "cache (queries 2-7 twice): cold %v, warm %v (%.0f× faster); hits %d, misses %d, hit ratio %.2f\n",
+	fmt.Fprintf(w, "cache (queries 2-6 twice): cold %v, warm %v (%.0f× faster); hits %d, misses %d, hit ratio %.2f\n",
 		cold.Round(time.Millisecond), warm.Round(time.Millisecond), cold.Seconds()/warm.Seconds(),
 		st.Hits, st.Misses, float64(st.Hits)/float64(st.Hits+st.Misses))
 	return nil
