@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stripesql/stripesql/engine"
 	"github.com/stripesql/stripesql/internal/stripesqltest"
 )
 
@@ -67,18 +68,46 @@ var probes = []probe{
 	{tool: "metabase", sql: "SELECT TRUE AS `_` FROM `stripe`.`charges` WHERE 1 <> 1 LIMIT 0", check: noStripeRequests},
 }
 
-// TestBISetupProbes runs the probes as root.
-// TODO(read-only users): once stripesqltest can open a connection as a
-// read-only account, run them as that account too, adding SHOW GRANTS,
-// SHOW GRANTS FOR CURRENT_USER() and mycli's mysql.user query.
+// grantProbes are what a tool asks about its own rights (Metabase's sync
+// runs SHOW GRANTS): with accounts configured, a read-only account's
+// grants are SELECT on the Stripe databases.
+var grantProbes = []probe{
+	{tool: "metabase", sql: "SHOW GRANTS", check: grantsSelect},
+	{tool: "metabase", sql: "SHOW GRANTS FOR CURRENT_USER()", check: grantsSelect},
+}
+
+// TestBISetupProbes runs the probes as root on a server without accounts,
+// and as the read-only account a BI tool is given on a server with
+// accounts, with the grant probes too.
 func TestBISetupProbes(t *testing.T) {
-	env := stripesqltest.Start(t, stripesqltest.Options{})
-	runProbes(t, env, env.DB)
+	t.Run("root", func(t *testing.T) {
+		env := stripesqltest.Start(t, stripesqltest.Options{})
+		runProbes(t, env, env.DB, probes)
+	})
+	t.Run("read-only account", func(t *testing.T) {
+		env := stripesqltest.Start(t, stripesqltest.Options{Users: []engine.User{{Name: "metabase", Password: "s3cret-pw"}}})
+		runProbes(t, env, env.DB, append(append([]probe{}, probes...), grantProbes...))
+	})
+}
+
+// grantsSelect checks a SHOW GRANTS answer gives SELECT on the Stripe
+// database and nothing that writes.
+func grantsSelect(rows [][]string, _ *probeCtx) error {
+	text := fmt.Sprint(rows)
+	if !strings.Contains(text, "GRANT") || !strings.Contains(text, "SELECT") || !strings.Contains(text, "stripe") {
+		return fmt.Errorf("SHOW GRANTS gave %v, want SELECT on stripe", rows)
+	}
+	for _, w := range []string{"INSERT", "UPDATE", "DELETE", "ALL PRIVILEGES"} {
+		if strings.Contains(text, w) {
+			return fmt.Errorf("a read-only account is granted %s: %v", w, rows)
+		}
+	}
+	return nil
 }
 
 // runProbes runs the probes in order on one connection of db, as a tool
 // would, checking the connection still answers after each.
-func runProbes(t *testing.T, env *stripesqltest.Env, db *sql.DB) {
+func runProbes(t *testing.T, env *stripesqltest.Env, db *sql.DB, probes []probe) {
 	ctx := context.Background()
 	conn, err := db.Conn(ctx)
 	if err != nil {
