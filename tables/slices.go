@@ -322,7 +322,11 @@ func (p *slicedPager) split(ctx context.Context, s *slice, lp *listPager, first 
 		return first
 	}
 	first, cut := lp.handOff(ctx, first)
-	width := int64(sliceObjects / perSecond)
+	// Slices of sliceObjects at least, bigger when the slice holds much
+	// more than the workers can share (fewer partial pages: each slice
+	// ends on one); idle workers split them again (hungry).
+	target := max(sliceObjects, remaining/float64(4*cap(slotsFor(p.t.client))))
+	width := int64(target / perSecond)
 	if width < 1 {
 		width = 1
 	}

@@ -42,6 +42,7 @@ func main() {
 	parallel := flag.Int("parallel", 8, "slices read at once")
 	quick := flag.Bool("quick", false, "skip the slow baselines (sequential and full-download scans)")
 	flag.Float64Var(&throttleShare, "throttle-share", throttleShare, "share of the rate limit the throttle allows")
+	flag.IntVar(&onlyQueries, "queries", 0, "run only the first N workload queries, no cache pass or baselines (0: all)")
 	serveFake := flag.String("serve-fake", "", "internal: serve the fake account on this address (the bench's child process)")
 	flag.Parse()
 	if *serveFake != "" {
@@ -112,6 +113,9 @@ func (c *counter) reset() { c.requests.Store(0); c.tooMany.Store(0); c.objects.S
 // throttleShare is the share of the fake's rate limit the client's throttle
 // uses (stripesql's default for a test key is 22/s of Stripe's 25/s).
 var throttleShare = 0.9
+
+// onlyQueries limits a run to the first workload queries (a quick check).
+var onlyQueries int
 
 // bench is one stripesql server over the fake account.
 type bench struct {
@@ -210,6 +214,9 @@ func run(w io.Writer, scale int, latency time.Duration, rate float64, parallel i
 		{"revenue by currency (2024)", "SELECT currency, COUNT(*), SUM(amount_major) FROM charges WHERE created >= '2024-01-01' GROUP BY currency"},
 		{"full rows of 2024-Q4 (SELECT *)", "SELECT * FROM charges WHERE created >= '2024-10-01'"},
 	}
+	if onlyQueries > 0 {
+		workload = workload[:onlyQueries]
+	}
 	var results []result
 	for _, q := range workload {
 		r, err := b.measure(q.name, q.query)
@@ -222,6 +229,9 @@ func run(w io.Writer, scale int, latency time.Duration, rate float64, parallel i
 	}
 	stop()
 
+	if onlyQueries > 0 {
+		return report(w, scale, latency, rate, parallel, results, result{}, result{}, nil)
+	}
 	// The cache: the workload's bounded queries twice on a server with the
 	// cache on (a scan of the whole account, or of its last year, is
 	// larger than the 256 MiB cache).
@@ -247,7 +257,6 @@ func run(w io.Writer, scale int, latency time.Duration, rate float64, parallel i
 	st := cb.cach.Stats()
 	stop()
 
-	full := results[0]
 	var seq, naive result
 	if !quick {
 		sb, stop, err := start(url, rate, 1, false)
@@ -266,6 +275,16 @@ func run(w io.Writer, scale int, latency time.Duration, rate float64, parallel i
 		stop()
 	}
 
+	cacheLine := fmt.Sprintf("cache (queries 2-6 twice): cold %v, warm %v (%.0f× faster); hits %d, misses %d, hit ratio %.2f\n",
+		cold.Round(time.Millisecond), warm.Round(time.Millisecond), cold.Seconds()/warm.Seconds(),
+		st.Hits, st.Misses, float64(st.Hits)/float64(st.Hits+st.Misses))
+	return report(w, scale, latency, rate, parallel, results, seq, naive, &cacheLine)
+}
+
+// report prints the table and the ratios; seq and naive are zero when the
+// baselines were not run, cacheLine nil without a cache pass.
+func report(w io.Writer, scale int, latency time.Duration, rate float64, parallel int, results []result, seq, naive result, cacheLine *string) error {
+	full := results[0]
 	fmt.Fprintf(w, "\nfake Stripe (separate process): %d charges, %v latency per request, %.0f requests/s then 429; throttle %.1f/s; %d slices at once; %s, %d cores\n\n",
 		scale, latency, rate, rate*throttleShare, parallel, runtime.GOOS+"/"+runtime.GOARCH, runtime.NumCPU())
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
@@ -281,13 +300,13 @@ func run(w io.Writer, scale int, latency time.Duration, rate float64, parallel i
 	bound := rate * 100
 	fmt.Fprintf(w, "\nfull scan: %.0f objects/s = %.2f of the rate-limit bound (%.0f req/s × 100 objects); %d requests for %d pages\n",
 		float64(full.objects)/full.wall.Seconds(), float64(full.objects)/full.wall.Seconds()/bound, rate, full.requests, (full.objects+99)/100)
-	if !quick {
+	if seq.name != "" {
 		fmt.Fprintf(w, "full scan speed-up over one cursor: %.1f×\n", seq.wall.Seconds()/full.wall.Seconds())
 		fmt.Fprintf(w, "one customer's charges, speed-up over full download then filter: %.0f×\n", naive.wall.Seconds()/results[3].wall.Seconds())
 	}
-	fmt.Fprintf(w, "cache (queries 2-6 twice): cold %v, warm %v (%.0f× faster); hits %d, misses %d, hit ratio %.2f\n",
-		cold.Round(time.Millisecond), warm.Round(time.Millisecond), cold.Seconds()/warm.Seconds(),
-		st.Hits, st.Misses, float64(st.Hits)/float64(st.Hits+st.Misses))
+	if cacheLine != nil {
+		fmt.Fprint(w, *cacheLine)
+	}
 	return nil
 }
 
