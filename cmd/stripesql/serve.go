@@ -208,6 +208,10 @@ func checkKey(ctx context.Context, c *tables.Client) error {
 
 // serve runs the MySQL server until ctx is done.
 func serve(ctx context.Context, sf serverFlags, accounts []engine.Account, stdout io.Writer, log *slog.Logger) error {
+	// Each account has a cache of --cache-size bytes when the cache is on.
+	if sf.cacheTTL > 0 {
+		limitMemory(sf.cacheSize * int64(len(accounts)))
+	}
 	cfg := engine.Config{Listen: sf.listen, Accounts: accounts, Logger: log}
 	if err := sf.security.apply(&cfg); err != nil {
 		return err

@@ -16,11 +16,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -43,6 +45,7 @@ func main() {
 	quick := flag.Bool("quick", false, "skip the slow baselines (sequential and full-download scans)")
 	flag.Float64Var(&throttleShare, "throttle-share", throttleShare, "share of the rate limit the throttle allows")
 	flag.IntVar(&onlyQueries, "queries", 0, "run only the first N workload queries, no cache pass or baselines (0: all)")
+	flag.BoolVar(&cacheOnly, "cache-only", false, "run only the cache measurements")
 	serveFake := flag.String("serve-fake", "", "internal: serve the fake account on this address (the bench's child process)")
 	flag.Parse()
 	if *serveFake != "" {
@@ -117,6 +120,9 @@ var throttleShare = 0.9
 // onlyQueries limits a run to the first workload queries (a quick check).
 var onlyQueries int
 
+// cacheOnly skips the uncached workload and the baselines.
+var cacheOnly bool
+
 // bench is one stripesql server over the fake account.
 type bench struct {
 	db   *sql.DB
@@ -128,6 +134,10 @@ func start(url string, rate float64, parallel int, withCache bool) (*bench, func
 	var c *cache.Cache
 	if withCache {
 		c = cache.New(cache.Options{MaxBytes: 256 << 20, TTL: time.Hour})
+		// As `stripesql` sets it (cmd/stripesql/memlimit.go).
+		debug.SetMemoryLimit(256<<20 + 256<<20)
+	} else {
+		debug.SetMemoryLimit(math.MaxInt64)
 	}
 	cnt := &counter{next: http.DefaultTransport.(*http.Transport).Clone()}
 	client := tables.NewClient(tables.ClientOptions{APIKey: "sk_test_bench", URL: url, Cache: c, MaxRetries: 8,
@@ -219,6 +229,9 @@ func run(w io.Writer, scale int, latency time.Duration, rate float64, parallel i
 	}
 	var results []result
 	for _, q := range workload {
+		if cacheOnly {
+			break
+		}
 		r, err := b.measure(q.name, q.query)
 		if err != nil {
 			stop()
@@ -254,10 +267,21 @@ func run(w io.Writer, scale int, latency time.Duration, rate float64, parallel i
 			}
 		}
 	}
+	// A scan larger than the cache: memory stays near the cache's bound.
+	big, err := cb.measure("full scan, cache on (256 MiB bound)", workload[0].query)
+	if err != nil {
+		stop()
+		return err
+	}
+	results = append(results, big)
 	st := cb.cach.Stats()
 	stop()
 
 	var seq, naive result
+	if cacheOnly {
+		fmt.Fprint(w, cacheLineOf(cold, warm, st, cb, big))
+		return nil
+	}
 	if !quick {
 		sb, stop, err := start(url, rate, 1, false)
 		if err != nil {
@@ -275,10 +299,16 @@ func run(w io.Writer, scale int, latency time.Duration, rate float64, parallel i
 		stop()
 	}
 
-	cacheLine := fmt.Sprintf("cache (queries 2-6 twice): cold %v, warm %v (%.0f× faster); hits %d, misses %d, hit ratio %.2f\n",
-		cold.Round(time.Millisecond), warm.Round(time.Millisecond), cold.Seconds()/warm.Seconds(),
-		st.Hits, st.Misses, float64(st.Hits)/float64(st.Hits+st.Misses))
+	cacheLine := cacheLineOf(cold, warm, st, cb, big)
 	return report(w, scale, latency, rate, parallel, results, seq, naive, &cacheLine)
+}
+
+// cacheLineOf sums up the cache measurements.
+func cacheLineOf(cold, warm time.Duration, st cache.Stats, cb *bench, big result) string {
+	return fmt.Sprintf("cache (queries 2-6 twice): cold %v, warm %v (%.0f× faster); hits %d, misses %d, hit ratio %.2f\n"+
+		"cache after a full scan larger than it: %d MiB held (bound %d MiB), %d evictions; peak RSS of that scan %d MiB\n",
+		cold.Round(time.Millisecond), warm.Round(time.Millisecond), cold.Seconds()/warm.Seconds(),
+		st.Hits, st.Misses, float64(st.Hits)/float64(st.Hits+st.Misses), st.Bytes>>20, cb.cach.MaxBytes()>>20, st.Evictions, big.peakRSS>>20)
 }
 
 // report prints the table and the ratios; seq and naive are zero when the
