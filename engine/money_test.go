@@ -29,12 +29,24 @@ func TestMajorUnitAmounts(t *testing.T) {
 	if !seen["jpy"] || !(seen["kwd"] || seen["bhd"]) {
 		t.Fatalf("the fake's charges lack a zero- or three-decimal currency: %v", seen)
 	}
-	rows := env.Rows(t, "SELECT currency, SUM(amount_major) FROM charges GROUP BY currency")
+	rows := env.Rows(t, "SELECT currency, SUM(amount_major) AS total FROM charges GROUP BY currency ORDER BY total")
 	for _, r := range rows {
 		got, err := decimal.NewFromString(r[1])
 		if err != nil || !got.Equal(want[r[0]]) {
 			t.Errorf("SUM(amount_major) in %s = %s, want %s", r[0], r[1], want[r[0]])
 		}
+		// A DECIMAL result, exact and in fixed point (not a DOUBLE).
+		if strings.ContainsAny(r[1], "eE") {
+			t.Errorf("SUM(amount_major) in %s printed %q, want a fixed-point DECIMAL", r[0], r[1])
+		}
+	}
+	// SUM of an integer is a DECIMAL too, as in MySQL: exact digits.
+	total := int64(0)
+	for _, o := range env.Fake.Objects("charges") {
+		total += int64(o["amount"].(float64))
+	}
+	if got := env.Rows(t, "SELECT SUM(amount) FROM charges")[0][0]; got != fmt.Sprint(total) {
+		t.Errorf("SUM(amount) = %q, want %d", got, total)
 	}
 	if len(rows) != len(want) {
 		t.Errorf("%d currencies, want %d", len(rows), len(want))

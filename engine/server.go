@@ -184,6 +184,7 @@ func NewEngine(pro sql.DatabaseProvider) *sqle.Engine {
 		AddPreAnalyzeRule(orderedScansRuleID, orderedScans).
 		AddPreAnalyzeRule(transitiveRuleID, transitiveEqualities).
 		AddPreAnalyzeRule(unixTimeRuleID, unixTimes).
+		AddPreAnalyzeRule(sumTypeRuleID, decimalSums).
 		AddPostAnalyzeRule(residualRuleID, residualFilters).
 		AddPostAnalyzeRule(limitHintRuleID, limitHint).
 		Build()
