@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/stripesql/stripesql/internal/writespec"
 )
 
 // writesJSON describes the create, update and delete endpoints the fake
@@ -20,23 +22,11 @@ import (
 //go:embed writes_gen.json
 var writesJSON []byte
 
-type writeParam struct {
-	Name       string       `json:"name"`
-	Type       string       `json:"type"`
-	Required   bool         `json:"required"`
-	Unset      bool         `json:"unset"`
-	Enum       []string     `json:"enum"`
-	Hash       bool         `json:"hash"`
-	Properties []writeParam `json:"properties"`
-	Items      *writeParam  `json:"items"`
-}
-
-type writeEndpoints struct {
-	ItemPath string       `json:"item_path"`
-	Create   []writeParam `json:"create"`
-	Update   []writeParam `json:"update"`
-	Delete   bool         `json:"delete"`
-}
+// writeParam and writeEndpoints are the format of writes_gen.json.
+type (
+	writeParam     = writespec.Param
+	writeEndpoints = writespec.Endpoints
+)
 
 var (
 	writesOnce sync.Once
@@ -163,7 +153,7 @@ func decodeParams(form url.Values, params []writeParam) (map[string]any, *apiErr
 		if !ok {
 			return nil, unknownParam(name)
 		}
-		v, err := p.decode(tree[name], name)
+		v, err := decodeParam(p, tree[name], name)
 		if err != nil {
 			return nil, err
 		}
@@ -187,7 +177,7 @@ func findWriteParam(params []writeParam, name string) (writeParam, bool) {
 }
 
 // decode checks one value; key is its name in messages ("address[city]").
-func (p writeParam) decode(n *formNode, key string) (any, *apiError) {
+func decodeParam(p writeParam, n *formNode, key string) (any, *apiError) {
 	if n.value != nil && *n.value == "" && (p.Unset || p.Type == "string") {
 		return nil, nil // Stripe's way to clear a value
 	}
@@ -196,9 +186,9 @@ func (p writeParam) decode(n *formNode, key string) (any, *apiError) {
 		if n.value == nil {
 			return nil, badParam(key, "Invalid %s: %s", p.Type, n.describe())
 		}
-		return p.scalar(*n.value, key)
+		return scalarParam(p, *n.value, key)
 	case "object":
-		return p.object(n, key)
+		return objectParam(p, n, key)
 	case "array":
 		if n.items == nil {
 			return nil, badParam(key, "Invalid array: %s", n.describe())
@@ -209,7 +199,7 @@ func (p writeParam) decode(n *formNode, key string) (any, *apiError) {
 		}
 		out := []any{}
 		for _, i := range slices.Sorted(maps.Keys(n.items)) {
-			v, err := item.decode(n.items[i], fmt.Sprintf("%s[%d]", key, i))
+			v, err := decodeParam(item, n.items[i], fmt.Sprintf("%s[%d]", key, i))
 			if err != nil {
 				return nil, err
 			}
@@ -220,7 +210,7 @@ func (p writeParam) decode(n *formNode, key string) (any, *apiError) {
 	return n.plain(), nil
 }
 
-func (p writeParam) scalar(s, key string) (any, *apiError) {
+func scalarParam(p writeParam, s, key string) (any, *apiError) {
 	switch p.Type {
 	case "integer":
 		v, err := strconv.ParseInt(s, 10, 64)
@@ -245,7 +235,7 @@ func (p writeParam) scalar(s, key string) (any, *apiError) {
 	return s, nil
 }
 
-func (p writeParam) object(n *formNode, key string) (any, *apiError) {
+func objectParam(p writeParam, n *formNode, key string) (any, *apiError) {
 	if n.fields == nil {
 		return nil, badParam(key, "Invalid object: %s", n.describe())
 	}
@@ -260,7 +250,7 @@ func (p writeParam) object(n *formNode, key string) (any, *apiError) {
 		} else if n.fields[k].value != nil {
 			sub = writeParam{Type: "string"} // metadata values are strings
 		}
-		v, err := sub.decode(n.fields[k], key+"["+k+"]")
+		v, err := decodeParam(sub, n.fields[k], key+"["+k+"]")
 		if err != nil {
 			return nil, err
 		}

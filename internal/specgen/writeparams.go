@@ -5,39 +5,15 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/stripesql/stripesql/internal/writespec"
 )
 
-// writeParam is one form parameter of a create or update endpoint. Package
-// tables gets the top level (tables.WriteParam: which columns a statement
-// may set, and how); the fake Stripe server gets the whole tree, to
-// validate requests as Stripe does.
-type writeParam struct {
-	Name string `json:"name"`
-	// Type is the JSON type the API takes: string, integer, number,
-	// boolean, object or array; "any" when it takes several.
-	Type     string `json:"type"`
-	Required bool   `json:"required,omitempty"`
-	// Unset is true when the empty string is accepted too: it clears the
-	// value (metadata, description, …).
-	Unset bool     `json:"unset,omitempty"`
-	Enum  []string `json:"enum,omitempty"`
-	// Hash is an object taking any key (metadata, currency_options).
-	Hash bool `json:"hash,omitempty"`
-	// Properties are an object's keys, Items an array's elements.
-	Properties []writeParam `json:"properties,omitempty"`
-	Items      *writeParam  `json:"items,omitempty"`
-}
-
-// writeEndpoints are the write operations on one resource: POST on its list
-// path (create), POST and DELETE on its object path (update, delete).
-type writeEndpoints struct {
-	// ItemPath is the object's path, e.g. "/v1/customers/{customer}".
-	ItemPath string `json:"item_path"`
-	// Create and Update are nil when the API has no such endpoint.
-	Create []writeParam `json:"create"`
-	Update []writeParam `json:"update"`
-	Delete bool         `json:"delete"`
-}
+// writeParam and writeEndpoints are the format of writes_gen.json.
+type (
+	writeParam     = writespec.Param
+	writeEndpoints = writespec.Endpoints
+)
 
 // maxParamDepth bounds how deep nested parameters are described (Stripe's
 // go four levels at most); deeper ones are "any".
