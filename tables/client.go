@@ -61,6 +61,10 @@ type Client struct {
 	opts     ClientOptions
 	throttle *Throttle
 	obs      observers
+	// memo answers a query's repeated requests (querymemo.go); slots
+	// bound the account's parallel slice reads (slices.go).
+	memo  *cache.Cache
+	slots chan struct{}
 }
 
 // NewClient makes a client. It makes no request.
@@ -92,6 +96,8 @@ func NewClient(opts ClientOptions) *Client {
 		account:  hex.EncodeToString(sum[:8]),
 		opts:     opts,
 		throttle: NewThrottle(opts.RateLimit, nil),
+		memo:     cache.New(cache.Options{MaxBytes: memoBytes, TTL: memoTTL}),
+		slots:    make(chan struct{}, defaultParallelism),
 	}
 }
 

@@ -56,7 +56,7 @@ func (t *Table) newPager(r request, fetched *int) pager {
 		return &chainPager{pagers: srcs}
 	}
 	// Parallelism 1 reads with one cursor, as a connector does.
-	if t.spec.Created && t.limitHint == 0 && r.parentID == "" && cap(slotsFor(t.client)) > 1 {
+	if t.spec.Created && t.limitHint == 0 && r.parentID == "" && cap(t.client.slots) > 1 {
 		return t.newSlicedPager(r.path, r.params, fetched)
 	}
 	return &listPager{t: t, path: r.path, params: r.params, parentID: r.parentID, fetched: fetched}

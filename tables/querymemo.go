@@ -3,12 +3,9 @@ package tables
 import (
 	"context"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/dolthub/go-mysql-server/sql"
-
-	"github.com/stripesql/stripesql/cache"
 )
 
 // go-mysql-server runs the inner side of a nested-loop join once per outer
@@ -24,16 +21,6 @@ const (
 	memoTTL = 10 * time.Minute
 )
 
-var memos sync.Map // *Client → *cache.Cache
-
-func memoFor(c *Client) *cache.Cache {
-	if m, ok := memos.Load(c); ok {
-		return m.(*cache.Cache)
-	}
-	m, _ := memos.LoadOrStore(c, cache.New(cache.Options{MaxBytes: memoBytes, TTL: memoTTL}))
-	return m.(*cache.Cache)
-}
-
 // get is Client.Get through the query memo.
 func (t *Table) get(ctx context.Context, path string, params map[string][]string) ([]byte, error) {
 	sctx, ok := ctx.(*sql.Context)
@@ -41,7 +28,7 @@ func (t *Table) get(ctx context.Context, path string, params map[string][]string
 		return t.client.Get(ctx, path, params)
 	}
 	key := strconv.FormatUint(sctx.Pid(), 10) + " " + path + "?" + canonicalQuery(params)
-	memo := memoFor(t.client)
+	memo := t.client.memo
 	if body, ok := memo.Get(key); ok {
 		return body, nil
 	}

@@ -38,16 +38,6 @@ const (
 	stripeEpoch = 1293840000 // 2011-01-01
 )
 
-var slots sync.Map // *Client → chan struct{}: the account's parallel reads
-
-func slotsFor(c *Client) chan struct{} {
-	if s, ok := slots.Load(c); ok {
-		return s.(chan struct{})
-	}
-	s, _ := slots.LoadOrStore(c, make(chan struct{}, defaultParallelism))
-	return s.(chan struct{})
-}
-
 // slicedPager reads a created-ordered list as parallel slices.
 type slicedPager struct {
 	t       *Table
@@ -214,7 +204,7 @@ func (p *slicedPager) start(ctx context.Context, last, first int64, seen int) {
 		p.work.Broadcast()
 		p.mu.Unlock()
 	})
-	slots := slotsFor(p.t.client)
+	slots := p.t.client.slots
 	for i := 0; i < cap(slots); i++ {
 		p.wg.Add(1)
 		go func() {
@@ -325,7 +315,7 @@ func (p *slicedPager) split(ctx context.Context, s *slice, lp *listPager, first 
 	// Slices of sliceObjects at least, bigger when the slice holds much
 	// more than the workers can share (fewer partial pages: each slice
 	// ends on one); idle workers split them again (hungry).
-	target := max(sliceObjects, remaining/float64(4*cap(slotsFor(p.t.client))))
+	target := max(sliceObjects, remaining/float64(4*cap(p.t.client.slots)))
 	width := int64(target / perSecond)
 	if width < 1 {
 		width = 1
@@ -384,5 +374,5 @@ func (c *Client) SetParallelism(n int) {
 	if n < 1 {
 		n = 1
 	}
-	slots.Store(c, make(chan struct{}, n))
+	c.slots = make(chan struct{}, n)
 }
