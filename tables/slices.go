@@ -359,12 +359,17 @@ func withCreated(params url.Values, lo, hi int64) url.Values {
 	return out
 }
 
+// createdOf reads an object's created time (0 if it has none). It runs
+// for every object a cached range serves and on every page of a scan, so it
+// finds the field with the scanner rather than decoding the object.
 func createdOf(raw json.RawMessage) int64 {
-	var o struct {
-		Created int64 `json:"created"`
-	}
-	_ = json.Unmarshal(raw, &o)
-	return o.Created
+	var created int64
+	_ = scanObject(raw, func(key, val []byte) {
+		if string(key) == "created" {
+			created, _ = strconv.ParseInt(string(val), 10, 64)
+		}
+	})
+	return created
 }
 
 // SetParallelism bounds how many slices of this account are read at once
