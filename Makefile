@@ -14,10 +14,10 @@ STRIPE_MOCK := $(BIN)/stripe-mock
 # Go files we own, for gofmt: everything but build output and vendored code.
 GO_FILES_CMD := find . -name '*.go' -not -path './bin/*' -not -path './vendor/*' -not -path './.git/*' -print0
 
-.PHONY: deps mysql-client compat-deps compat-debs build test fmt-check vet go-test fuzz-short soak demo bench pushdown-report generate clean
+.PHONY: deps mysql-client mariadb-server compat-deps compat-debs build test fmt-check vet go-test fuzz-short soak demo bench pushdown-report generate clean
 
-## deps: install what the tests need (MySQL CLI client, stripe-mock, compatibility-suite clients), only when missing.
-deps: mysql-client $(STRIPE_MOCK) compat-deps
+## deps: install what the tests need (MySQL CLI client, MariaDB server, stripe-mock, compatibility-suite clients), only when missing.
+deps: mysql-client mariadb-server $(STRIPE_MOCK) compat-deps
 
 mysql-client:
 	@if command -v mariadb >/dev/null 2>&1 || command -v mysql >/dev/null 2>&1; then \
@@ -31,6 +31,24 @@ mysql-client:
 		install_client() { apt-get install -y -q --no-install-recommends mariadb-client </dev/null; }; \
 		install_client || { echo "deps: install failed; refreshing package lists and retrying"; apt-get update -q </dev/null && install_client; }; \
 		mariadb --version; \
+	fi
+
+# The MariaDB server (mariadbd, mariadb-install-db) that internal/mariadbtest
+# starts on a temporary directory: the reference database of tests and of
+# `make bench`. Debian's package may try to start a system service; with no
+# init system that fails harmlessly, and nothing here uses it.
+mariadb-server:
+	@if PATH="$$PATH:/usr/sbin" command -v mariadbd >/dev/null 2>&1 && command -v mariadb-install-db >/dev/null 2>&1; then \
+		echo "deps: MariaDB server present: $$(PATH="$$PATH:/usr/sbin" command -v mariadbd)"; \
+	elif [ "$$(id -u)" != 0 ]; then \
+		echo "deps: SKIPPED installing the MariaDB server (not root); install the Debian package mariadb-server yourself," \
+			"or tests that need it will be skipped (and fail when CI=true)."; \
+	else \
+		echo "deps: installing mariadb-server with apt-get"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		install_server() { apt-get install -y -q --no-install-recommends mariadb-server </dev/null; }; \
+		install_server || { echo "deps: install failed; refreshing package lists and retrying"; apt-get update -q </dev/null && install_server; }; \
+		PATH="$$PATH:/usr/sbin" mariadbd --version; \
 	fi
 
 # Clients of the compatibility suite (internal/compat): Debian packages, and

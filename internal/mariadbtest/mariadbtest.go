@@ -1,0 +1,369 @@
+// Package mariadbtest starts a throwaway MariaDB server from Debian's
+// mariadb-server binaries (mariadbd, mariadb-install-db): a fresh data
+// directory in a temporary directory, a free loopback TCP port, a unix
+// socket beside the data, user root without a password. Tests use Start
+// (the server stops when the test ends); programs such as the benchmark
+// use StartProcess and Stop.
+//
+// `make deps` installs mariadb-server when it is missing. Without the
+// binaries, Start skips the test, except in CI (CI=true), where it fails:
+// CI must exercise the real server.
+package mariadbtest
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+)
+
+// StartTimeout bounds one start: data directory initialisation and the
+// server until it answers a query.
+const StartTimeout = 2 * time.Minute
+
+// stopTimeout is how long Stop waits after SIGTERM before SIGKILL.
+const stopTimeout = 30 * time.Second
+
+const missingBinaries = "no MariaDB server binaries (mariadbd and mariadb-install-db); run `make deps` to install the Debian package mariadb-server"
+
+// Server is one running mariadbd.
+type Server struct {
+	dir     string // holds data/, the socket, the error log
+	ownDir  bool   // dir was created by StartProcess and is removed by Stop
+	sockDir string // a short directory for the socket when dir is too long, removed by Stop
+	addr    string
+	socket  string
+	cmd     *exec.Cmd
+	exited  chan struct{} // closed when the process has exited
+	waitErr error         // the process's exit status, once exited is closed
+	stopped bool
+}
+
+// Binaries returns the paths of mariadbd and mariadb-install-db, looked up
+// in PATH and in /usr/sbin and /usr/bin (Debian installs mariadbd in
+// /usr/sbin, which a non-root PATH often lacks).
+func Binaries() (mariadbd, installDB string, err error) {
+	mariadbd = lookPath("mariadbd", "mysqld")
+	installDB = lookPath("mariadb-install-db", "mysql_install_db")
+	if mariadbd == "" || installDB == "" {
+		return "", "", errors.New(missingBinaries)
+	}
+	return mariadbd, installDB, nil
+}
+
+func lookPath(names ...string) string {
+	for _, name := range names {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+		for _, dir := range []string{"/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin"} {
+			p := filepath.Join(dir, name)
+			if st, err := os.Stat(p); err == nil && !st.IsDir() && st.Mode()&0o111 != 0 {
+				return p
+			}
+		}
+	}
+	return ""
+}
+
+// Start starts a server for the test on a temporary directory and stops
+// it (removing the directory) when the test ends. Without the binaries the
+// test is skipped, or fails when CI=true.
+func Start(t testing.TB) *Server {
+	t.Helper()
+	if _, _, err := Binaries(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("mariadbtest.Start: " + err.Error())
+			return nil
+		}
+		t.Skip(err.Error())
+		return nil
+	}
+	s, err := StartProcess("")
+	if err != nil {
+		t.Fatalf("mariadbtest.Start: %v", err)
+		return nil
+	}
+	t.Cleanup(s.Stop)
+	return s
+}
+
+// StartProcess starts a server whose data, socket and logs are under dir
+// (created if missing; it should be empty). With dir "", a new temporary
+// directory is used and Stop removes it. The caller must call Stop. A start
+// that fails on its port (taken between choosing and binding it) is retried
+// on another port.
+func StartProcess(dir string) (*Server, error) {
+	mariadbd, installDB, err := Binaries()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{dir: dir}
+	if dir == "" {
+		if s.dir, err = os.MkdirTemp("", "mariadbtest-"); err != nil {
+			return nil, err
+		}
+		s.ownDir = true
+	} else if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	if s.dir, err = filepath.Abs(s.dir); err != nil {
+		s.removeDirs()
+		return nil, err
+	}
+	// A unix socket path is limited to 108 bytes.
+	s.socket = filepath.Join(s.dir, "mariadb.sock")
+	if len(s.socket) > 100 {
+		if s.sockDir, err = os.MkdirTemp("", "mdb"); err != nil {
+			s.removeDirs()
+			return nil, err
+		}
+		s.socket = filepath.Join(s.sockDir, "mariadb.sock")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), StartTimeout)
+	defer cancel()
+	if err := s.install(ctx, installDB); err != nil {
+		s.removeDirs()
+		return nil, err
+	}
+	for attempt := 1; ; attempt++ {
+		err := s.start(ctx, mariadbd)
+		if err == nil {
+			return s, nil
+		}
+		s.kill()
+		if attempt < 3 && ctx.Err() == nil && strings.Contains(s.errorLog(), "Bind on TCP/IP port") {
+			continue
+		}
+		s.removeDirs()
+		return nil, err
+	}
+}
+
+// install creates the system tables in dir/data.
+func (s *Server) install(ctx context.Context, installDB string) error {
+	args := []string{
+		"--no-defaults", // must come first
+		"--datadir=" + s.dataDir(),
+		"--auth-root-authentication-method=normal", // root without a password, from 127.0.0.1 too
+		"--skip-test-db",
+		"--skip-name-resolve",
+	}
+	if os.Geteuid() == 0 {
+		args = append(args, "--user=root")
+	}
+	cmd := exec.CommandContext(ctx, installDB, args...)
+	cmd.Env = environWithoutMySQLVars(os.Environ())
+	cmd.WaitDelay = 5 * time.Second
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("mariadbtest: %s: %v\n%s", filepath.Base(installDB), err, tail(string(out), 20))
+	}
+	return nil
+}
+
+// start runs mariadbd on a free port and waits until it answers.
+func (s *Server) start(ctx context.Context, mariadbd string) error {
+	port, err := freePort()
+	if err != nil {
+		return err
+	}
+	s.addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	_ = os.Remove(s.errorLogPath())
+	args := []string{
+		"--no-defaults", // must come first
+		"--datadir=" + s.dataDir(),
+		"--socket=" + s.socket,
+		"--pid-file=" + filepath.Join(s.dir, "mariadb.pid"),
+		"--log-error=" + s.errorLogPath(),
+		"--port=" + strconv.Itoa(port),
+		"--bind-address=127.0.0.1",
+		"--skip-name-resolve",
+		"--default-time-zone=+00:00",
+		"--character-set-server=utf8mb4",
+		"--collation-server=utf8mb4_general_ci",
+		"--performance-schema=OFF",
+		"--innodb-use-native-aio=0", // io_setup fails in some containers
+		// A throwaway server: no durability, faster loads.
+		"--innodb-flush-log-at-trx-commit=0",
+		"--innodb-doublewrite=0",
+		"--sync-binlog=0",
+		"--innodb-buffer-pool-size=256M",
+		"--max-allowed-packet=64M",
+	}
+	if os.Geteuid() == 0 {
+		args = append(args, "--user=root") // mariadbd refuses to run as root otherwise
+	}
+	cmd := exec.Command(mariadbd, args...)
+	cmd.Env = environWithoutMySQLVars(os.Environ())
+	// Its own process group (a terminal's ^C goes to the parent, which stops
+	// it), and killed if the parent dies without stopping it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	out, err := os.Create(filepath.Join(s.dir, "mariadbd.out"))
+	if err != nil {
+		return err
+	}
+	defer out.Close()
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("mariadbtest: starting %s: %v", mariadbd, err)
+	}
+	s.cmd = cmd
+	s.exited = make(chan struct{})
+	go func() { s.waitErr = cmd.Wait(); close(s.exited) }()
+	return s.waitReady(ctx)
+}
+
+// waitReady polls until the server answers a query over TCP as root.
+func (s *Server) waitReady(ctx context.Context) error {
+	db, err := sql.Open("mysql", s.DSN(""))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var last error
+	for {
+		select {
+		case <-s.exited:
+			return fmt.Errorf("mariadbtest: mariadbd exited while starting (%v); error log:\n%s", s.waitErr, tail(s.errorLog(), 20))
+		case <-ctx.Done():
+			return fmt.Errorf("mariadbtest: mariadbd not ready after %v (last error: %v); error log:\n%s", StartTimeout, last, tail(s.errorLog(), 20))
+		case <-time.After(50 * time.Millisecond):
+		}
+		qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		var one int
+		last = db.QueryRowContext(qctx, "SELECT 1").Scan(&one)
+		cancel()
+		if last == nil {
+			return nil
+		}
+	}
+}
+
+// Addr is the server's TCP address, 127.0.0.1:port.
+func (s *Server) Addr() string { return s.addr }
+
+// Socket is the path of the server's unix socket.
+func (s *Server) Socket() string { return s.socket }
+
+// Dir is the directory holding the data directory (data/) and the logs.
+func (s *Server) Dir() string { return s.dir }
+
+// DSN is a github.com/go-sql-driver/mysql data source name for database db
+// ("" for none) as root without a password over TCP, with no parameters
+// (append "?parseTime=true" and such as needed).
+func (s *Server) DSN(db string) string {
+	c := mysql.NewConfig()
+	c.User = "root"
+	c.Net = "tcp"
+	c.Addr = s.addr
+	c.DBName = db
+	return c.FormatDSN()
+}
+
+// Open opens a connection pool to database db, creating the database first
+// when it does not exist (db "" opens without one).
+func (s *Server) Open(db string) (*sql.DB, error) {
+	if db != "" {
+		admin, err := sql.Open("mysql", s.DSN(""))
+		if err != nil {
+			return nil, err
+		}
+		_, err = admin.Exec("CREATE DATABASE IF NOT EXISTS " + quoteIdent(db))
+		admin.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+	return sql.Open("mysql", s.DSN(db))
+}
+
+// Stop shuts the server down (SIGTERM, then SIGKILL after 30 s) and, for a
+// server started on a directory of its own, removes the directory. It is
+// safe to call more than once.
+func (s *Server) Stop() {
+	if s == nil || s.stopped {
+		return
+	}
+	s.stopped = true
+	if s.cmd != nil && s.cmd.Process != nil {
+		_ = s.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-s.exited:
+		case <-time.After(stopTimeout):
+			s.kill()
+		}
+	}
+	s.removeDirs()
+}
+
+// kill ends the process at once and waits for it.
+func (s *Server) kill() {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return
+	}
+	_ = s.cmd.Process.Kill()
+	<-s.exited
+}
+
+func (s *Server) removeDirs() {
+	if s.ownDir {
+		_ = os.RemoveAll(s.dir)
+	}
+	if s.sockDir != "" {
+		_ = os.RemoveAll(s.sockDir)
+	}
+}
+
+func (s *Server) dataDir() string      { return filepath.Join(s.dir, "data") }
+func (s *Server) errorLogPath() string { return filepath.Join(s.dir, "mariadb.err") }
+
+func (s *Server) errorLog() string {
+	b, _ := os.ReadFile(s.errorLogPath())
+	out, _ := os.ReadFile(filepath.Join(s.dir, "mariadbd.out"))
+	return string(b) + string(out)
+}
+
+// freePort returns a loopback TCP port that was free a moment ago.
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+func quoteIdent(s string) string { return "`" + strings.ReplaceAll(s, "`", "``") + "`" }
+
+// environWithoutMySQLVars drops variables the server or its scripts would
+// read as defaults (MYSQL_HOME, MYSQL_UNIX_PORT, ...).
+func environWithoutMySQLVars(env []string) []string {
+	kept := make([]string, 0, len(env))
+	for _, kv := range env {
+		if strings.HasPrefix(kv, "MYSQL_") || strings.HasPrefix(kv, "MARIADB_") {
+			continue
+		}
+		kept = append(kept, kv)
+	}
+	return kept
+}
