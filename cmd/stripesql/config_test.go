@@ -75,7 +75,8 @@ func TestSettingsPrecedence(t *testing.T) {
 	hs := httptest.NewServer(fake)
 	defer hs.Close()
 	dir := t.TempDir()
-	file := writeFile(t, dir, "a.toml", "database = \"from_file\"\ncache_size = 1000000\ncache_ttl = \"1m\"\n")
+	file := writeFile(t, dir, "a.toml", "database = \"from_file\"\ncache_size = \"1MB\"\ncache_ttl = \"1m\"\n")
+	numeric := writeFile(t, dir, "n.toml", "cache_size = 2000000\n")
 	other := writeFile(t, dir, "b.toml", "database = \"from_other_file\"\n")
 	writeFile(t, dir, "stripe.key", key+"\n")
 	keyFromFile := writeFile(t, dir, "key.toml", "api_key_file = \"stripe.key\" # relative to this file\ndatabase = \"keyed\"\n")
@@ -95,6 +96,9 @@ func TestSettingsPrecedence(t *testing.T) {
 			map[string]string{"STRIPESQL_DATABASE": "from_env", "STRIPESQL_CACHE_TTL": "2m"}, "from_env 1000000 120"},
 		{"flag wins over environment and file", []string{"--config", file, "--database", "from_flag", "--cache-size=5000"},
 			map[string]string{"STRIPESQL_DATABASE": "from_env", "STRIPESQL_CACHE_SIZE": "7000"}, "from_flag 5000 60"},
+		{"size with a unit in the environment", nil, map[string]string{"STRIPESQL_CACHE_SIZE": "512MiB"}, "stripe 536870912 300"},
+		{"size with a unit in a flag", []string{"--cache-size", "1.5 GB"}, nil, "stripe 1500000000 300"},
+		{"size as a TOML number", []string{"--config", numeric}, nil, "stripe 2000000 300"},
 		{"api_key_file in the file", []string{"--config", keyFromFile}, map[string]string{"STRIPE_API_KEY": ""}, "keyed 268435456 300"},
 		{"api_key_env in the file", []string{"--config", keyFromVar}, map[string]string{"STRIPE_API_KEY": "", "MY_STRIPE_KEY": key}, "stripe 268435456 300"},
 	}
@@ -139,7 +143,9 @@ func TestConfigErrors(t *testing.T) {
 		{"list for a single flag", "", `listen = ["a", "b"]`, nil, nil, "want one value, not a list"},
 		{"syntax error", "", "listen = ", nil, nil, "line 1"},
 		{"missing file", "", "", []string{"--config", "/nonexistent/stripesql.toml"}, nil, "config file /nonexistent/stripesql.toml"},
-		{"bad environment value", "", "", nil, map[string]string{"STRIPESQL_CACHE_SIZE": "lots"}, `STRIPESQL_CACHE_SIZE="lots": invalid value for --cache-size: want a whole number`},
+		{"bad environment value", "", "", nil, map[string]string{"STRIPESQL_CACHE_SIZE": "lots"}, `STRIPESQL_CACHE_SIZE="lots": invalid value for --cache-size: want a size such as 512MiB, 4GiB, 300MB, 1.5GB or a number of bytes`},
+		{"size with an unknown unit", "", `cache_size = "4 gigs"`, nil, nil, `cache_size = "4 gigs": invalid value for --cache-size: want a size such as 512MiB`},
+		{"negative size", "", "", []string{"--cache-size", "-1"}, nil, `invalid value "-1" for flag -cache-size: want a size such as 512MiB`},
 		{"key in an environment value", "fake-stripe", "", nil, map[string]string{"STRIPESQL_SCALE": inline}, "STRIPESQL_SCALE=\"sk_test_[redacted]\""},
 		{"bad bool", "demo", "", nil, map[string]string{"STRIPESQL_REQUIRE_TLS": "maybe"}, "want true or false"},
 		{"key in STRIPESQL_API_KEY", "", "", nil, map[string]string{"STRIPESQL_API_KEY": inline}, "STRIPESQL_API_KEY is not read"},

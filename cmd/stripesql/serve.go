@@ -22,7 +22,7 @@ import (
 type serverFlags struct {
 	listen    string
 	database  string
-	cacheSize int64
+	cacheSize byteSize
 	cacheTTL  time.Duration
 	logLevel  string
 	// cacheRefresh is the interval of the events poller (0: none).
@@ -37,7 +37,8 @@ type serverFlags struct {
 func (f *serverFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.listen, "listen", "127.0.0.1:3306", "`host:port` the MySQL protocol listens on")
 	fs.StringVar(&f.database, "database", "stripe", "MySQL database `name` of the Stripe account")
-	fs.Int64Var(&f.cacheSize, "cache-size", 256<<20, "bound of the page cache in `bytes`")
+	f.cacheSize = 256 << 20
+	fs.Var(&f.cacheSize, "cache-size", "bound of the page cache: a `size` such as 512MiB, 4GiB, 300MB or a number of bytes")
 	fs.DurationVar(&f.cacheTTL, "cache-ttl", 5*time.Minute, "how long a cached Stripe page is served (0 disables the cache)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log `level`: debug, info, warn or error; info logs one line per query")
 	fs.DurationVar(&f.cacheRefresh, "cache-refresh-events", 0, "poll Stripe's events at this `interval` and drop the cached data they change (0: off)")
@@ -63,7 +64,7 @@ func (f *serverFlags) logger(w io.Writer) (*slog.Logger, error) {
 }
 
 func (f *serverFlags) cache() *cache.Cache {
-	return cache.New(cache.Options{MaxBytes: f.cacheSize, TTL: f.cacheTTL})
+	return cache.New(cache.Options{MaxBytes: int64(f.cacheSize), TTL: f.cacheTTL})
 }
 
 func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
@@ -210,7 +211,7 @@ func checkKey(ctx context.Context, c *tables.Client) error {
 func serve(ctx context.Context, sf serverFlags, accounts []engine.Account, stdout io.Writer, log *slog.Logger) error {
 	// Each account has a cache of --cache-size bytes when the cache is on.
 	if sf.cacheTTL > 0 {
-		limitMemory(sf.cacheSize * int64(len(accounts)))
+		limitMemory(int64(sf.cacheSize) * int64(len(accounts)))
 	}
 	cfg := engine.Config{Listen: sf.listen, Accounts: accounts, Logger: log}
 	if err := sf.security.apply(&cfg); err != nil {
