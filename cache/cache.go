@@ -215,6 +215,9 @@ func (c *Cache) RemoveMatching(match func(key string) bool) int {
 	return removed
 }
 
+// Clock is the cache's clock (Options.Now, or time.Now).
+func (c *Cache) Clock() func() time.Time { return c.now }
+
 // MaxBytes is the bound on the cache's size (Options.MaxBytes).
 func (c *Cache) MaxBytes() int64 { return c.maxBytes }
 

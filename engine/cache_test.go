@@ -1,7 +1,9 @@
 package engine_test
 
 import (
+	"fmt"
 	"net/http"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -63,8 +65,8 @@ func TestCacheServesRepeatsUntilTTL(t *testing.T) {
 }
 
 // 20 clients running the same cold query at once cause one request
-// stream: the first request is held at the fake until all 20 wait in the
-// cache, so the others can only share it.
+// stream: the first request is held at the fake until the 19 others wait
+// in the row cache for the interval it reads, so they can only share it.
 func TestCacheSingleflightOverTheWire(t *testing.T) {
 	const clients = 20
 	const query = "SELECT id, amount FROM charges"
@@ -72,7 +74,7 @@ func TestCacheSingleflightOverTheWire(t *testing.T) {
 	wantRows, wantReqs := coldRun(t, opts, query)
 	env := stripesqltest.Start(t, opts)
 	env.DB.SetMaxOpenConns(clients)
-	c := env.Client.Cache()
+	c := env.Client
 
 	release := make(chan struct{})
 	var held atomic.Bool
@@ -92,11 +94,11 @@ func TestCacheSingleflightOverTheWire(t *testing.T) {
 		}()
 	}
 	deadline := time.Now().Add(30 * time.Second)
-	for c.Stats().Waiting < clients && time.Now().Before(deadline) {
+	for c.CacheTotals().Waiting < clients-1 && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}
-	if w := c.Stats().Waiting; w != clients {
-		t.Errorf("%d clients waiting in the cache, want %d", w, clients)
+	if w := c.CacheTotals().Waiting; w != clients-1 {
+		t.Errorf("%d clients waiting in the cache, want %d", w, clients-1)
 	}
 	close(release)
 	wg.Wait()
@@ -109,10 +111,9 @@ func TestCacheSingleflightOverTheWire(t *testing.T) {
 	if got := sortedStrings(env.Requests()...); !sameStrings(got, wantReqs) {
 		t.Errorf("requests of %d clients:\n%s\nwant one stream:\n%s", clients, stripesqltest.Join(got), stripesqltest.Join(wantReqs))
 	}
-	s := c.Stats()
-	pages := int64(len(wantReqs))
-	if s.Misses != pages || s.Hits+s.Shared != (clients-1)*pages || s.Shared < clients-1 {
-		t.Errorf("cache stats %+v: want %d misses, %d hits+shared, at least %d shared", s, pages, (clients-1)*pages, clients-1)
+	// One interval read (a miss), served to each of the others (a hit).
+	if s := c.CacheTotals(); s.Misses != 1 || s.Hits != clients-1 {
+		t.Errorf("cache stats %+v: want 1 miss and %d hits", s, clients-1)
 	}
 }
 
@@ -183,38 +184,50 @@ func TestFailedOrCancelledFetchLeavesNothing(t *testing.T) {
 	}
 }
 
-// A scan larger than the cache keeps the cache within its byte bound,
-// evicting the least recently used pages, and still returns every row.
+// The cache stays within its byte bound by dropping the least recently
+// used intervals whole: with room for one of two halves of the account,
+// the half read last is served from memory and the other is read again,
+// every answer whole.
 func TestCacheByteBound(t *testing.T) {
-	const query = "SELECT id, amount FROM charges"
 	opts := stripesqltest.Options{Fake: fakestripe.Options{Scale: 300}, CacheTTL: time.Hour}
 	big := stripesqltest.Start(t, opts)
-	wantRows := big.Rows(t, query)
-	full := big.Client.Cache().Stats()
-	pages := int64(len(big.Requests())) // the cache also holds the scan's range record
-	if pages < 3 {
-		t.Fatalf("the scan cached %d pages; the test needs three or more", pages)
+	var created []float64
+	for _, o := range big.Fake.Objects("charges") {
+		created = append(created, o["created"].(float64))
 	}
-	// Room for about one and a half pages.
-	bound := full.Bytes / pages * 3 / 2
+	sort.Float64s(created)
+	mid := int64(created[len(created)/2])
+	newer := fmt.Sprintf("SELECT id, amount FROM charges WHERE created >= FROM_UNIXTIME(%d)", mid)
+	older := fmt.Sprintf("SELECT id, amount FROM charges WHERE created < FROM_UNIXTIME(%d)", mid)
+	want := map[string][][]string{newer: big.Rows(t, newer), older: big.Rows(t, older)}
+	full := big.Client.CacheTotals()
+	if full.Entries != 2 {
+		t.Fatalf("two ranges read: %d intervals held, want 2", full.Entries)
+	}
+	// Room for about one and a half halves.
+	bound := full.Bytes * 3 / 4
 
 	o := opts
 	o.CacheBytes = bound
 	env := stripesqltest.Start(t, o)
-	for run := range 2 {
+	run := func(query string, wantRequests bool) {
+		t.Helper()
 		rows := env.Rows(t, query)
-		if checksum(rows) != checksum(wantRows) || len(rows) != len(wantRows) {
-			t.Errorf("run %d: %d rows differ from %d", run, len(rows), len(wantRows))
+		if checksum(rows) != checksum(want[query]) || len(rows) != len(want[query]) {
+			t.Errorf("%s: %d rows differ from %d", query, len(rows), len(want[query]))
 		}
-		s := env.Client.Cache().Stats()
-		if s.Bytes > bound || s.Evictions == 0 || s.Entries == 0 {
-			t.Errorf("run %d: cache %+v, want bytes ≤ %d, some evictions, some entries", run, s, bound)
+		if reqs := env.Requests(); (len(reqs) > 0) != wantRequests {
+			t.Errorf("%s: requests %v, want some: %v", query, reqs, wantRequests)
+		}
+		if s := env.Client.CacheTotals(); s.Bytes > bound || s.Entries != 1 {
+			t.Errorf("%s: cache %+v, want bytes ≤ %d and one interval", query, s, bound)
 		}
 	}
-	// Every page was evicted before being asked for again: the second run
-	// cost as many requests as the first.
-	reqs := env.Requests()
-	if int64(len(reqs)) != 2*pages {
-		t.Errorf("%d requests for two scans, want %d", len(reqs), 2*pages)
+	run(newer, true)
+	run(older, true) // evicts newer
+	run(older, false)
+	run(newer, true)
+	if s := env.Client.CacheTotals(); s.Evictions != 2 {
+		t.Errorf("cache %+v: want 2 evictions", s)
 	}
 }

@@ -65,7 +65,7 @@ var (
 
 func newMetaDatabase(o *observer) *metaDatabase {
 	db := &metaDatabase{tables: map[string]*metaTable{}}
-	for _, t := range []*metaTable{cacheStatsTable(o), requestsTable(o)} {
+	for _, t := range []*metaTable{cacheStatsTable(o), cacheTablesTable(o), requestsTable(o)} {
 		db.tables[t.name] = t
 	}
 	return db
@@ -143,26 +143,47 @@ func (metaPartition) Key() []byte { return []byte("meta") }
 func cacheStatsTable(o *observer) *metaTable {
 	cols := []metaColumn{
 		{"db", types.Text, "the Stripe account's database"},
-		{"hits", types.Int64, "pages and objects served from the cache"},
-		{"misses", types.Int64, "lookups that had to ask Stripe"},
+		{"hits", types.Int64, "held row intervals, pages and objects served from the cache"},
+		{"misses", types.Int64, "intervals and lookups that had to ask Stripe"},
 		{"shared_fetches", types.Int64, "lookups answered by a request another query was already making"},
-		{"bytes", types.Int64, "current size (keys, bodies and per-entry overhead)"},
-		{"max_bytes", types.Int64, "--cache-size"},
-		{"entries", types.Int64, "cached pages and objects"},
+		{"bytes", types.Int64, "current size: rows held, plus pages and objects (keys, bodies, overhead)"},
+		{"max_bytes", types.Int64, "--cache-size (the bound of the row cache, and of the page cache)"},
+		{"entries", types.Int64, "row intervals held, and cached pages and objects"},
 		{"evictions", types.Int64, "entries dropped to stay within max_bytes"},
 		{"expired", types.Int64, "entries dropped because their --cache-ttl had passed"},
 		{"ttl_seconds", types.Float64, "--cache-ttl (0: caching disabled)"},
 	}
-	return newMetaTable("cache_stats", "Page cache counters, one row per Stripe account", cols, func() []sql.Row {
+	return newMetaTable("cache_stats", "Cache counters, one row per Stripe account (per table: cache_tables)", cols, func() []sql.Row {
 		var rows []sql.Row
 		for _, a := range o.accounts {
 			c := a.Client.Cache()
-			if c == nil {
+			s, ok := a.Client.CacheStats()
+			if !ok {
 				rows = append(rows, sql.Row{a.Database, int64(0), int64(0), int64(0), int64(0), int64(0), int64(0), int64(0), int64(0), float64(0)})
 				continue
 			}
-			s := c.Stats()
 			rows = append(rows, sql.Row{a.Database, s.Hits, s.Misses, s.Shared, s.Bytes, c.MaxBytes(), s.Entries, s.Evictions, s.Expired, c.TTL().Seconds()})
+		}
+		return rows
+	})
+}
+
+func cacheTablesTable(o *observer) *metaTable {
+	cols := []metaColumn{
+		{"db", types.Text, "the Stripe account's database"},
+		{"table_name", types.Text, "the table whose rows are held"},
+		{"filter", types.Text, "the list parameters the rows were read with ('' for the whole list: it answers filtered queries too)"},
+		{"rows", types.Int64, "rows held"},
+		{"bytes", types.Int64, "their size"},
+		{"intervals", types.Int64, "created intervals held whole"},
+		{"age_seconds", types.Float64, "how long ago the oldest interval was read"},
+	}
+	return newMetaTable("cache_tables", "The row cache: what each table holds, one row per table and filter", cols, func() []sql.Row {
+		var rows []sql.Row
+		for _, a := range o.accounts {
+			for _, tc := range a.Client.TableCaches() {
+				rows = append(rows, sql.Row{a.Database, tc.Table, tc.Filter, int64(tc.Rows), tc.Bytes, int64(tc.Intervals), tc.Age.Seconds()})
+			}
 		}
 		return rows
 	})

@@ -141,8 +141,8 @@ func (c accountCollector) Describe(ch chan<- *prometheus.Desc) { prometheus.Desc
 
 func (c accountCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, a := range c.o.accounts {
-		if cc := a.Client.Cache(); cc != nil {
-			s := cc.Stats()
+		if s, ok := a.Client.CacheStats(); ok {
+			cc := a.Client.Cache()
 			for _, m := range cacheMetrics {
 				ch <- prometheus.MustNewConstMetric(m.desc, m.kind, float64(m.value(s, cc.MaxBytes())), a.Database)
 			}

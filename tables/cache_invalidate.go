@@ -30,12 +30,34 @@ func (c *Client) removeKeys(match func(key, path string) bool) int {
 }
 
 // FlushAll drops everything cached for this account and returns the
-// number of entries dropped.
+// number of entries (pages, objects and row segments) dropped.
 func (c *Client) FlushAll() int {
 	if c.opts.Cache == nil {
 		return 0
 	}
-	return c.opts.Cache.RemovePrefix(c.account + " ")
+	return c.opts.Cache.RemovePrefix(c.account+" ") + c.dropRows(func(string) bool { return true })
+}
+
+// dropRows drops the row cache's segments of the lists whose path match
+// accepts, and returns how many.
+func (c *Client) dropRows(match func(path string) bool) int {
+	if c.rows == nil {
+		return 0
+	}
+	return c.rows.RemoveStreams(func(stream string) bool {
+		path, ok := c.streamPath(stream)
+		return ok && match(path)
+	})
+}
+
+// streamPath returns the list path of one of this account's row streams.
+func (c *Client) streamPath(stream string) (string, bool) {
+	rest, ok := strings.CutPrefix(stream, c.account+" ROWS ")
+	if !ok {
+		return "", false
+	}
+	path, _, _ := strings.Cut(rest, "?")
+	return path, true
 }
 
 // FlushTable drops the cached pages and objects a table is read from
@@ -46,7 +68,8 @@ func (c *Client) FlushTable(s *Spec) int {
 	for _, src := range sourceSpecs(s) {
 		templates = append(templates, src.Path, src.Path+"/{id}")
 	}
-	return c.removeKeys(func(_, path string) bool { return matchesAny(templates, path) })
+	return c.removeKeys(func(_, path string) bool { return matchesAny(templates, path) }) +
+		c.dropRows(func(path string) bool { return matchesAny(templates, path) })
 }
 
 // sourceSpecs are the specs whose endpoints hold s's rows.
@@ -91,7 +114,7 @@ func (c *Client) InvalidateObject(object, id string) int {
 	}
 	return c.removeKeys(func(key, path string) bool {
 		return id != "" && strings.Contains(key, id) || matchesAny(templates, path)
-	})
+	}) + c.dropRows(func(path string) bool { return matchesAny(templates, path) })
 }
 
 func matchesAny(templates []string, path string) bool {

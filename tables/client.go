@@ -65,6 +65,9 @@ type Client struct {
 	// bound the account's parallel slice reads (slices.go).
 	memo  *cache.Cache
 	slots chan struct{}
+	// rows is the row cache of lists (rowsource.go), bounded and aged
+	// like the page cache; nil without a cache.
+	rows *cache.Segments
 }
 
 // NewClient makes a client. It makes no request.
@@ -90,7 +93,12 @@ func NewClient(opts ClientOptions) *Client {
 		opts.RateLimitRetries = opts.MaxRetries
 	}
 	sum := sha256.Sum256([]byte(opts.APIKey))
+	var rows *cache.Segments
+	if opts.Cache != nil {
+		rows = cache.NewSegments(cache.Options{MaxBytes: opts.Cache.MaxBytes(), TTL: opts.Cache.TTL(), Now: opts.Cache.Clock()})
+	}
 	return &Client{
+		rows:     rows,
 		backend:  stripe.GetBackendWithConfig(stripe.APIBackend, cfg),
 		key:      opts.APIKey,
 		account:  hex.EncodeToString(sum[:8]),
@@ -134,6 +142,10 @@ func (c *Client) cacheKey(path string, params url.Values) string {
 func (c *Client) Get(ctx context.Context, path string, params url.Values) ([]byte, error) {
 	if c.opts.Cache == nil || !c.opts.Cache.Enabled() || cacheBypassed(ctx) {
 		return c.fetch(ctx, path, params, CacheOff)
+	}
+	if rowRead(ctx) {
+		// The rows are kept by the row cache: the page would be a copy.
+		return c.fetch(ctx, path, params, CacheMiss)
 	}
 	start := time.Now()
 	var fetched atomic.Bool

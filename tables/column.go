@@ -6,7 +6,8 @@ package tables
 type Kind int
 
 const (
-	// KindString is an id, an enum or free text: VARCHAR/TEXT.
+	// KindString is an id, a code, an enum (VARCHAR(255)) or free text
+	// (TEXT, see Column.Text).
 	KindString Kind = iota
 	// KindInt is an integer (amounts are in minor units): BIGINT.
 	KindInt
@@ -36,4 +37,11 @@ type Column struct {
 	// Comment is the spec's description, shown in SHOW FULL COLUMNS and
 	// information_schema.columns.
 	Comment string
+	// Text marks a KindString column holding free text (a name, a
+	// description, a URL): the most characters Stripe allows in it. It is
+	// served as TEXT (MEDIUMTEXT beyond what TEXT holds), so that a copy in
+	// MySQL or MariaDB stores every value. 0 is an id, a reference, a code
+	// or an enum: VARCHAR(255), which holds any Stripe id and keeps keys
+	// within InnoDB's limits.
+	Text int
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/types"
 )
 
 // index is how a WHERE clause reaches a table in go-mysql-server: the
@@ -44,7 +45,23 @@ func (i *index) IndexType() string                          { return "BTREE" }
 func (i *index) IsGenerated() bool                          { return false }
 func (i *index) CanSupport(*sql.Context, ...sql.Range) bool { return true }
 func (i *index) CanSupportOrderBy(sql.Expression) bool      { return false }
-func (i *index) PrefixLengths() []uint16                    { return nil }
+
+// PrefixLengths indexes a TEXT column (free text such as customers.email)
+// by its first IDLength characters, as MySQL and MariaDB require of a key
+// on TEXT: SHOW CREATE TABLE then restores as it is. Lookups are not
+// affected (the engine keeps the whole predicate above a prefix index).
+func (i *index) PrefixLengths() []uint16 {
+	var out []uint16
+	for n, t := range i.types {
+		if types.IsTextBlob(t) {
+			if out == nil {
+				out = make([]uint16, len(i.types))
+			}
+			out[n] = IDLength
+		}
+	}
+	return out
+}
 
 // Order is ascending: the engine assumes a forward scan is ascending and a
 // reverse one descending, and the scan honours both (see order.go).

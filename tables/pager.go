@@ -88,12 +88,6 @@ type listPager struct {
 	fetched  *int
 	cursor   string
 	done     bool
-	// sent are the queries of the pages read, and coverLo the lower end of
-	// the created range they cover (see rangecache.go).
-	sent    []url.Values
-	coverLo int64
-	from    pager // the cache's answer, when it has the whole range
-	checked bool
 }
 
 // handOff ends the walk at the last second of page b when older objects
@@ -106,7 +100,6 @@ func (p *listPager) handOff(ctx context.Context, b batch) (batch, int64) {
 	last := createdOf(b.objs[len(b.objs)-1])
 	if createdOf(b.objs[0]) == last {
 		p.params = withCreated(p.params, last, last+1)
-		p.coverLo = last
 		return b, last
 	}
 	kept := make([]json.RawMessage, 0, len(b.objs))
@@ -117,28 +110,10 @@ func (p *listPager) handOff(ctx context.Context, b batch) (batch, int64) {
 	}
 	b.objs = kept
 	p.done = true
-	p.coverLo = last + 1
-	p.complete(ctx)
 	return b, last + 1
 }
 
 func (p *listPager) next(ctx context.Context) (batch, error) {
-	if !p.checked {
-		p.checked = true
-		if p.t.spec.Created && p.cursor == "" {
-			lo, hi := createdRange(p.params)
-			p.coverLo = lo
-			p.from = p.t.cachedRange(ctx, p.path, accountOf(p.params), lo, hi)
-		}
-	}
-	if p.from != nil {
-		b, err := p.from.next(ctx)
-		b.parentID, b.account = p.parentID, accountOf(p.params)
-		if err == io.EOF {
-			p.done = true
-		}
-		return b, err
-	}
 	if p.done {
 		return batch{}, io.EOF
 	}
@@ -159,23 +134,12 @@ func (p *listPager) next(ctx context.Context) (batch, error) {
 		return batch{}, err
 	}
 	*p.fetched += len(pg.Data)
-	p.sent = append(p.sent, params)
 	if !pg.HasMore || len(pg.Data) == 0 {
 		p.done = true
-		p.complete(ctx)
 	} else if p.cursor = objectID(pg.Data[len(pg.Data)-1]); p.cursor == "" {
 		return batch{}, errors.New("list page object has no id to continue from")
 	}
 	return batch{objs: pg.Data, parentID: p.parentID, account: accountOf(p.params)}, nil
-}
-
-// complete records a finished walk of a whole created range.
-func (p *listPager) complete(ctx context.Context) {
-	if !p.t.spec.Created || !p.t.rangeCache(ctx) || !p.t.baseOnly(p.params) || len(p.sent) == 0 {
-		return
-	}
-	_, hi := createdRange(p.sent[0])
-	p.t.recordRange(p.path, accountOf(p.params), p.coverLo, hi, p.sent)
 }
 
 // onePager gets one object; Stripe's 404 is no object, as a missing row

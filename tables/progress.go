@@ -82,7 +82,7 @@ func (p *progress) publish(ctx context.Context) {
 // fraction is the share of a bounded created range read so far (objects
 // come newest first), 0 when unknown.
 func (p *progress) fraction() float64 {
-	if p.lo <= stripeEpoch || p.hi <= p.lo || p.hi > 1<<40 || p.oldest == 0 {
+	if p.lo <= 0 || p.hi <= p.lo || p.hi > 1<<40 || p.oldest == 0 {
 		return 0
 	}
 	return float64(p.hi-p.oldest) / float64(p.hi-p.lo)

@@ -19,10 +19,14 @@ type scan struct {
 	ix    *index
 	steps []step
 
-	cur     int   // current step
-	pager   pager // of the current step; nil before it starts
+	cur   int   // current step
+	pager pager // of the current step; nil before it starts
+	// src serves the current step through the row cache, when it can.
+	src     *rowSource
 	rows    []sql.Row
 	pos     int
+	// projected is set when rows are already projected.
+	projected bool
 	fetched int // objects received so far, for the limit hint
 	prog    *progress
 	need    []bool // columns to decode (nil: all)
@@ -33,6 +37,9 @@ func (s *scan) Next(ctx *sql.Context) (sql.Row, error) {
 		if s.pos < len(s.rows) {
 			r := s.rows[s.pos]
 			s.pos++
+			if s.projected {
+				return r, nil
+			}
 			return s.t.project(r), nil
 		}
 		if s.cur >= len(s.steps) {
@@ -41,25 +48,33 @@ func (s *scan) Next(ctx *sql.Context) (sql.Row, error) {
 		rows, err := s.fill(ctx, s.steps[s.cur])
 		if err == io.EOF {
 			s.cur++
-			if c, ok := s.pager.(closer); ok {
-				c.close()
-			}
-			s.pager = nil
+			s.endStep(nil)
 			continue
 		}
 		if err != nil {
+			s.endStep(err)
 			return nil, s.t.sqlError(err)
 		}
 		s.rows, s.pos = rows, 0
 	}
 }
 
-// Close stops the current step's background reads, if any: the engine
-// closes a scan it no longer reads (LIMIT reached, error, KILL).
-func (s *scan) Close(*sql.Context) error {
+// endStep releases the current step's reads (workers, a claimed gap).
+func (s *scan) endStep(err error) {
 	if c, ok := s.pager.(closer); ok {
 		c.close()
 	}
+	s.pager = nil
+	if s.src != nil {
+		s.src.close(err)
+		s.src = nil
+	}
+}
+
+// Close stops the current step's background reads, if any: the engine
+// closes a scan it no longer reads (LIMIT reached, error, KILL).
+func (s *scan) Close(*sql.Context) error {
+	s.endStep(nil)
 	return nil
 }
 
@@ -73,10 +88,16 @@ func (s *scan) fill(ctx context.Context, st step) ([]sql.Row, error) {
 			s.prog.lo, s.prog.hi = createdRange(st.req.params)
 		}
 	}
-	if s.pager == nil {
-		s.pager = s.t.newPager(st.req, &s.fetched)
+	s.projected = false
+	if s.pager == nil && s.src == nil {
+		if s.src = s.t.newRowSource(ctx, st, s.ix); s.src == nil {
+			s.pager = s.t.newPager(st.req, &s.fetched)
+		}
 	} else if st.order.kind != orderAsIs {
 		return nil, io.EOF // the buffered step was served whole
+	}
+	if s.src != nil {
+		return s.fromRows(ctx, st)
 	}
 	if st.order.kind == orderAsIs {
 		b, err := s.pager.next(ctx)
@@ -97,6 +118,28 @@ func (s *scan) fill(ctx context.Context, st step) ([]sql.Row, error) {
 		}
 		s.prog.observe(ctx, s.t.client.opts.Logger, b.objs)
 		rows, err := s.keep(ctx, st, b)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, rows...)
+	}
+	st.order.arrange(all)
+	return all, nil
+}
+
+// fromRows is fill for a step served through the row cache.
+func (s *scan) fromRows(ctx context.Context, st step) ([]sql.Row, error) {
+	if st.order.kind == orderAsIs {
+		rows, projected, err := s.src.fill(ctx, s)
+		s.projected = projected
+		return rows, err
+	}
+	var all []sql.Row
+	for {
+		rows, _, err := s.src.fill(ctx, s)
+		if err == io.EOF {
+			break
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -6,19 +6,34 @@ import (
 	"github.com/dolthub/vitess/go/sqltypes"
 )
 
-// Strings compare in binary collation: Stripe's filters are case-sensitive,
-// so a pushed-down equality and the engine's own comparison must agree.
+// Collation is the collation of every string column and of the tables:
+// binary, because Stripe's filters are case-sensitive, so a pushed-down
+// equality and the engine's own comparison must agree. utf8mb4_bin rather
+// than MySQL 8's utf8mb4_0900_bin: MariaDB has no 0900 collations, and a
+// dump must restore into MySQL and MariaDB alike.
+const Collation = sql.Collation_utf8mb4_bin
+
+// IDLength is the length of id, reference, code and enum columns
+// (VARCHAR): Stripe documents ids of up to 255 characters, and an index of
+// two such columns stays within InnoDB's 3072-byte key limit.
+const IDLength = 255
+
 var (
-	stringType  = types.MustCreateString(sqltypes.VarChar, 5000, sql.Collation_utf8mb4_0900_bin)
-	decimalType = types.MustCreateDecimalType(30, 12)
+	stringType = types.MustCreateString(sqltypes.VarChar, IDLength, Collation)
+	// textType holds free text of up to 16,383 characters (65,535 bytes of
+	// utf8mb4), mediumTextType longer text (Stripe allows 40,000 in
+	// charges.description).
+	textType       = types.MustCreateString(sqltypes.Text, types.TextBlobMax, Collation)
+	mediumTextType = types.MustCreateString(sqltypes.Text, types.MediumTextBlobMax, Collation)
+	decimalType    = types.MustCreateDecimalType(30, 12)
 	// majorType holds amounts in major units: three decimals is the most
 	// any currency has (BHD, JOD, KWD, OMR, TND).
 	majorType = types.MustCreateDecimalType(22, 3)
 )
 
-// sqlType is the column type each Kind is served as.
-func sqlType(k Kind) sql.Type {
-	switch k {
+// sqlType is the column type a column is served as.
+func sqlType(c Column) sql.Type {
+	switch c.Kind {
 	case KindInt:
 		return types.Int64
 	case KindFloat:
@@ -33,7 +48,16 @@ func sqlType(k Kind) sql.Type {
 		return types.Datetime
 	case KindJSON:
 		return types.JSON
-	default: // KindString, KindRef
+	case KindString:
+		switch {
+		case c.Text == 0:
+			return stringType
+		case int64(c.Text)*4 <= types.TextBlobMax: // 4 bytes a character in utf8mb4
+			return textType
+		default:
+			return mediumTextType
+		}
+	default: // KindRef
 		return stringType
 	}
 }
@@ -47,7 +71,7 @@ func schemaFor(s *Spec, cols []Column) sql.PrimaryKeySchema {
 	for i, c := range cols {
 		schema[i] = &sql.Column{
 			Name:       c.Name,
-			Type:       sqlType(c.Kind),
+			Type:       sqlType(c),
 			Nullable:   c.Nullable,
 			Source:     s.Name,
 			PrimaryKey: c.Name == key,
@@ -55,6 +79,9 @@ func schemaFor(s *Spec, cols []Column) sql.PrimaryKeySchema {
 		}
 		if c.Name == key {
 			schema[i].Nullable = false
+			if c.Kind == KindString {
+				schema[i].Type = stringType // a key is never free text
+			}
 			pk = append(pk, i)
 		}
 	}

@@ -33,9 +33,6 @@ const (
 	slicePages = 4
 	// headPages are read with one cursor before slicing starts.
 	headPages = 10
-	// stripeEpoch is before any Stripe object (Stripe launched in 2011):
-	// the lower end of an unbounded range.
-	stripeEpoch = 1293840000 // 2011-01-01
 )
 
 // slicedPager reads a created-ordered list as parallel slices.
@@ -106,7 +103,9 @@ func createdBounds(params url.Values) (lo, hi int64, ok bool) {
 	if params.Get("created") != "" {
 		return 0, 0, false
 	}
-	lo, hi = stripeEpoch, 1<<62
+	// No assumed epoch: an unbounded range starts at 0 (Stripe's test
+	// fixtures, and imported objects, predate Stripe itself).
+	lo, hi = 0, unbounded
 	num := func(k string) (int64, bool) {
 		v := params.Get(k)
 		if v == "" {
@@ -133,9 +132,6 @@ func createdBounds(params url.Values) (lo, hi int64, ok bool) {
 func (p *slicedPager) next(ctx context.Context) (batch, error) {
 	if !p.sliced {
 		b, err := p.head.next(ctx)
-		if p.head.from != nil {
-			return b, err // the cache holds the whole range
-		}
 		if err != nil || p.head.done || len(b.objs) == 0 {
 			return b, err
 		}
@@ -354,8 +350,12 @@ func withCreated(params url.Values, lo, hi int64) url.Values {
 			out[k] = v
 		}
 	}
-	out.Set("created[gte]", strconv.FormatInt(lo, 10))
-	out.Set("created[lt]", strconv.FormatInt(hi, 10))
+	if lo > 0 {
+		out.Set("created[gte]", strconv.FormatInt(lo, 10))
+	}
+	if hi < unbounded {
+		out.Set("created[lt]", strconv.FormatInt(hi, 10))
+	}
 	return out
 }
 
@@ -380,4 +380,15 @@ func (c *Client) SetParallelism(n int) {
 		n = 1
 	}
 	c.slots = make(chan struct{}, n)
+}
+
+// createdRange is a list's created range as [lo, hi) (unbounded ends at
+// 0 and unbounded).
+func createdRange(params url.Values) (lo, hi int64) {
+	if v := params.Get("created"); v != "" {
+		n, _ := strconv.ParseInt(v, 10, 64)
+		return n, n + 1
+	}
+	lo, hi, _ = createdBounds(params)
+	return lo, hi
 }

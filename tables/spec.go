@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
+
+	"github.com/stripesql/stripesql/tables/rowcache"
 )
 
 // Spec declares one Stripe resource as a table. It says only what the Stripe
@@ -54,6 +57,18 @@ type Spec struct {
 	// an endpoint of their own (discounts live on customers, subscriptions
 	// and invoices).
 	Derive []Derive
+}
+
+// layouts are how the row cache stores each spec's rows (rowsource.go).
+var layouts sync.Map // *Spec → *rowcache.Layout
+
+// layoutOnce returns the spec's row layout, made by mk the first time.
+func (s *Spec) layoutOnce(mk func() *rowcache.Layout) *rowcache.Layout {
+	if l, ok := layouts.Load(s); ok {
+		return l.(*rowcache.Layout)
+	}
+	l, _ := layouts.LoadOrStore(s, mk())
+	return l.(*rowcache.Layout)
 }
 
 // Parent ties a child resource to the table it belongs to.

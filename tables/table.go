@@ -122,6 +122,7 @@ func (t *Table) WithProjections(names []string) sql.Table {
 		return &c
 	}
 	c.projNames = names
+	c.proj = make([]int, 0, len(names)) // not nil: COUNT(*) projects no column
 	c.projSchema = make(sql.Schema, 0, len(names))
 	for _, n := range names {
 		o := t.schema.Schema.IndexOfColName(n)

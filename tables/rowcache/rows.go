@@ -1,0 +1,303 @@
+// Package rowcache holds decoded rows compactly, for the row cache: the
+// rows of one interval of a list (one cache.Segments segment), typed as
+// the engine wants them, so a warm query parses no JSON.
+//
+// Rows are dictionary-encoded: each cell is a uint32 code into the
+// block's dictionary of distinct values, already boxed as the engine's
+// values. A repeated value (a currency, a status, a customer id, `{}`) is
+// stored once per block, and reading a cell is an index, with no
+// allocation. Rows are kept newest first (created descending), keyed by
+// id: a block never holds an id twice.
+package rowcache
+
+import (
+	"sort"
+	"time"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/types"
+	"github.com/shopspring/decimal"
+)
+
+// Layout says where a table's rows keep their id and created time, and
+// which columns are not stored (computed on read).
+type Layout struct {
+	Cols       int
+	IDOrd      int
+	CreatedOrd int
+	// Skip marks columns left out (NULL when read): they are derived
+	// from other columns on the way out.
+	Skip []bool
+}
+
+// Block is an immutable set of rows, newest first.
+type Block struct {
+	layout  *Layout
+	codes   []uint32 // row-major, Cols per row; 0 is NULL
+	dict    []any    // code-1 → value
+	index   map[any]uint32
+	created []int64
+	ids     map[string]int32
+	size    int64
+}
+
+// jsonBytes is a JSON cell as stored: its bytes. A document is made per
+// read, so that what the engine parses from it is not kept in the cache.
+type jsonBytes string
+
+// Len is the number of rows.
+func (b *Block) Len() int { return len(b.created) }
+
+// Size is an estimate of the bytes the block holds.
+func (b *Block) Size() int64 { return b.size }
+
+// Created is row i's created time.
+func (b *Block) Created(i int) int64 { return b.created[i] }
+
+// Span returns the rows whose created time is in [lo, hi), as [from, to).
+func (b *Block) Span(lo, hi int64) (from, to int) {
+	// created descending: rows with created >= hi come first.
+	from = sort.Search(len(b.created), func(i int) bool { return b.created[i] < hi })
+	to = sort.Search(len(b.created), func(i int) bool { return b.created[i] < lo })
+	return from, max(from, to)
+}
+
+// Fill writes row i's cells that need marks (all when need is nil) into
+// dst, which has Cols cells; the others are left as they are.
+func (b *Block) Fill(i int, need []bool, dst sql.Row) {
+	n := b.layout.Cols
+	codes := b.codes[i*n : i*n+n]
+	for c, code := range codes {
+		if need != nil && !need[c] {
+			continue
+		}
+		dst[c] = b.value(code)
+	}
+}
+
+// Cell is row i's value of column c.
+func (b *Block) Cell(i, c int) any { return b.value(b.codes[i*b.layout.Cols+c]) }
+
+func (b *Block) value(code uint32) any {
+	if code == 0 {
+		return nil
+	}
+	v := b.dict[code-1]
+	if j, ok := v.(jsonBytes); ok {
+		return types.NewLazyJSONDocument([]byte(j))
+	}
+	return v
+}
+
+// Find returns the position of the row with id, or -1.
+func (b *Block) Find(id string) int {
+	if i, ok := b.ids[id]; ok {
+		return int(i)
+	}
+	return -1
+}
+
+// Where returns the positions of the rows whose column c equals v (a
+// value as the engine holds it), in order, by comparing dictionary codes:
+// one comparison of integers per row.
+func (b *Block) Where(c int, v any) []int {
+	k, ok := key(v)
+	if !ok {
+		return nil
+	}
+	code := b.index[k]
+	if code == 0 {
+		return nil
+	}
+	n := b.layout.Cols
+	var out []int
+	for i := 0; i*n < len(b.codes); i++ {
+		if b.codes[i*n+c] == code {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// Builder collects rows into a Block.
+type Builder struct {
+	layout *Layout
+	rows   []built
+	dict   []any
+	index  map[any]uint32
+	ids    map[string]int32
+	size   int64
+}
+
+type built struct {
+	codes   []uint32
+	created int64
+}
+
+// NewBuilder starts an empty block of the layout.
+func NewBuilder(l *Layout) *Builder {
+	return &Builder{layout: l, index: map[any]uint32{}, ids: map[string]int32{}}
+}
+
+// Add stores a row (cells as the engine holds them). It returns false,
+// storing nothing, when a row with the same id is already there: the
+// first read of an object wins within one read of an interval.
+func (b *Builder) Add(row sql.Row) bool {
+	id, _ := row[b.layout.IDOrd].(string)
+	if _, dup := b.ids[id]; dup {
+		return false
+	}
+	b.ids[id] = int32(len(b.rows))
+	b.rows = append(b.rows, built{codes: b.encode(row), created: createdOf(row[b.layout.CreatedOrd])})
+	return true
+}
+
+// Len is the number of rows added.
+func (b *Builder) Len() int { return len(b.rows) }
+
+// Bytes per cell code, row and dictionary entry, on top of the values'
+// own bytes: slice and map slots, interface headers.
+const (
+	codeBytes  = 4
+	rowBytes   = 8 + 24 + 40 // created, codes slice, id map slot
+	entryBytes = 16 + 48     // dictionary slot, interning map slot
+)
+
+func (b *Builder) encode(row sql.Row) []uint32 {
+	codes := make([]uint32, b.layout.Cols)
+	for c, v := range row {
+		if v == nil || b.layout.Skip != nil && b.layout.Skip[c] {
+			continue
+		}
+		codes[c] = b.intern(v)
+	}
+	b.size += int64(len(codes))*codeBytes + rowBytes
+	return codes
+}
+
+// intern returns the code of a value, adding it to the dictionary.
+func (b *Builder) intern(v any) uint32 {
+	v = stored(v)
+	k, ok := key(v)
+	if ok {
+		if code, ok := b.index[k]; ok {
+			return code
+		}
+	}
+	b.dict = append(b.dict, v)
+	code := uint32(len(b.dict))
+	if ok {
+		b.index[k] = code
+	}
+	b.size += entryBytes + valueBytes(v)
+	return code
+}
+
+// Build returns the block of the rows created in [lo, hi), newest first.
+func (b *Builder) Build(lo, hi int64) *Block {
+	keep := make([]built, 0, len(b.rows))
+	ids := make(map[string]int32, len(b.rows))
+	for _, r := range b.rows {
+		if r.created >= lo && r.created < hi {
+			keep = append(keep, r)
+		}
+	}
+	sort.SliceStable(keep, func(i, j int) bool { return keep[i].created > keep[j].created })
+	n := b.layout.Cols
+	blk := &Block{layout: b.layout, dict: b.dict, index: b.index, codes: make([]uint32, 0, len(keep)*n),
+		created: make([]int64, len(keep)), ids: ids, size: b.size}
+	for i, r := range keep {
+		blk.codes = append(blk.codes, r.codes...)
+		blk.created[i] = r.created
+		if id, ok := blk.Cell(i, b.layout.IDOrd).(string); ok {
+			ids[id] = int32(i)
+		}
+	}
+	return blk
+}
+
+// With returns a copy of the block with row put in (replacing the row of
+// the same id) or, when row is nil, without the row of id.
+func (b *Block) With(id string, row sql.Row) *Block {
+	nb := NewBuilder(b.layout)
+	nb.dict = append([]any(nil), b.dict...)
+	for k, code := range b.index {
+		nb.index[k] = code
+	}
+	nb.size = b.size
+	n := b.layout.Cols
+	if row != nil {
+		nb.Add(row)
+	}
+	for i := 0; i < b.Len(); i++ {
+		rid, _ := b.Cell(i, b.layout.IDOrd).(string)
+		if rid == id {
+			continue
+		}
+		nb.ids[rid] = int32(len(nb.rows))
+		nb.rows = append(nb.rows, built{codes: b.codes[i*n : i*n+n], created: b.created[i]})
+	}
+	return nb.Build(minInt64, maxInt64)
+}
+
+const (
+	minInt64 = -1 << 63
+	maxInt64 = 1<<63 - 1
+)
+
+// stored is the form a value is kept in.
+func stored(v any) any {
+	if j, ok := v.(sql.JSONWrapper); ok {
+		if jb, ok := j.(types.JSONBytes); ok {
+			if bs, err := jb.GetBytes(); err == nil {
+				return jsonBytes(bs)
+			}
+		}
+	}
+	return v
+}
+
+// timeKey and decimalKey make values comparable map keys by value.
+type (
+	timeKey    int64
+	decimalKey string
+)
+
+// key is the interning key of a value; ok is false for a value that is
+// not interned (stored as is).
+func key(v any) (any, bool) {
+	switch x := v.(type) {
+	case string, int64, int8, int32, uint64, float64, bool, jsonBytes:
+		return x, true
+	case time.Time:
+		return timeKey(x.UnixNano()), true
+	case decimal.Decimal:
+		return decimalKey(x.String()), true
+	}
+	return nil, false
+}
+
+func valueBytes(v any) int64 {
+	switch x := v.(type) {
+	case string:
+		return int64(16 + len(x))
+	case jsonBytes:
+		return int64(16 + len(x))
+	case time.Time:
+		return 24
+	case decimal.Decimal:
+		return 48
+	default:
+		return 8
+	}
+}
+
+func createdOf(v any) int64 {
+	switch x := v.(type) {
+	case time.Time:
+		return x.Unix()
+	case int64:
+		return x
+	}
+	return 0
+}
