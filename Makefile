@@ -142,8 +142,9 @@ soak:
 pushdown-report:
 	$(GO) test -count=1 -v -run TestWorkloadPushdownIsOptimal ./internal/pushdown | grep -v '^=== RUN'
 
-## bench: run the benchmark harness.
-bench:
+## bench: run the benchmark harness: scans under the rate limit, then warm stripesql against MariaDB over the same objects.
+# ARGS="-mariadb-only" runs only the MariaDB comparison, ARGS="-mariadb=false" skips it; ARGS="-scale 20000" for a smaller account.
+bench: mariadb-server
 	$(GO) run ./internal/bench $(ARGS)
 
 ## generate: regenerate the table declarations from the Stripe OpenAPI spec.

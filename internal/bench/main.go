@@ -3,7 +3,10 @@
 // objects per second and peak memory; for full scans, how close the scan
 // comes to the rate-limit bound and how it compares with a one-cursor
 // sequential scan and with a full download then filter (what a
-// full-refresh connector does). `make bench` runs it.
+// full-refresh connector does). Then, by default, warm stripesql against
+// a real MariaDB loaded with the same objects (mariadb.go, queries.go):
+// every answer compared, time per query, cache bytes and peak RSS.
+// `make bench` runs it; `-mariadb-only` runs just the comparison.
 //
 // The fake account runs in a child process, so the peak RSS measured is
 // stripesql's own (server, client, decoding), not the fake's data.
@@ -46,10 +49,24 @@ func main() {
 	flag.Float64Var(&throttleShare, "throttle-share", throttleShare, "share of the rate limit the throttle allows")
 	flag.IntVar(&onlyQueries, "queries", 0, "run only the first N workload queries, no cache pass or baselines (0: all)")
 	flag.BoolVar(&cacheOnly, "cache-only", false, "run only the cache measurements")
+	withMariaDB := flag.Bool("mariadb", true, "compare warm stripesql with MariaDB over the same objects (needs mariadb-server: make deps)")
+	mariaDBOnly := flag.Bool("mariadb-only", false, "run only the MariaDB comparison")
+	flag.Int64Var(&compareCacheBytes, "mariadb-cache-size", compareCacheBytes, "stripesql's cache bound in the MariaDB comparison, bytes")
+	flag.IntVar(&compareRuns, "mariadb-runs", compareRuns, "warm runs of each query in the MariaDB comparison (the best is reported)")
+	flag.StringVar(&compareOnly, "mariadb-queries", "", "run only the comparison queries whose name matches this regular expression (see internal/bench/queries.go)")
+	flag.StringVar(&compareSkip, "mariadb-skip", "", "skip the comparison queries whose name matches this regular expression")
 	serveFake := flag.String("serve-fake", "", "internal: serve the fake account on this address (the bench's child process)")
+	loadMariaDB := flag.String("load-mariadb", "", "internal: load the fake account into the MariaDB at this DSN (the bench's child process)")
 	flag.Parse()
+	if *loadMariaDB != "" {
+		if err := loadAccount(os.Stdout, *loadMariaDB, *scale); err != nil {
+			fmt.Fprintln(os.Stderr, "bench: load:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *serveFake != "" {
-		opts := fakestripe.Options{Seed: 1, Scale: *scale, Latency: *latency, RateLimit: *rate}
+		opts := fakestripe.Options{Seed: fakeSeed, Scale: *scale, Latency: *latency, RateLimit: *rate}
 		err := fakestripe.ListenAndServe(context.Background(), *serveFake, opts, func(string) { fmt.Println("ready") })
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "bench: fake:", err)
@@ -57,10 +74,32 @@ func main() {
 		}
 		return
 	}
-	if err := run(os.Stdout, *scale, *latency, *rate, *parallel, *quick); err != nil {
+	if err := benchmark(os.Stdout, *scale, *latency, *rate, *parallel, *quick, *withMariaDB || *mariaDBOnly, *mariaDBOnly); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
+}
+
+// benchmark starts the fake account, then runs the measurements asked for.
+func benchmark(w io.Writer, scale int, latency time.Duration, rate float64, parallel int, quick, withMariaDB, mariaDBOnly bool) error {
+	fmt.Fprintf(w, "starting a fake account of %d charges…\n", scale)
+	url, stopFake, err := startFake(scale, latency, rate)
+	if err != nil {
+		return err
+	}
+	defer stopFake()
+	if !mariaDBOnly {
+		if err := run(w, url, scale, latency, rate, parallel, quick); err != nil {
+			return err
+		}
+		if cacheOnly || onlyQueries > 0 {
+			return nil
+		}
+	}
+	if !withMariaDB {
+		return nil
+	}
+	return compareWithMariaDB(w, url, scale, latency, rate, parallel)
 }
 
 // startFake runs the fake account in a child process and returns its URL.
@@ -89,6 +128,9 @@ func startFake(scale int, latency time.Duration, rate float64) (string, func(), 
 	}
 	return "http://" + addr, stop, nil
 }
+
+// fakeSeed selects the fake account; the MariaDB copy is made from the same.
+const fakeSeed = 1
 
 // counter counts what the fake answered, from its responses' headers.
 type counter struct {
@@ -125,17 +167,19 @@ var cacheOnly bool
 
 // bench is one stripesql server over the fake account.
 type bench struct {
+	addr string // the MySQL listener
 	db   *sql.DB
 	cnt  *counter
 	cach *cache.Cache
 }
 
-func start(url string, rate float64, parallel int, withCache bool) (*bench, func(), error) {
+// start serves the fake account at url over MySQL; cacheBytes 0 is no cache.
+func start(url string, rate float64, parallel int, cacheBytes int64) (*bench, func(), error) {
 	var c *cache.Cache
-	if withCache {
-		c = cache.New(cache.Options{MaxBytes: 256 << 20, TTL: time.Hour})
+	if cacheBytes > 0 {
+		c = cache.New(cache.Options{MaxBytes: cacheBytes, TTL: time.Hour})
 		// As `stripesql` sets it (cmd/stripesql/memlimit.go).
-		debug.SetMemoryLimit(256<<20 + 256<<20)
+		debug.SetMemoryLimit(cacheBytes + 256<<20)
 	} else {
 		debug.SetMemoryLimit(math.MaxInt64)
 	}
@@ -156,7 +200,7 @@ func start(url string, rate float64, parallel int, withCache bool) (*bench, func
 	if err != nil {
 		return nil, nil, err
 	}
-	return &bench{db: db, cnt: cnt, cach: c}, func() { db.Close(); srv.Close() }, nil
+	return &bench{addr: ln.Addr().String(), db: db, cnt: cnt, cach: c}, func() { db.Close(); srv.Close() }, nil
 }
 
 // result is one measured query.
@@ -194,15 +238,8 @@ func (b *bench) value(query string) (string, error) {
 	return v, err
 }
 
-func run(w io.Writer, scale int, latency time.Duration, rate float64, parallel int, quick bool) error {
-	fmt.Fprintf(w, "starting a fake account of %d charges…\n", scale)
-	url, stopFake, err := startFake(scale, latency, rate)
-	if err != nil {
-		return err
-	}
-	defer stopFake()
-
-	b, stop, err := start(url, rate, parallel, false)
+func run(w io.Writer, url string, scale int, latency time.Duration, rate float64, parallel int, quick bool) error {
+	b, stop, err := start(url, rate, parallel, 0)
 	if err != nil {
 		return err
 	}
@@ -248,7 +285,7 @@ func run(w io.Writer, scale int, latency time.Duration, rate float64, parallel i
 	// The cache: the workload's bounded queries twice on a server with the
 	// cache on (a scan of the whole account, or of its last year, is
 	// larger than the 256 MiB cache).
-	cb, stop, err := start(url, rate, parallel, true)
+	cb, stop, err := start(url, rate, parallel, 256<<20)
 	if err != nil {
 		return err
 	}
@@ -283,7 +320,7 @@ func run(w io.Writer, scale int, latency time.Duration, rate float64, parallel i
 		return nil
 	}
 	if !quick {
-		sb, stop, err := start(url, rate, 1, false)
+		sb, stop, err := start(url, rate, 1, 0)
 		if err != nil {
 			return err
 		}
@@ -349,7 +386,12 @@ func peakRSS() int64 {
 	if err != nil {
 		return 0
 	}
-	for _, l := range strings.Split(string(b), "\n") {
+	return vmHWM(string(b))
+}
+
+// vmHWM is the VmHWM (peak RSS) of a /proc/PID/status, bytes.
+func vmHWM(status string) int64 {
+	for _, l := range strings.Split(status, "\n") {
 		if strings.HasPrefix(l, "VmHWM:") {
 			var kb int64
 			fmt.Sscanf(strings.TrimSpace(strings.TrimPrefix(l, "VmHWM:")), "%d", &kb)

@@ -257,6 +257,14 @@ func (s *Server) Addr() string { return s.addr }
 // Socket is the path of the server's unix socket.
 func (s *Server) Socket() string { return s.socket }
 
+// Pid is the mariadbd process's id (to read its memory in /proc).
+func (s *Server) Pid() int {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return 0
+	}
+	return s.cmd.Process.Pid
+}
+
 // Dir is the directory holding the data directory (data/) and the logs.
 func (s *Server) Dir() string { return s.dir }
 

@@ -1,0 +1,645 @@
+package main
+
+// The MariaDB comparison: the fake account's charges and customers loaded
+// into a real MariaDB (internal/mariadbtest), stripesql with a cache large
+// enough for all of it, and the BI queries of queries.go run on both.
+// Every answer of stripesql, cold and warm, must equal MariaDB's; the
+// report gives each query's best warm time on both, their ratio, the cold
+// full scan's rate and request overhead, the cache's size and the peak RSS.
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/big"
+	"os"
+	"os/exec"
+	"regexp"
+	"runtime"
+	"runtime/debug"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/stripesql/stripesql/internal/fakestripe"
+	"github.com/stripesql/stripesql/internal/mariadbtest"
+)
+
+// compareCacheBytes bounds stripesql's cache in the comparison: large
+// enough for the whole account, so warm queries never go to Stripe.
+var compareCacheBytes int64 = 2 << 30
+
+// compareRuns is how many times each query runs warm on each server.
+var compareRuns = 3
+
+// compareOnly and compareSkip, when set, select the queries run by name
+// (regular expressions).
+var compareOnly, compareSkip string
+
+// compareQueryTimeout bounds one query of the comparison.
+const compareQueryTimeout = 15 * time.Minute
+
+// loadBatch is the rows per INSERT statement.
+const loadBatch = 2000
+
+// loadAccount is the loader child process: it generates the fake account
+// (the same seed and scale as the fake the bench reads, so the same
+// objects, as served) and inserts its charges and customers into the
+// MariaDB at dsn, creating the tables of compareSchema.
+func loadAccount(w io.Writer, dsn string, scale int) error {
+	start := time.Now()
+	fake := fakestripe.New(fakestripe.Options{Seed: fakeSeed, Scale: scale})
+	db, err := sql.Open("mysql", dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	for _, stmt := range compareSchema {
+		if _, err := db.Exec(stmt); err != nil {
+			return fmt.Errorf("%s: %v", strings.Fields(stmt)[2], err)
+		}
+	}
+	nCharges, err := insertObjects(db, "charges", fake.Objects("charges"),
+		[]string{"id", "amount", "amount_refunded", "amount_major", "currency", "status", "created", "customer", "paid", "refunded", "captured"},
+		func(o obj) []any {
+			return []any{o.str("id"), o.int("amount"), o.int("amount_refunded"), majorString(o.int("amount"), o.str("currency")),
+				o.str("currency"), o.str("status"), o.time("created"), o.ref("customer"), o.boolean("paid"), o.boolean("refunded"), o.boolean("captured")}
+		})
+	if err != nil {
+		return err
+	}
+	nCustomers, err := insertObjects(db, "customers", fake.Objects("customers"),
+		[]string{"id", "email", "name", "created", "currency", "address", "tax_exempt", "delinquent", "balance"},
+		func(o obj) []any {
+			return []any{o.str("id"), o.nullable("email"), o.nullable("name"), o.time("created"), o.nullable("currency"),
+				o.json("address"), o.nullable("tax_exempt"), o.nullableBool("delinquent"), o.nullableInt("balance")}
+		})
+	if err != nil {
+		return err
+	}
+	if _, err := db.Exec("ANALYZE TABLE charges, customers"); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "loaded %d charges and %d customers in %v\n", nCharges, nCustomers, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// insertObjects inserts objects in batches, in one transaction.
+func insertObjects(db *sql.DB, table string, objects []map[string]any, cols []string, row func(obj) []any) (int, error) {
+	tx, err := db.Begin()
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	one := "(" + strings.TrimSuffix(strings.Repeat("?,", len(cols)), ",") + ")"
+	for lo := 0; lo < len(objects); lo += loadBatch {
+		hi := min(lo+loadBatch, len(objects))
+		args := make([]any, 0, (hi-lo)*len(cols))
+		for _, o := range objects[lo:hi] {
+			args = append(args, row(obj(o))...)
+		}
+		q := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES " +
+			strings.TrimSuffix(strings.Repeat(one+",", hi-lo), ",")
+		if _, err := tx.Exec(q, args...); err != nil {
+			return 0, fmt.Errorf("inserting %s: %v", table, err)
+		}
+	}
+	return len(objects), tx.Commit()
+}
+
+// obj reads the fields of an object decoded by json.Unmarshal into any.
+type obj map[string]any
+
+func (o obj) str(k string) string { s, _ := o[k].(string); return s }
+func (o obj) int(k string) int64  { f, _ := o[k].(float64); return int64(f) }
+func (o obj) boolean(k string) int {
+	if b, _ := o[k].(bool); b {
+		return 1
+	}
+	return 0
+}
+func (o obj) nullable(k string) any {
+	if s, ok := o[k].(string); ok {
+		return s
+	}
+	return nil
+}
+func (o obj) nullableInt(k string) any {
+	if _, ok := o[k].(float64); ok {
+		return o.int(k)
+	}
+	return nil
+}
+func (o obj) nullableBool(k string) any {
+	if _, ok := o[k].(bool); ok {
+		return o.boolean(k)
+	}
+	return nil
+}
+
+// time is a Unix time as a UTC DATETIME, as stripesql reports created.
+func (o obj) time(k string) string {
+	return time.Unix(o.int(k), 0).UTC().Format(time.DateTime)
+}
+
+// ref is an id, or the id of an expanded object, or NULL.
+func (o obj) ref(k string) any {
+	switch v := o[k].(type) {
+	case string:
+		return v
+	case map[string]any:
+		return v["id"]
+	}
+	return nil
+}
+
+// json is a JSON column: the value re-encoded, NULL for null.
+func (o obj) json(k string) any {
+	if o[k] == nil {
+		return nil
+	}
+	b, err := json.Marshal(o[k])
+	if err != nil {
+		return nil
+	}
+	return string(b)
+}
+
+// majorString is amount in the currency's major unit, as stripesql's
+// <amount>_major columns compute it (tables/money.go: zero-decimal
+// currencies divided by 1, three-decimal ones by 1000, others by 100).
+func majorString(amount int64, currency string) string {
+	exp := 2
+	switch strings.ToLower(currency) {
+	case "bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf":
+		exp = 0
+	case "bhd", "jod", "kwd", "omr", "tnd":
+		exp = 3
+	}
+	return new(big.Rat).SetFrac(big.NewInt(amount), new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(exp)), nil)).FloatString(exp)
+}
+
+// startLoader loads the MariaDB copy in a child process, so the objects
+// held while loading do not count in this process's peak RSS.
+func startLoader(w io.Writer, dsn string, scale int) error {
+	cmd := exec.Command(os.Args[0], "-load-mariadb", dsn, "-scale", strconv.Itoa(scale))
+	cmd.Stdout, cmd.Stderr = w, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("loading MariaDB: %v", err)
+	}
+	return nil
+}
+
+// compared is one query's measurements.
+type compared struct {
+	q                    compareQuery
+	cold, warm, mariadb  time.Duration
+	coldReqs, warmReqs   int64
+	rows                 int
+	mismatches, attempts int
+}
+
+func compareWithMariaDB(w io.Writer, url string, scale int, latency time.Duration, rate float64, parallel int) error {
+	selected, err := selectQueries(compareQueries, compareOnly, compareSkip)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\nMariaDB comparison: starting MariaDB (internal/mariadbtest)…\n")
+	maria, err := mariadbtest.StartProcess("")
+	if err != nil {
+		return err
+	}
+	defer maria.Stop()
+	mdb, err := maria.Open("stripe")
+	if err != nil {
+		return err
+	}
+	defer mdb.Close()
+	var version string
+	if err := mdb.QueryRow("SELECT VERSION()").Scan(&version); err != nil {
+		return err
+	}
+	if err := startLoader(w, maria.DSN("stripe")+"?interpolateParams=true&maxAllowedPacket=0", scale); err != nil {
+		return err
+	}
+
+	// The customers with the most charges, for the queries' placeholders.
+	ids, err := column(mdb, "SELECT customer FROM charges WHERE customer IS NOT NULL GROUP BY customer ORDER BY COUNT(*) DESC, customer LIMIT 3")
+	if err != nil {
+		return err
+	}
+	if len(ids) < 3 {
+		return fmt.Errorf("the account has %d customers with charges, want 3", len(ids))
+	}
+	queries := expandQueries(selected, ids)
+
+	// stripesql with everything cached: the bench process's peak RSS from here.
+	runtime.GC()
+	debug.FreeOSMemory()
+	resetPeakRSS()
+	b, stop, err := start(url, rate, parallel, compareCacheBytes)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	sdb, err := sql.Open("mysql", "root@tcp("+b.addr+")/stripe") // no parseTime: both servers' text, compared as is
+	if err != nil {
+		return err
+	}
+	defer sdb.Close()
+
+	// The cold full scan fills the cache with every charge.
+	b.cnt.reset()
+	fmt.Fprintf(w, "cold full scan of charges (cache on, %d MiB bound)…\n", compareCacheBytes>>20)
+	coldStart := time.Now()
+	coldAnswer, err := answer(sdb, "SELECT COUNT(*) FROM charges")
+	if err != nil {
+		return err
+	}
+	coldWall := time.Since(coldStart)
+	coldReqs, coldObjects, cold429 := b.cnt.requests.Load(), b.cnt.objects.Load(), b.cnt.tooMany.Load()
+	failed := 0
+	countQuery := compareQuery{name: "cold full scan: count charges", query: "SELECT COUNT(*) FROM charges"}
+	if want, err := answer(mdb, countQuery.query); err != nil {
+		return err
+	} else if diff := diffAnswers(countQuery, coldAnswer, want); diff != "" {
+		failed++
+		fmt.Fprintf(w, "\n*** MISMATCH (cold) %s\n    %s\n%s\n", countQuery.name, countQuery.query, diff)
+	}
+
+	var results []compared
+	countIdx := -1 // the warm COUNT(*) of charges, if selected
+	for _, q := range queries {
+		r := compared{q: q}
+		want, err := answer(mdb, q.query) // MariaDB once to warm its buffer pool; the reference answer
+		if err != nil {
+			return fmt.Errorf("MariaDB: %s: %v", q.name, err)
+		}
+		check := func(label string, got []string) {
+			r.attempts++
+			if diff := diffAnswers(q, got, want); diff != "" {
+				r.mismatches++
+				fmt.Fprintf(w, "\n*** MISMATCH (%s) %s\n    %s\n%s\n", label, q.name, q.query, diff)
+			}
+		}
+		// Warm-up: the first run may still fetch what no earlier query did.
+		b.cnt.reset()
+		t0 := time.Now()
+		got, err := answer(sdb, q.query)
+		if err != nil {
+			return fmt.Errorf("stripesql: %s: %v", q.name, err)
+		}
+		r.cold, r.coldReqs = time.Since(t0), b.cnt.requests.Load()
+		check("first run", got)
+		b.cnt.reset()
+		for run := 0; run < compareRuns; run++ {
+			t0 := time.Now()
+			got, err := answer(sdb, q.query)
+			d := time.Since(t0)
+			if err != nil {
+				return fmt.Errorf("stripesql: %s: %v", q.name, err)
+			}
+			if run == 0 || d < r.warm {
+				r.warm = d
+			}
+			check(fmt.Sprintf("warm run %d", run+1), got)
+		}
+		r.warmReqs = b.cnt.requests.Load()
+		for run := 0; run < compareRuns; run++ {
+			t0 := time.Now()
+			got, err := answer(mdb, q.query)
+			d := time.Since(t0)
+			if err != nil {
+				return fmt.Errorf("MariaDB: %s: %v", q.name, err)
+			}
+			if run == 0 || d < r.mariadb {
+				r.mariadb = d
+			}
+			if diff := diffAnswers(q, got, want); diff != "" {
+				return fmt.Errorf("MariaDB answered %s differently from run to run:\n%s", q.name, diff)
+			}
+		}
+		r.rows = len(want)
+		failed += r.mismatches
+		if q.query == countQuery.query {
+			countIdx = len(results)
+		}
+		results = append(results, r)
+		fmt.Fprintf(w, "  %s: stripesql %v (first run %v), MariaDB %v\n", q.name, roundDuration(r.warm), roundDuration(r.cold), roundDuration(r.mariadb))
+	}
+	peak := peakRSS()
+	stats, err := cacheStats(sdb)
+	if err != nil {
+		return err
+	}
+
+	// The report.
+	fmt.Fprintf(w, "\nstripesql (cache %d MiB, TTL 1h, throttle %.1f/s, %d slices; fake Stripe %v latency, %.0f requests/s) vs MariaDB %s (InnoDB, indexes on created and customer), same %d charges; best of %d warm runs each; %s, %d cores\n\n",
+		compareCacheBytes>>20, rate*throttleShare, parallel, latency, rate, version, scale, compareRuns, runtime.GOOS+"/"+runtime.GOARCH, runtime.NumCPU())
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "query\trows\tfirst run\trequests\tstripesql warm\tMariaDB\tratio\twarm requests\tanswers\t")
+	var ratios []float64
+	worst := -1
+	for i, r := range results {
+		ratio := r.warm.Seconds() / max(r.mariadb.Seconds(), 1e-6)
+		ratios = append(ratios, ratio)
+		if worst < 0 || ratio > ratios[worst] {
+			worst = i
+		}
+		ok := "same"
+		if r.mismatches > 0 {
+			ok = fmt.Sprintf("%d/%d WRONG", r.mismatches, r.attempts)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%v\t%d\t%v\t%v\t%.1f×\t%d\t%s\t\n", r.q.name, r.rows, roundDuration(r.cold), r.coldReqs,
+			roundDuration(r.warm), roundDuration(r.mariadb), ratio, r.warmReqs, ok)
+	}
+	tw.Flush()
+	sorted := slices.Clone(ratios)
+	slices.Sort(sorted)
+	median := sorted[len(sorted)/2]
+	if len(sorted)%2 == 0 {
+		median = (sorted[len(sorted)/2-1] + sorted[len(sorted)/2]) / 2
+	}
+	throttleBound := rate * throttleShare * 100
+	coldRate := float64(coldObjects) / coldWall.Seconds()
+	pages := float64(coldObjects) / 100
+	fmt.Fprintf(w, "\nwarm stripesql / MariaDB: median %.1f×, worst %.1f× (%s)\n", median, ratios[worst], results[worst].q.name)
+	warmCount := "not run"
+	if countIdx >= 0 {
+		warmCount = roundDuration(results[countIdx].warm).String()
+	}
+	fmt.Fprintf(w, "warm COUNT(*) of %d charges: %s\n", scale, warmCount)
+	fmt.Fprintf(w, "cold full scan: %v, %d objects, %.0f objects/s = %.2f of the throttle (%.1f req/s × 100 objects), %.2f of the rate limit; %d requests (%d 429s) for %.0f pages = %.3f requests per 100-object page\n",
+		coldWall.Round(time.Millisecond), coldObjects, coldRate, coldRate/throttleBound, rate*throttleShare, coldRate/(rate*100),
+		coldReqs, cold429, pages, float64(coldReqs)/max(pages, 1))
+	fmt.Fprintf(w, "stripe_meta.cache_stats after the queries: %s\n", stats)
+	fmt.Fprintf(w, "peak RSS of the bench process (stripesql server and client) from the cold scan on: %d MiB; MariaDB's (mariadbd) peak RSS: %d MiB\n",
+		peak>>20, procPeakRSS(maria.Pid())>>20)
+	fmt.Fprintf(w, "issue 12 targets: median ≤ 2× (%.1f×), worst ≤ 5× (%.1f×), warm COUNT(*) < 100ms (%s), cold scan ≥ 0.95 of the throttle (%.2f), ≤ 1.03 requests per page (%.3f)\n",
+		median, ratios[worst], warmCount, coldRate/throttleBound, float64(coldReqs)/max(pages, 1))
+	if failed > 0 {
+		return fmt.Errorf("MISMATCH: %d stripesql answers differ from MariaDB's (see *** MISMATCH above)", failed)
+	}
+	fmt.Fprintf(w, "every stripesql answer (cold scan, first runs and warm runs) equals MariaDB's\n")
+	return nil
+}
+
+// selectQueries keeps the queries whose name matches only ("" for all)
+// and not skip ("" for none).
+func selectQueries(qs []compareQuery, only, skip string) ([]compareQuery, error) {
+	match := func(flagName, expr string) (func(string) bool, error) {
+		if expr == "" {
+			return nil, nil
+		}
+		re, err := regexp.Compile(expr)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", flagName, err)
+		}
+		return re.MatchString, nil
+	}
+	keep, err := match("-mariadb-queries", only)
+	if err != nil {
+		return nil, err
+	}
+	drop, err := match("-mariadb-skip", skip)
+	if err != nil {
+		return nil, err
+	}
+	var out []compareQuery
+	for _, q := range qs {
+		if (keep == nil || keep(q.name)) && (drop == nil || !drop(q.name)) {
+			out = append(out, q)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("-mariadb-queries %q, -mariadb-skip %q: no query left", only, skip)
+	}
+	return out, nil
+}
+
+// expandQueries fills in the placeholders with quoted customer ids.
+func expandQueries(qs []compareQuery, customers []string) []compareQuery {
+	quoted := make([]string, len(customers))
+	for i, c := range customers {
+		quoted[i] = "'" + strings.ReplaceAll(c, "'", "''") + "'"
+	}
+	r := strings.NewReplacer("{customer}", quoted[0], "{customers3}", strings.Join(quoted[:3], ", "))
+	out := make([]compareQuery, len(qs))
+	for i, q := range qs {
+		q.query = r.Replace(q.query)
+		out[i] = q
+	}
+	return out
+}
+
+// answer runs a query and returns its rows, each a tab-separated line of
+// normalised values, sorted unless ordered (see diffAnswers).
+func answer(db *sql.DB, query string) ([]string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), compareQueryTimeout)
+	defer cancel()
+	rows, err := db.QueryContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	vals := make([]sql.NullString, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	var out []string
+	cells := make([]string, len(cols))
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		for i, v := range vals {
+			cells[i] = normalize(v)
+		}
+		out = append(out, strings.Join(cells, "\t"))
+	}
+	return out, rows.Err()
+}
+
+var (
+	decimalRe  = regexp.MustCompile(`^-?[0-9]+\.[0-9]+$`)
+	floatRe    = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?[eE][-+]?[0-9]+$`)
+	datetimeRe = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]+$`)
+)
+
+// normalize writes a value the way both servers' answers compare: NULL as
+// NULL, decimals without trailing zeros (29.00 and 29 are one value), a
+// float in exponent form as a decimal, a DATETIME without a zero fraction.
+func normalize(v sql.NullString) string {
+	if !v.Valid {
+		return "NULL"
+	}
+	s := v.String
+	switch {
+	case decimalRe.MatchString(s):
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+		if s == "-0" {
+			s = "0"
+		}
+	case floatRe.MatchString(s):
+		if r, ok := new(big.Rat).SetString(s); ok {
+			s = strings.TrimRight(strings.TrimRight(r.FloatString(12), "0"), ".")
+		}
+	case datetimeRe.MatchString(s):
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
+	return s
+}
+
+// diffAnswers is "" when got and want are the same answer (in order for
+// an ordered query, as sets of rows otherwise), else what differs.
+func diffAnswers(q compareQuery, got, want []string) string {
+	if !q.ordered {
+		got, want = slices.Clone(got), slices.Clone(want)
+		slices.Sort(got)
+		slices.Sort(want)
+	}
+	if slices.Equal(got, want) {
+		return ""
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "    stripesql: %d rows, MariaDB: %d rows\n", len(got), len(want))
+	if q.ordered {
+		for i := 0; i < max(len(got), len(want)); i++ {
+			g, m := "(none)", "(none)"
+			if i < len(got) {
+				g = got[i]
+			}
+			if i < len(want) {
+				m = want[i]
+			}
+			if g != m {
+				fmt.Fprintf(&b, "    row %d: stripesql %q, MariaDB %q\n", i+1, g, m)
+			}
+		}
+		return b.String()
+	}
+	onlyGot, onlyWant := multisetDiff(got, want)
+	writeSome(&b, "only in stripesql's answer", onlyGot)
+	writeSome(&b, "only in MariaDB's answer", onlyWant)
+	return b.String()
+}
+
+// multisetDiff returns the rows of a not in b and of b not in a; both
+// sorted.
+func multisetDiff(a, b []string) (onlyA, onlyB []string) {
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		switch {
+		case j == len(b) || (i < len(a) && a[i] < b[j]):
+			onlyA = append(onlyA, a[i])
+			i++
+		case i == len(a) || b[j] < a[i]:
+			onlyB = append(onlyB, b[j])
+			j++
+		default:
+			i++
+			j++
+		}
+	}
+	return onlyA, onlyB
+}
+
+func writeSome(b *strings.Builder, label string, rows []string) {
+	if len(rows) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "    %s (%d rows):\n", label, len(rows))
+	for i, r := range rows {
+		if i == 5 {
+			fmt.Fprintf(b, "      … %d more\n", len(rows)-5)
+			break
+		}
+		fmt.Fprintf(b, "      %q\n", r)
+	}
+}
+
+// column is the first column of a query's rows.
+func column(db *sql.DB, query string) ([]string, error) {
+	rows, err := db.Query(query)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// cacheStats is stripe_meta.cache_stats as name=value pairs (every column,
+// so columns added later show up), bytes also in MiB.
+func cacheStats(db *sql.DB) (string, error) {
+	rows, err := db.Query("SELECT * FROM stripe_meta.cache_stats")
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return "", err
+	}
+	vals := make([]sql.NullString, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	var out []string
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return "", err
+		}
+		var kv []string
+		for i, c := range cols {
+			v := normalize(vals[i])
+			if n, err := strconv.ParseInt(v, 10, 64); err == nil && strings.Contains(c, "bytes") {
+				v = fmt.Sprintf("%d (%.1f MiB)", n, float64(n)/(1<<20))
+			}
+			kv = append(kv, c+"="+v)
+		}
+		out = append(out, strings.Join(kv, ", "))
+	}
+	return strings.Join(out, "; "), rows.Err()
+}
+
+// procPeakRSS is another process's peak resident set, bytes (0 if unknown).
+func procPeakRSS(pid int) int64 {
+	if pid <= 0 {
+		return 0
+	}
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return 0
+	}
+	return vmHWM(string(b))
+}
+
+// roundDuration keeps three significant digits or so, for both milliseconds
+// and microseconds.
+func roundDuration(d time.Duration) time.Duration {
+	switch {
+	case d >= time.Second:
+		return d.Round(time.Millisecond)
+	case d >= time.Millisecond:
+		return d.Round(10 * time.Microsecond)
+	}
+	return d.Round(time.Microsecond)
+}
