@@ -126,6 +126,24 @@ func (s *Segments) Cover(stream string, lo, hi int64) []Part {
 	return parts
 }
 
+// Count returns the items of stream's segments when they cover [lo, hi)
+// with no gap and lie within it; it counts no hit and changes no recency.
+func (s *Segments) Count(stream string, lo, hi int64) (int, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.expireLocked(stream)
+	n, cur := 0, hi
+	segs := s.streams[stream]
+	for i := len(segs) - 1; i >= 0; i-- {
+		g := segs[i]
+		if g.Hi != cur || g.Lo < lo {
+			return 0, false
+		}
+		n, cur = n+g.Items, g.Lo
+	}
+	return n, cur == lo
+}
+
 // expireLocked drops the stream's segments whose TTL has passed.
 func (s *Segments) expireLocked(stream string) {
 	now := s.now()

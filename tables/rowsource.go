@@ -57,6 +57,7 @@ type rowPart struct {
 	lo, hi int64
 	seg    *cache.Segment
 	pos    []int // rows left to serve, when picked by keys
+	blobs  rowcache.Blobs
 	next   int   // next row to serve (from the block's span), when not
 	end    int
 	begun  bool
@@ -93,7 +94,10 @@ func (t *Table) layout() *rowcache.Layout {
 	return t.spec.layoutOnce(func() *rowcache.Layout {
 		sch := t.schema.Schema
 		l := &rowcache.Layout{Cols: len(sch), IDOrd: sch.IndexOfColName("id"), CreatedOrd: sch.IndexOfColName("created"),
-			Skip: make([]bool, len(sch))}
+			Skip: make([]bool, len(sch)), JSON: make([]bool, len(sch))}
+		for i, c := range t.cols {
+			l.JSON[i] = c.Kind == KindJSON
+		}
 		for _, m := range t.majors {
 			l.Skip[m.ord] = true // computed from amount and currency on the way out
 		}
@@ -204,6 +208,17 @@ func pointKeys(st step, ix *index) []any {
 	return keys
 }
 
+// heldCount is the number of rows of the whole list when the row cache
+// holds all of it.
+func (t *Table) heldCount(ctx context.Context) (uint64, bool) {
+	store := t.rows(ctx)
+	if store == nil || !t.rowCached(step{req: t.listRequest(url.Values{})}) || len(t.residual) > 0 {
+		return 0, false
+	}
+	n, ok := store.Count(t.streamOf(t.spec.Path, t.forAccount(defaults(t.spec))), 0, unbounded)
+	return uint64(n), ok
+}
+
 // plan splits the range into parts: the base stream's held segments, and
 // for the rest the step's own stream's segments and gaps.
 func (r *rowSource) plan(lo, hi int64) []rowPart {
@@ -293,6 +308,9 @@ func (r *rowSource) serve(ctx context.Context, s *scan, p *rowPart) ([]sql.Row, 
 		if r.keys != nil {
 			p.pos = r.pick(blk, p.next, p.end)
 		}
+		if blk.HasJSON(s.need) {
+			p.blobs = blk.Blobs()
+		}
 		r.t.client.servedFromCache(ctx, r.st.req.path, canonicalQuery(withCreated(r.params, p.lo, p.hi)))
 	}
 	t := r.t
@@ -318,7 +336,7 @@ func (r *rowSource) serve(ctx context.Context, s *scan, p *rowPart) ([]sql.Row, 
 		if !project || t.proj == nil {
 			row = make(sql.Row, len(t.cols))
 		}
-		blk.Fill(i, s.need, row)
+		blk.Fill(i, s.need, row, p.blobs)
 		t.fillMajors(row)
 		if len(r.st.within) > 0 && s.ix != nil && !inAnyRange(ctx, s.ix, r.st.within, row) {
 			continue

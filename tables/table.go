@@ -274,9 +274,15 @@ func (t *Table) Describe(lookup *sql.IndexLookup, dynamic sql.Index, keys []stri
 // lookups (one filtered request per key) over scanning a whole list.
 const estimatedRows = 100_000
 
-// RowCount is an estimate, never a Stripe request (information_schema
-// and the planner call it).
-func (t *Table) RowCount(*sql.Context) (uint64, bool, error) { return estimatedRows, false, nil }
+// RowCount is never a Stripe request (information_schema and the planner
+// call it): exact when the row cache holds the whole list, which answers
+// COUNT(*) without reading a row; otherwise an estimate.
+func (t *Table) RowCount(ctx *sql.Context) (uint64, bool, error) {
+	if n, ok := t.heldCount(ctx); ok {
+		return n, true, nil
+	}
+	return estimatedRows, false, nil
+}
 
 // DataLength is an estimate in bytes, for SHOW TABLE STATUS.
 func (t *Table) DataLength(*sql.Context) (uint64, error) { return estimatedRows * 2048, nil }

@@ -11,11 +11,14 @@
 package rowcache
 
 import (
+	"encoding/binary"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/types"
+	"github.com/klauspost/compress/zstd"
 	"github.com/shopspring/decimal"
 )
 
@@ -28,6 +31,8 @@ type Layout struct {
 	// Skip marks columns left out (NULL when read): they are derived
 	// from other columns on the way out.
 	Skip []bool
+	// JSON marks the JSON columns.
+	JSON []bool
 }
 
 // Block is an immutable set of rows, newest first.
@@ -35,15 +40,68 @@ type Block struct {
 	layout  *Layout
 	codes   []uint32 // row-major, Cols per row; 0 is NULL
 	dict    []any    // code-1 → value
-	index   map[any]uint32
 	created []int64
 	ids     map[string]int32
 	size    int64
+	// blobs are the block's JSON values, compressed together (JSON
+	// objects of one kind share most of their text); a dictionary entry
+	// of a JSON value is a blobRef.
+	blobs []byte
+
+	// columns are per-column indexes value → code, made on first use by
+	// Where (only the columns queries filter on pay for one).
+	mu      sync.Mutex
+	columns map[int]map[any]uint32
 }
 
-// jsonBytes is a JSON cell as stored: its bytes. A document is made per
-// read, so that what the engine parses from it is not kept in the cache.
+// jsonBytes is a JSON cell while a block is built: its bytes.
 type jsonBytes string
+
+// blobRef is a JSON cell of a built block: its position among the
+// block's blobs. A document is made per read, so that what the engine
+// parses from it is not kept in the cache.
+type blobRef uint32
+
+// Blobs are a block's JSON values, decompressed for reading.
+type Blobs [][]byte
+
+// Blobs decompresses the block's JSON values: once per block a reader
+// reads JSON columns from.
+func (b *Block) Blobs() Blobs {
+	if len(b.blobs) == 0 {
+		return nil
+	}
+	raw, err := decoder.DecodeAll(b.blobs, nil)
+	if err != nil {
+		panic("rowcache: a block's own blobs do not decompress: " + err.Error())
+	}
+	var out Blobs
+	for len(raw) > 0 {
+		n, k := binary.Uvarint(raw)
+		out = append(out, raw[k:k+int(n)])
+		raw = raw[k+int(n):]
+	}
+	return out
+}
+
+var (
+	encoder, _ = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(1))
+	decoder, _ = zstd.NewReader(nil, zstd.WithDecoderConcurrency(0))
+)
+
+// HasJSON reports whether any of the columns need marks (all when nil)
+// holds JSON in this block, that is whether Fill needs Blobs.
+func (b *Block) HasJSON(need []bool) bool {
+	if len(b.blobs) == 0 {
+		return false
+	}
+	for c, j := range b.layout.JSON {
+		if j && (need == nil || need[c]) {
+			return true
+		}
+	}
+	return false
+}
 
 // Len is the number of rows.
 func (b *Block) Len() int { return len(b.created) }
@@ -63,28 +121,29 @@ func (b *Block) Span(lo, hi int64) (from, to int) {
 }
 
 // Fill writes row i's cells that need marks (all when need is nil) into
-// dst, which has Cols cells; the others are left as they are.
-func (b *Block) Fill(i int, need []bool, dst sql.Row) {
+// dst, which has Cols cells; the others are left as they are. blobs are
+// the block's (see HasJSON).
+func (b *Block) Fill(i int, need []bool, dst sql.Row, blobs Blobs) {
 	n := b.layout.Cols
 	codes := b.codes[i*n : i*n+n]
 	for c, code := range codes {
 		if need != nil && !need[c] {
 			continue
 		}
-		dst[c] = b.value(code)
+		dst[c] = b.value(code, blobs)
 	}
 }
 
-// Cell is row i's value of column c.
-func (b *Block) Cell(i, c int) any { return b.value(b.codes[i*b.layout.Cols+c]) }
+// Cell is row i's value of column c, for a column that holds no JSON.
+func (b *Block) Cell(i, c int) any { return b.value(b.codes[i*b.layout.Cols+c], nil) }
 
-func (b *Block) value(code uint32) any {
+func (b *Block) value(code uint32, blobs Blobs) any {
 	if code == 0 {
 		return nil
 	}
 	v := b.dict[code-1]
-	if j, ok := v.(jsonBytes); ok {
-		return types.NewLazyJSONDocument([]byte(j))
+	if r, ok := v.(blobRef); ok {
+		return types.NewLazyJSONDocument(blobs[r])
 	}
 	return v
 }
@@ -105,7 +164,7 @@ func (b *Block) Where(c int, v any) []int {
 	if !ok {
 		return nil
 	}
-	code := b.index[k]
+	code := b.column(c)[k]
 	if code == 0 {
 		return nil
 	}
@@ -117,6 +176,29 @@ func (b *Block) Where(c int, v any) []int {
 		}
 	}
 	return out
+}
+
+// column returns the index of column c's values.
+func (b *Block) column(c int) map[any]uint32 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if m, ok := b.columns[c]; ok {
+		return m
+	}
+	m := map[any]uint32{}
+	n := b.layout.Cols
+	for i := c; i < len(b.codes); i += n {
+		if code := b.codes[i]; code != 0 {
+			if k, ok := key(b.dict[code-1]); ok {
+				m[k] = code
+			}
+		}
+	}
+	if b.columns == nil {
+		b.columns = map[int]map[any]uint32{}
+	}
+	b.columns[c] = m
+	return m
 }
 
 // Builder collects rows into a Block.
@@ -160,7 +242,7 @@ func (b *Builder) Len() int { return len(b.rows) }
 const (
 	codeBytes  = 4
 	rowBytes   = 8 + 24 + 40 // created, codes slice, id map slot
-	entryBytes = 16 + 48     // dictionary slot, interning map slot
+	entryBytes = 16 // dictionary slot
 )
 
 func (b *Builder) encode(row sql.Row) []uint32 {
@@ -204,8 +286,9 @@ func (b *Builder) Build(lo, hi int64) *Block {
 	}
 	sort.SliceStable(keep, func(i, j int) bool { return keep[i].created > keep[j].created })
 	n := b.layout.Cols
-	blk := &Block{layout: b.layout, dict: b.dict, index: b.index, codes: make([]uint32, 0, len(keep)*n),
-		created: make([]int64, len(keep)), ids: ids, size: b.size}
+	dict, blobs, saved := compressJSON(b.dict)
+	blk := &Block{layout: b.layout, dict: dict, blobs: blobs, codes: make([]uint32, 0, len(keep)*n),
+		created: make([]int64, len(keep)), ids: ids, size: b.size - saved}
 	for i, r := range keep {
 		blk.codes = append(blk.codes, r.codes...)
 		blk.created[i] = r.created
@@ -216,13 +299,48 @@ func (b *Builder) Build(lo, hi int64) *Block {
 	return blk
 }
 
+// compressJSON moves the JSON values of a dictionary into one compressed
+// blob list; it returns the new dictionary and how many bytes it saved.
+func compressJSON(dict []any) ([]any, []byte, int64) {
+	var raw []byte
+	var before int64
+	out := make([]any, len(dict))
+	n := 0
+	for i, v := range dict {
+		j, ok := v.(jsonBytes)
+		if !ok {
+			out[i] = v
+			continue
+		}
+		raw = binary.AppendUvarint(raw, uint64(len(j)))
+		raw = append(raw, j...)
+		before += valueBytes(j)
+		out[i] = blobRef(n)
+		n++
+	}
+	if n == 0 {
+		return dict, nil, 0
+	}
+	z := encoder.EncodeAll(raw, nil)
+	return out, z, before - int64(len(z)) - 8*int64(n)
+}
+
 // With returns a copy of the block with row put in (replacing the row of
 // the same id) or, when row is nil, without the row of id.
 func (b *Block) With(id string, row sql.Row) *Block {
 	nb := NewBuilder(b.layout)
 	nb.dict = append([]any(nil), b.dict...)
-	for k, code := range b.index {
-		nb.index[k] = code
+	if blobs := b.Blobs(); blobs != nil {
+		for i, d := range nb.dict {
+			if r, ok := d.(blobRef); ok {
+				nb.dict[i] = jsonBytes(blobs[r])
+			}
+		}
+	}
+	for i, d := range nb.dict {
+		if k, ok := key(d); ok {
+			nb.index[k] = uint32(i + 1)
+		}
 	}
 	nb.size = b.size
 	n := b.layout.Cols
