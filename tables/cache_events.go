@@ -1,9 +1,16 @@
 package tables
 
 import (
+	"slices"
+	"strings"
+
+	"github.com/dolthub/go-mysql-server/sql"
+
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/stripesql/stripesql/cache"
+	"github.com/stripesql/stripesql/tables/rowcache"
 	"log/slog"
 	"net/url"
 	"strconv"
@@ -11,9 +18,11 @@ import (
 )
 
 // EventWatcher keeps the cache fresh from the account's events
-// (GET /v1/events): each new event drops the cached data of the object it
-// changed (see InvalidateObject), so that a long --cache-ttl stays right.
-// Its requests bypass the cache and count against the throttle.
+// (GET /v1/events), so that a long --cache-ttl stays right: each new
+// event's object is put into the rows the row cache holds (or taken out,
+// for *.deleted), and the cached pages and objects that may hold an older
+// copy are dropped (see applyEvent). Its requests bypass the cache and
+// count against the throttle.
 type EventWatcher struct {
 	c   *Client
 	log *slog.Logger
@@ -24,6 +33,8 @@ type EventWatcher struct {
 	// poll asks for created >= last (Stripe's times are whole seconds).
 	last int64
 	seen map[string]bool
+	// polled is when the last poll succeeded.
+	polled time.Time
 }
 
 // NewEventWatcher makes a watcher for c; log may be nil.
@@ -39,13 +50,22 @@ type event struct {
 	ID      string `json:"id"`
 	Type    string `json:"type"`
 	Created int64  `json:"created"`
+	// Account is the connected account the event happened on.
+	Account string `json:"account"`
 	Data    struct {
-		Object struct {
-			ID     string `json:"id"`
-			Object string `json:"object"`
-		} `json:"object"`
+		Object json.RawMessage `json:"object"`
 	} `json:"data"`
 }
+
+// eventObject is what applying an event needs of its object.
+type eventObject struct {
+	ID     string `json:"id"`
+	Object string `json:"object"`
+}
+
+// retention is how long Stripe keeps events: a cursor older than that may
+// have missed some, so the cache is dropped instead.
+const retention = 30 * 24 * time.Hour
 
 // Run polls every interval until ctx ends. A failed poll is logged and
 // retried at the next tick.
@@ -74,6 +94,7 @@ func (w *EventWatcher) Poll(ctx context.Context) (int, error) {
 		newest, err := w.list(ctx, url.Values{"limit": {"1"}}, false)
 		if err != nil || len(newest) == 0 {
 			w.started = err == nil
+			w.polled = w.c.clock()
 			return 0, err
 		}
 		last, err := w.since(ctx, newest[0].Created)
@@ -81,22 +102,36 @@ func (w *EventWatcher) Poll(ctx context.Context) (int, error) {
 			return 0, err
 		}
 		w.started = true
+		w.polled = w.c.clock()
 		w.advance(last)
 		return 0, nil
+	}
+	if now := w.c.clock(); now.Sub(w.polled) > retention-time.Hour {
+		// Polls stopped for so long that events since may be gone: nothing
+		// held can be trusted.
+		n := w.c.FlushAll()
+		w.log.Warn("cache refresh: the events cursor is near Stripe's 30-day retention; dropped the cache", "entries_dropped", n)
+		w.started = false
+		clear(w.seen)
+		return w.Poll(ctx)
 	}
 	evs, err := w.since(ctx, w.last)
 	if err != nil {
 		return 0, err
 	}
+	w.polled = w.c.clock()
 	var fresh []event
 	for _, e := range evs {
 		if !w.seen[e.ID] {
 			fresh = append(fresh, e)
 		}
 	}
-	for _, e := range fresh {
-		obj := e.Data.Object
-		n := w.c.InvalidateObject(obj.Object, obj.ID)
+	// Oldest first: a later event's object is the newer copy.
+	for i := len(fresh) - 1; i >= 0; i-- {
+		e := fresh[i]
+		var obj eventObject
+		_ = json.Unmarshal(e.Data.Object, &obj)
+		n := w.c.applyEvent(e, obj)
 		w.log.Debug("cache refresh: event", "event", e.ID, "type", e.Type, "object", obj.ID, "entries_dropped", n)
 	}
 	w.advance(fresh)
@@ -142,4 +177,68 @@ func (w *EventWatcher) advance(evs []event) {
 			w.seen[e.ID] = true
 		}
 	}
+}
+
+// applyEvent brings the cache up to date with one event. The object's own
+// list, when the row cache holds it, takes the event's copy of the object
+// (or loses it, for *.deleted) in the interval of its created time; its
+// filtered streams drop that interval (whether the object still matches
+// their filter is Stripe's to say). Objects that change without an event
+// of their own (alsoChanges) have their lists dropped, and cached pages
+// and objects naming the object are dropped. It returns the number of
+// entries dropped.
+func (c *Client) applyEvent(e event, obj eventObject) int {
+	kinds := alsoChanges[obj.Object]
+	n := 0
+	for _, s := range Specs() {
+		switch {
+		case s.Object == obj.Object && s.Path != "":
+			n += c.applyToRows(s, e, obj)
+		case slices.Contains(kinds, s.Object) && s.Path != "":
+			n += c.dropRows(func(path string) bool { return pathMatches(s.Path, path) })
+		}
+	}
+	return n + c.invalidatePages(obj.Object, obj.ID)
+}
+
+// applyToRows puts the event's object into the held rows of table s.
+func (c *Client) applyToRows(s *Spec, e event, obj eventObject) int {
+	if c.rows == nil {
+		return 0
+	}
+	t, err := New(s, "", c)
+	if err != nil || !t.rowCached(step{req: t.listRequest(url.Values{})}) {
+		return c.dropRows(func(path string) bool { return pathMatches(s.Path, path) })
+	}
+	t.account = e.Account
+	base := t.streamOf(s.Path, t.forAccount(defaults(s)))
+	created := createdOf(e.Data.Object)
+	var row sql.Row
+	if !strings.HasSuffix(e.Type, ".deleted") {
+		if row, err = t.dec.decode(e.Data.Object, nil); err != nil {
+			return c.dropRows(func(path string) bool { return pathMatches(s.Path, path) })
+		}
+		if e.Account != "" {
+			row[t.accountOrd] = e.Account
+		}
+	}
+	n := 0
+	for _, stream := range c.rows.Streams(func(k string) bool {
+		p, ok := c.streamPath(k)
+		return ok && p == s.Path
+	}) {
+		if stream != base {
+			c.rows.Update(stream, created, func(*cache.Segment) (any, int64, int, bool) { n++; return nil, 0, 0, false })
+			continue
+		}
+		// No check of the event's time against the read's: they are two
+		// clocks. A copy older than the one held is followed, in this poll
+		// or the next, by the event of the newer change (events are
+		// applied oldest first).
+		c.rows.Update(stream, created, func(g *cache.Segment) (any, int64, int, bool) {
+			blk := g.Value.(*rowcache.Block).With(obj.ID, row)
+			return blk, blk.Size(), blk.Len(), true
+		})
+	}
+	return n
 }

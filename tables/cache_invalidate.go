@@ -103,6 +103,12 @@ var alsoChanges = map[string][]string{
 // retrieve, its child lists, lists filtered by it). It returns the
 // number of entries dropped.
 func (c *Client) InvalidateObject(object, id string) int {
+	return c.invalidatePages(object, id) + c.dropRows(func(path string) bool { return matchesAny(c.listPaths(object), path) })
+}
+
+// listPaths are the list paths of the tables of an object type and of
+// those alsoChanges names for it.
+func (c *Client) listPaths(object string) []string {
 	kinds := append([]string{object}, alsoChanges[object]...)
 	var templates []string
 	for _, s := range Specs() {
@@ -112,9 +118,17 @@ func (c *Client) InvalidateObject(object, id string) int {
 			}
 		}
 	}
+	return templates
+}
+
+// invalidatePages drops the cached pages and objects that may hold an
+// outdated copy of an object: every page of its lists and of the lists
+// alsoChanges names, and every entry whose key names the id.
+func (c *Client) invalidatePages(object, id string) int {
+	templates := c.listPaths(object)
 	return c.removeKeys(func(key, path string) bool {
 		return id != "" && strings.Contains(key, id) || matchesAny(templates, path)
-	}) + c.dropRows(func(path string) bool { return matchesAny(templates, path) })
+	})
 }
 
 func matchesAny(templates []string, path string) bool {

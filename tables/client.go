@@ -125,6 +125,14 @@ func canonicalQuery(params url.Values) string {
 	return params.Encode()
 }
 
+// clock is the cache's clock (time.Now without a cache).
+func (c *Client) clock() time.Time {
+	if c.opts.Cache != nil {
+		return c.opts.Cache.Clock()()
+	}
+	return time.Now()
+}
+
 // Cache is the client's cache (nil for none).
 func (c *Client) Cache() *cache.Cache { return c.opts.Cache }
 
