@@ -58,7 +58,7 @@ type rowPart struct {
 	seg    *cache.Segment
 	pos    []int // rows left to serve, when picked by keys
 	blobs  rowcache.Blobs
-	next   int   // next row to serve (from the block's span), when not
+	next   int // next row to serve (from the block's span), when not
 	end    int
 	begun  bool
 }

@@ -22,14 +22,14 @@ type scan struct {
 	cur   int   // current step
 	pager pager // of the current step; nil before it starts
 	// src serves the current step through the row cache, when it can.
-	src     *rowSource
-	rows    []sql.Row
-	pos     int
+	src  *rowSource
+	rows []sql.Row
+	pos  int
 	// projected is set when rows are already projected.
 	projected bool
-	fetched int // objects received so far, for the limit hint
-	prog    *progress
-	need    []bool // columns to decode (nil: all)
+	fetched   int // objects received so far, for the limit hint
+	prog      *progress
+	need      []bool // columns to decode (nil: all)
 }
 
 func (s *scan) Next(ctx *sql.Context) (sql.Row, error) {

@@ -242,7 +242,7 @@ func (b *Builder) Len() int { return len(b.rows) }
 const (
 	codeBytes  = 4
 	rowBytes   = 8 + 24 + 40 // created, codes slice, id map slot
-	entryBytes = 16 // dictionary slot
+	entryBytes = 16          // dictionary slot
 )
 
 func (b *Builder) encode(row sql.Row) []uint32 {
