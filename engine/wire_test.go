@@ -41,9 +41,9 @@ func TestSchemaQueriesOverTheWire(t *testing.T) {
 		desc[r[0]] = r[1:]
 	}
 	for col, want := range map[string]string{
-		"id": "varchar(5000) NO PRI", "amount": "bigint NO ", "created": "datetime NO MUL",
-		"customer": "varchar(5000) YES MUL", "metadata": "json NO ", "paid": "tinyint(1) NO ",
-		"description": "varchar(5000) YES ",
+		"id": "varchar(255) NO PRI", "amount": "bigint NO ", "created": "datetime NO MUL",
+		"customer": "varchar(255) YES MUL", "metadata": "json NO ", "paid": "tinyint(1) NO ",
+		"description": "mediumtext YES ", // up to 40,000 characters
 	} {
 		got := strings.Join(desc[col][:3], " ")
 		if got != want {

@@ -6,12 +6,12 @@ import (
 	"github.com/dolthub/vitess/go/sqltypes"
 )
 
-// Collation is the collation of every string column and of the tables:
-// binary, because Stripe's filters are case-sensitive, so a pushed-down
-// equality and the engine's own comparison must agree. utf8mb4_bin rather
-// than MySQL 8's utf8mb4_0900_bin: MariaDB has no 0900 collations, and a
-// dump must restore into MySQL and MariaDB alike.
-const Collation = sql.Collation_utf8mb4_bin
+// Collation is the collation of every string column: binary, because
+// Stripe's filters are case-sensitive, so a pushed-down equality and the
+// engine's own comparison must agree. It is the engine's default
+// (utf8mb4_0900_bin), so DESCRIBE shows bare types; SHOW CREATE TABLE
+// names it utf8mb4_bin (engine/ddl.go), which MariaDB knows too.
+const Collation = sql.Collation_utf8mb4_0900_bin
 
 // IDLength is the length of id, reference, code and enum columns
 // (VARCHAR): Stripe documents ids of up to 255 characters, and an index of

@@ -88,7 +88,7 @@ func classify(typeName string) kind {
 		return kindDecimal
 	case "json":
 		return kindJSON
-	case "var_string", "varchar", "string", "text", "longtext":
+	case "var_string", "varchar", "string", "tinytext", "text", "mediumtext", "longtext":
 		return kindString
 	}
 	return ""

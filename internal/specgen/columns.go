@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 )
 
@@ -26,6 +27,9 @@ type column struct {
 	Kind     kind
 	Nullable bool
 	Comment  string
+	// Text is tables.Column.Text: free text's most characters, 0 for ids,
+	// codes and enums.
+	Text int
 }
 
 // objectColumns returns one column per top-level property of the named
@@ -53,12 +57,20 @@ func (o *openAPI) objectColumns(name string) ([]column, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s.%s: %w", name, prop, err)
 		}
-		cols = append(cols, column{
+		c := column{
 			Name:     prop,
 			Kind:     k,
 			Nullable: p.Nullable || !s.isRequired(prop),
 			Comment:  cleanDescription(desc),
-		})
+		}
+		if k == kindString {
+			target, err := o.deref(p)
+			if err != nil {
+				return nil, fmt.Errorf("%s.%s: %w", name, prop, err)
+			}
+			c.Text = freeText(prop, target)
+		}
+		cols = append(cols, c)
 	}
 	if i := slices.IndexFunc(cols, func(c column) bool { return c.Name == "id" }); i > 0 {
 		id := cols[i]
@@ -141,4 +153,44 @@ func (o *openAPI) propertyDescription(p *schema) (string, error) {
 		return "", err
 	}
 	return target.Description, nil
+}
+
+// Strings are either short (an id, a code, an enum: VARCHAR(255), which a
+// key may use) or free text (TEXT, holding whatever Stripe allows). The
+// spec does not say which: it gives nearly every string a maxLength of
+// 5000, ids included. So a string is short when the spec restricts it (an
+// enum, or no maxLength: ISO currency codes), when its name or description
+// says it is an id, or when its name is one of Stripe's codes; everything
+// else is free text, the safe side (TEXT holds a code too).
+
+// idDescription matches the descriptions of id properties ("ID of the
+// payment method used…", "The ID of the original…", "Unique identifier
+// for the object.").
+var idDescription = regexp.MustCompile(`^(?:The )?ID of |^Unique identifier`)
+
+// shortNames are string properties that hold an id or a code although the
+// spec neither says so nor lists their values: ids of other objects
+// (discount.invoice, event.account), ISO codes (country, currency), and
+// codes Stripe documents in prose (status, type, brand, last4).
+var shortNames = map[string]bool{
+	// ids
+	"id": true, "account": true, "checkout_session": true, "invoice": true, "invoice_item": true,
+	"payment_method": true, "recovered_from": true, "subscription": true, "subscription_item": true,
+	// ISO codes
+	"country": true, "account_country": true, "currency": true, "default_currency": true,
+	// codes
+	"account_holder_type": true, "account_type": true, "address_line1_check": true, "address_zip_check": true,
+	"api_version": true, "brand": true, "cvc_check": true, "dynamic_last4": true, "failure_code": true,
+	"failure_reason": true, "fingerprint": true, "funding": true, "last4": true, "method": true,
+	"reason": true, "reporting_category": true, "routing_number": true, "source_type": true,
+	"status": true, "tokenization_method": true, "type": true,
+}
+
+// freeText is a string property's column.Text: 0 when it is short, else
+// the most characters the spec allows in it.
+func freeText(name string, p *schema) int {
+	if len(p.Enum) > 0 || p.MaxLength == 0 || shortNames[name] || idDescription.MatchString(p.Description) {
+		return 0
+	}
+	return p.MaxLength
 }

@@ -172,3 +172,46 @@ func TestEveryGeneratedColumnIsWellFormed(t *testing.T) {
 		}
 	}
 }
+
+// Free text is TEXT (its spec maxLength), ids, codes and enums VARCHAR(255)
+// (Text 0); see freeText.
+func TestFreeTextFromRealSpec(t *testing.T) {
+	spec, _ := loadRealSpec(t)
+	tests := []struct {
+		object, property string
+		want             int
+	}{
+		{"charge", "id", 0},
+		{"charge", "description", 40000},
+		{"charge", "status", 0},         // enum
+		{"charge", "currency", 0},       // no maxLength: an ISO code
+		{"charge", "payment_method", 0}, // "ID of the payment method…"
+		{"charge", "customer", 0},       // a reference (kindRef)
+		{"charge", "failure_code", 0},   // a code named in shortNames
+		{"charge", "transfer_group", 5000},
+		{"customer", "email", 5000},
+		{"customer", "name", 5000},
+		{"product", "url", 2048},
+		{"subscription", "description", 500},
+		{"event", "type", 0},
+		{"discount", "id", 0},      // "The ID of the discount object…"
+		{"discount", "invoice", 0}, // an invoice's id, said only by its name
+		{"checkout.session", "recovered_from", 0},
+		{"promotion_code", "code", 5000},
+	}
+	for _, tt := range tests {
+		t.Run(tt.object+"."+tt.property, func(t *testing.T) {
+			cols, err := spec.objectColumns(tt.object)
+			if err != nil {
+				t.Fatal(err)
+			}
+			col, ok := findColumn(cols, tt.property)
+			if !ok {
+				t.Fatalf("no column %q", tt.property)
+			}
+			if col.Text != tt.want {
+				t.Errorf("Text = %d, want %d", col.Text, tt.want)
+			}
+		})
+	}
+}

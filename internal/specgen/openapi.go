@@ -31,6 +31,7 @@ type schema struct {
 	Nullable             bool               `json:"nullable"`
 	Description          string             `json:"description"`
 	Enum                 []any              `json:"enum"`
+	MaxLength            int                `json:"maxLength"`
 	Ref                  string             `json:"$ref"`
 	AnyOf                []*schema          `json:"anyOf"`
 	Items                *schema            `json:"items"`

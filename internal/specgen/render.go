@@ -38,8 +38,12 @@ var objectColumns = map[string][]Column{
 	for _, name := range sortedKeys(columns) {
 		fmt.Fprintf(&b, "%s: {\n", strconv.Quote(name))
 		for _, c := range columns[name] {
-			fmt.Fprintf(&b, "{Name: %s, Kind: %s, Nullable: %t, Comment: %s},\n",
-				strconv.Quote(c.Name), c.Kind, c.Nullable, strconv.Quote(c.Comment))
+			text := ""
+			if c.Text > 0 {
+				text = fmt.Sprintf(", Text: %d", c.Text)
+			}
+			fmt.Fprintf(&b, "{Name: %s, Kind: %s, Nullable: %t, Comment: %s%s},\n",
+				strconv.Quote(c.Name), c.Kind, c.Nullable, strconv.Quote(c.Comment), text)
 		}
 		b.WriteString("},\n")
 	}
