@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/plan"
 )
 
 // restorableDDL is the SHOW CREATE TABLE formatter: go-mysql-server's,
@@ -70,3 +71,31 @@ var sqlEscaper = strings.NewReplacer(`\`, `\\`, `'`, `''`, "\x00", `\0`, "\n", `
 
 // sqlString is s as a single-quoted SQL string literal.
 func sqlString(s string) string { return "'" + sqlEscaper.Replace(s) + "'" }
+
+// portableCreateDatabase answers SHOW CREATE DATABASE as go-mysql-server
+// does, but naming the collation as restorableDDL does: mysqldump
+// --databases and --all-databases copy the statement into their dumps.
+type portableCreateDatabase struct {
+	inner sql.NodeExecBuilder
+}
+
+func (b portableCreateDatabase) Build(ctx *sql.Context, n sql.Node, row sql.Row) (sql.RowIter, error) {
+	iter, err := b.inner.Build(ctx, n, row)
+	if _, ok := n.(*plan.ShowCreateDatabase); !ok || err != nil {
+		return iter, err
+	}
+	rows, err := sql.RowIterToRows(ctx, iter)
+	if err != nil {
+		return nil, err
+	}
+	from := " COLLATE " + sql.Collation_utf8mb4_0900_bin.Name() + " */"
+	to := " COLLATE " + portableCollation(sql.Collation_utf8mb4_0900_bin.Name()) + " */"
+	for _, r := range rows {
+		if len(r) == 2 {
+			if s, ok := r[1].(string); ok {
+				r[1] = strings.Replace(s, from, to, 1)
+			}
+		}
+	}
+	return sql.RowsToRowIter(rows...), nil
+}

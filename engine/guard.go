@@ -155,12 +155,15 @@ func (g guard) run(ctx context.Context, c *mysql.Conn, query string, callback my
 }
 
 // answers reports the statements the guard answers itself, where
-// go-mysql-server refuses what MySQL allows an account: SHOW GRANTS, and
-// KILL of the account's own statements.
+// go-mysql-server refuses what MySQL allows an account: SHOW GRANTS, KILL
+// of the account's own statements, and the read locks of mysqldump
+// (dumpcompat.go).
 func (g guard) answers(st sqlparser.Statement) bool {
-	switch st.(type) {
-	case *sqlparser.ShowGrants:
+	switch st := st.(type) {
+	case *sqlparser.ShowGrants, *sqlparser.LockTables:
 		return true
+	case *sqlparser.Flush:
+		return flushesTables(st)
 	case *sqlparser.Kill:
 		return g.s.authOn
 	}
@@ -168,8 +171,13 @@ func (g guard) answers(st sqlparser.Statement) bool {
 }
 
 func (g guard) answer(c *mysql.Conn, st sqlparser.Statement, callback mysql.ResultSpoolFn, more bool) error {
-	if k, ok := st.(*sqlparser.Kill); ok {
-		return g.kill(c, k, callback, more)
+	switch st := st.(type) {
+	case *sqlparser.Kill:
+		return g.kill(c, st, callback, more)
+	case *sqlparser.LockTables:
+		return g.lockTables(c, st, callback, more)
+	case *sqlparser.Flush:
+		return g.flushTables(c, st, callback, more)
 	}
 	return g.showGrants(c, st.(*sqlparser.ShowGrants), callback, more)
 }

@@ -51,6 +51,10 @@ func writeOf(st sqlparser.Statement) string {
 		return setWrite(s)
 	case *sqlparser.Prepare:
 		return preparedWrite(s)
+	case *sqlparser.LockTables:
+		if lockWrites(s) {
+			return "LOCK TABLES … WRITE"
+		}
 	case *sqlparser.Select:
 		if s.Into != nil && (s.Into.Outfile != "" || s.Into.Dumpfile != "") {
 			return "SELECT … INTO OUTFILE"

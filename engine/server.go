@@ -188,9 +188,10 @@ func NewEngine(pro sql.DatabaseProvider) *sqle.Engine {
 		AddPostAnalyzeRule(residualRuleID, residualFilters).
 		AddPostAnalyzeRule(limitHintRuleID, limitHint).
 		Build()
-	a.ExecBuilder = explainBuilder{inner: a.ExecBuilder}
+	a.ExecBuilder = portableCreateDatabase{inner: explainBuilder{inner: a.ExecBuilder}}
 	e := sqle.New(a, &sqle.Config{IsReadOnly: true})
 	identify()
+	emptyInformationSchemaResults(a.Catalog.InfoSchema)
 	return e
 }
 
