@@ -90,6 +90,11 @@ func classify(typeName string) kind {
 		return kindJSON
 	case "var_string", "varchar", "string", "tinytext", "text", "mediumtext", "longtext":
 		return kindString
+	case "blob", "tiny_blob", "medium_blob", "long_blob":
+		// The protocol's type of TEXT columns too (free text such as
+		// charges.description): a text character set, not binary, tells
+		// them apart, and the values are checked to be strings.
+		return kindString
 	}
 	return ""
 }
