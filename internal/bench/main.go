@@ -24,11 +24,14 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
 	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -74,10 +77,41 @@ func main() {
 		}
 		return
 	}
+	go stopOnSignal()
 	if err := benchmark(os.Stdout, *scale, *latency, *rate, *parallel, *quick, *withMariaDB || *mariaDBOnly, *mariaDBOnly); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
+}
+
+// cleanups stop the child processes (fake account, MariaDB) when the bench
+// is interrupted; each is also called (once) on the normal path.
+var (
+	cleanupMu sync.Mutex
+	cleanups  []func()
+)
+
+// onInterrupt registers f to run if the bench is interrupted and returns
+// it wrapped to run at most once.
+func onInterrupt(f func()) func() {
+	f = sync.OnceFunc(f)
+	cleanupMu.Lock()
+	defer cleanupMu.Unlock()
+	cleanups = append(cleanups, f)
+	return f
+}
+
+// stopOnSignal runs the cleanups on SIGINT or SIGTERM, then exits.
+func stopOnSignal() {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	sig := <-ch
+	fmt.Fprintf(os.Stderr, "bench: %v: stopping the fake account and MariaDB\n", sig)
+	cleanupMu.Lock()
+	for i := len(cleanups) - 1; i >= 0; i-- {
+		cleanups[i]()
+	}
+	os.Exit(1)
 }
 
 // benchmark starts the fake account, then runs the measurements asked for.
@@ -113,6 +147,7 @@ func startFake(scale int, latency time.Duration, rate float64) (string, func(), 
 	cmd := exec.Command(os.Args[0], "-serve-fake", addr, "-scale", strconv.Itoa(scale),
 		"-latency", latency.String(), "-rate-limit", strconv.FormatFloat(rate, 'f', -1, 64))
 	cmd.Stderr = os.Stderr
+	cmd.SysProcAttr = childAttr()
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return "", nil, err
@@ -120,7 +155,7 @@ func startFake(scale int, latency time.Duration, rate float64) (string, func(), 
 	if err := cmd.Start(); err != nil {
 		return "", nil, err
 	}
-	stop := func() { cmd.Process.Kill(); cmd.Wait() }
+	stop := onInterrupt(func() { cmd.Process.Kill(); cmd.Wait() })
 	line, err := bufio.NewReader(out).ReadString('\n')
 	if err != nil || strings.TrimSpace(line) != "ready" {
 		stop()

@@ -188,6 +188,7 @@ func majorString(amount int64, currency string) string {
 func startLoader(w io.Writer, dsn string, scale int) error {
 	cmd := exec.Command(os.Args[0], "-load-mariadb", dsn, "-scale", strconv.Itoa(scale))
 	cmd.Stdout, cmd.Stderr = w, os.Stderr
+	cmd.SysProcAttr = childAttr()
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("loading MariaDB: %v", err)
 	}
@@ -213,7 +214,7 @@ func compareWithMariaDB(w io.Writer, url string, scale int, latency time.Duratio
 	if err != nil {
 		return err
 	}
-	defer maria.Stop()
+	defer onInterrupt(maria.Stop)()
 	mdb, err := maria.Open("stripe")
 	if err != nil {
 		return err

@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -39,15 +40,15 @@ const missingBinaries = "no MariaDB server binaries (mariadbd and mariadb-instal
 
 // Server is one running mariadbd.
 type Server struct {
-	dir     string // holds data/, the socket, the error log
-	ownDir  bool   // dir was created by StartProcess and is removed by Stop
-	sockDir string // a short directory for the socket when dir is too long, removed by Stop
-	addr    string
-	socket  string
-	cmd     *exec.Cmd
-	exited  chan struct{} // closed when the process has exited
-	waitErr error         // the process's exit status, once exited is closed
-	stopped bool
+	dir      string // holds data/, the socket, the error log
+	ownDir   bool   // dir was created by StartProcess and is removed by Stop
+	sockDir  string // a short directory for the socket when dir is too long, removed by Stop
+	addr     string
+	socket   string
+	cmd      *exec.Cmd
+	exited   chan struct{} // closed when the process has exited
+	waitErr  error         // the process's exit status, once exited is closed
+	stopOnce sync.Once
 }
 
 // Binaries returns the paths of mariadbd and mariadb-install-db, looked up
@@ -111,7 +112,8 @@ func StartProcess(dir string) (*Server, error) {
 	}
 	s := &Server{dir: dir}
 	if dir == "" {
-		if s.dir, err = os.MkdirTemp("", "mariadbtest-"); err != nil {
+		removeStale()
+		if s.dir, err = os.MkdirTemp("", tempPrefix); err != nil {
 			return nil, err
 		}
 		s.ownDir = true
@@ -209,7 +211,7 @@ func (s *Server) start(ctx context.Context, mariadbd string) error {
 	cmd.Env = environWithoutMySQLVars(os.Environ())
 	// Its own process group (a terminal's ^C goes to the parent, which stops
 	// it), and killed if the parent dies without stopping it.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = sysProcAttr()
 	out, err := os.Create(filepath.Join(s.dir, "mariadbd.out"))
 	if err != nil {
 		return err
@@ -299,12 +301,15 @@ func (s *Server) Open(db string) (*sql.DB, error) {
 
 // Stop shuts the server down (SIGTERM, then SIGKILL after 30 s) and, for a
 // server started on a directory of its own, removes the directory. It is
-// safe to call more than once.
+// safe to call more than once, and from several goroutines.
 func (s *Server) Stop() {
-	if s == nil || s.stopped {
+	if s == nil {
 		return
 	}
-	s.stopped = true
+	s.stopOnce.Do(s.stop)
+}
+
+func (s *Server) stop() {
 	if s.cmd != nil && s.cmd.Process != nil {
 		_ = s.cmd.Process.Signal(syscall.SIGTERM)
 		select {
@@ -341,6 +346,38 @@ func (s *Server) errorLog() string {
 	b, _ := os.ReadFile(s.errorLogPath())
 	out, _ := os.ReadFile(filepath.Join(s.dir, "mariadbd.out"))
 	return string(b) + string(out)
+}
+
+// tempPrefix names the temporary directories of StartProcess("").
+const tempPrefix = "mariadbtest-"
+
+// removeStale removes the temporary directories of servers whose process
+// is gone without a Stop (the test binary or bench was killed: mariadbd
+// then dies with it, but its directory stays). A directory is stale when
+// its pid file names a process that no longer exists, or when it has no
+// pid file and is more than an hour old (a start that never got so far).
+func removeStale() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), tempPrefix+"*"))
+	for _, d := range dirs {
+		st, err := os.Stat(d)
+		if err != nil || !st.IsDir() {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(d, "mariadb.pid"))
+		if err != nil {
+			if os.IsNotExist(err) && time.Since(st.ModTime()) > time.Hour {
+				_ = os.RemoveAll(d)
+			}
+			continue
+		}
+		pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+		if err != nil || pid <= 0 {
+			continue
+		}
+		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
+			_ = os.RemoveAll(d)
+		}
+	}
 }
 
 // freePort returns a loopback TCP port that was free a moment ago.
