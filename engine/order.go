@@ -59,13 +59,16 @@ func markOrdered(rt *plan.ResolvedTable) (sql.Node, error) {
 }
 
 // collectSorted records the tables (by name or alias) that an ORDER BY,
-// in the query or any subquery, sorts on.
-func collectSorted(n sql.Node, into map[string]bool) {
-	transform.Inspect(n, func(n sql.Node) bool {
-		if s, ok := n.(*plan.Sort); ok {
+// in the query or any subquery, may sort by an index of. The engine drops
+// a sort only when its fields are a prefix of an index's columns, so a
+// sort whose first field is not a column (an aggregate: ORDER BY total
+// DESC over a GROUP BY) needs no ordered scan, and the table streams.
+func collectSorted(root sql.Node, into map[string]bool) {
+	transform.Inspect(root, func(n sql.Node) bool {
+		if s, ok := n.(*plan.Sort); ok && len(s.SortFields) > 0 && columnOf(root, s.SortFields[0].Column) != nil {
 			for _, f := range s.SortFields {
 				sql.Inspect(f.Column, func(e sql.Expression) bool {
-					if gf, ok := e.(*expression.GetField); ok && gf.Table() != "" {
+					if gf := columnOf(root, e); gf != nil {
 						into[strings.ToLower(gf.Table())] = true
 					}
 					return true
@@ -74,10 +77,29 @@ func collectSorted(n sql.Node, into map[string]bool) {
 		}
 		return true
 	})
-	transform.InspectExpressions(n, func(e sql.Expression) bool {
+	transform.InspectExpressions(root, func(e sql.Expression) bool {
 		if sq, ok := e.(*plan.Subquery); ok {
 			collectSorted(sq.Query, into)
 		}
 		return true
 	})
+}
+
+// columnOf returns the table column a sort field is, directly or as a
+// projection's alias; nil for anything else (an aggregate, a function).
+func columnOf(root sql.Node, e sql.Expression) *expression.GetField {
+	gf, ok := e.(*expression.GetField)
+	if !ok || gf.Table() != "" {
+		return gf
+	}
+	var col *expression.GetField
+	transform.InspectExpressions(root, func(x sql.Expression) bool {
+		if a, ok := x.(*expression.Alias); ok && strings.EqualFold(a.Name(), gf.Name()) {
+			if c, ok := a.Child.(*expression.GetField); ok && c.Table() != "" {
+				col = c
+			}
+		}
+		return true
+	})
+	return col
 }

@@ -187,6 +187,7 @@ func NewEngine(pro sql.DatabaseProvider) *sqle.Engine {
 		AddPreAnalyzeRule(sumTypeRuleID, decimalSums).
 		AddPostAnalyzeRule(residualRuleID, residualFilters).
 		AddPostAnalyzeRule(limitHintRuleID, limitHint).
+		AddPostAnalyzeRule(topNRuleID, topNThroughProject).
 		Build()
 	a.ExecBuilder = portableCreateDatabase{inner: explainBuilder{inner: a.ExecBuilder}}
 	e := sqle.New(a, &sqle.Config{IsReadOnly: true})

@@ -27,8 +27,8 @@ func unixTimes(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, 
 		switch e := e.(type) {
 		case *expression.Between:
 			val, ok := datetimeOperand(e.Val, true)
-			lo, lok := unixLiteral(e.Lower, val != e.Val)
-			hi, hok := unixLiteral(e.Upper, val != e.Val)
+			lo, lok := unixLiteral(e.Lower, val != e.Val, val.Type())
+			hi, hok := unixLiteral(e.Upper, val != e.Val, val.Type())
 			if !ok || !lok || !hok {
 				return e, transform.SameTree, nil
 			}
@@ -43,7 +43,7 @@ func unixTimes(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, 
 				if !ok {
 					continue
 				}
-				lit, ok := unixLiteral(other, c != col)
+				lit, ok := unixLiteral(other, c != col, c.Type())
 				if !ok {
 					continue
 				}
@@ -71,9 +71,13 @@ func datetimeOperand(e sql.Expression, unwrap bool) (sql.Expression, bool) {
 
 // unixLiteral converts an integer literal of Unix seconds to a UTC
 // datetime literal; any integer when the column was unwrapped from
-// UNIX_TIMESTAMP(), else only ten-digit ones.
-func unixLiteral(e sql.Expression, anyInteger bool) (sql.Expression, bool) {
+// UNIX_TIMESTAMP(), else only ten-digit ones. A string literal compared
+// with the column itself becomes a datetime literal (datetimeLiteral).
+func unixLiteral(e sql.Expression, anyInteger bool, colType sql.Type) (sql.Expression, bool) {
 	lit, ok := e.(*expression.Literal)
+	if ok && types.IsText(lit.Type()) && !anyInteger {
+		return datetimeLiteral(lit, colType)
+	}
 	if !ok || !types.IsInteger(lit.Type()) {
 		return nil, false
 	}
@@ -86,4 +90,29 @@ func unixLiteral(e sql.Expression, anyInteger bool) (sql.Expression, bool) {
 		return nil, false
 	}
 	return expression.NewLiteral(time.Unix(n, 0).UTC(), types.Datetime), true
+}
+
+// datetimeLiteral converts a string literal compared with a DATETIME
+// column to the datetime MySQL compares it as (`created >= '2024-01-01'`
+// is `created >= '2024-01-01 00:00:00'`). go-mysql-server would otherwise
+// keep the comparison as a filter above the table and parse the string
+// again for every row (most of the time of a warm range query); as a
+// datetime literal it is a precise range the table answers alone. A
+// string that is not a datetime stays as it is. A whole second takes the
+// column's own type (a comparison of equal types is precise: no filter
+// is left to run per row); a fraction keeps microseconds.
+func datetimeLiteral(lit *expression.Literal, colType sql.Type) (sql.Expression, bool) {
+	s, ok := lit.Value().(string)
+	if !ok {
+		return nil, false
+	}
+	v, _, err := types.DatetimeMaxPrecision.Convert(nil, s)
+	t, ok := v.(time.Time)
+	if err != nil || !ok {
+		return nil, false
+	}
+	if t.Nanosecond() == 0 {
+		return expression.NewLiteral(t, colType), true
+	}
+	return expression.NewLiteral(t, types.DatetimeMaxPrecision), true
 }

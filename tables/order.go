@@ -1,8 +1,10 @@
 package tables
 
 import (
+	"cmp"
 	"context"
-	"sort"
+	"slices"
+	"strings"
 
 	"github.com/dolthub/go-mysql-server/sql"
 )
@@ -17,7 +19,9 @@ type rowOrder struct {
 	kind  orderKind
 	ords  []int // sort keys: schema positions
 	types []sql.Type
-	desc  bool
+	// binary marks the sort keys whose strings compare by their bytes.
+	binary []bool
+	desc   bool
 }
 
 type orderKind int
@@ -44,7 +48,8 @@ func (t *Table) orderFor(ix *index, sortedFrom int, reverse bool) rowOrder {
 		}
 		return rowOrder{kind: orderReversed}
 	default:
-		return rowOrder{kind: orderSorted, ords: ix.ords[sortedFrom:], types: ix.types[sortedFrom:], desc: reverse}
+		return rowOrder{kind: orderSorted, ords: ix.ords[sortedFrom:], types: ix.types[sortedFrom:],
+			binary: binaryStrings(ix.types[sortedFrom:]), desc: reverse}
 	}
 }
 
@@ -56,14 +61,51 @@ func (o rowOrder) arrange(rows []sql.Row) {
 			rows[i], rows[j] = rows[j], rows[i]
 		}
 	case orderSorted:
-		sort.SliceStable(rows, func(i, j int) bool {
-			c := o.compare(rows[i], rows[j])
+		// Unstable: rows equal on the index columns come in no particular
+		// order from an index either.
+		slices.SortFunc(rows, func(a, b sql.Row) int {
 			if o.desc {
-				return c > 0
+				return o.compare(b, a)
 			}
-			return c < 0
+			return o.compare(a, b)
 		})
 	}
+}
+
+// binaryCollations compare strings by their bytes, as Go does.
+var binaryCollations = map[sql.CollationID]bool{
+	sql.Collation_binary: true, sql.Collation_utf8mb4_bin: true, sql.Collation_utf8mb4_0900_bin: true,
+}
+
+// binaryStrings marks the types whose strings compare by their bytes.
+func binaryStrings(ts []sql.Type) []bool {
+	out := make([]bool, len(ts))
+	for i, t := range ts {
+		st, ok := t.(sql.StringType)
+		out[i] = ok && binaryCollations[st.Collation()]
+	}
+	return out
+}
+
+// fastCompare compares two values without the engine's conversions when
+// Go's own comparison is the type's (integers, and strings of a type
+// binary marks); ok is false otherwise.
+func fastCompare(binary bool, x, y any) (int, bool) {
+	switch a := x.(type) {
+	case string:
+		b, ok := y.(string)
+		if !ok || !binary {
+			return 0, false
+		}
+		return strings.Compare(a, b), true
+	case int64:
+		b, ok := y.(int64)
+		if !ok {
+			return 0, false
+		}
+		return cmp.Compare(a, b), true
+	}
+	return 0, false
 }
 
 // compare orders NULL first, as MySQL indexes do.
@@ -77,6 +119,12 @@ func (o rowOrder) compare(a, b sql.Row) int {
 			return -1
 		case y == nil:
 			return 1
+		}
+		if c, ok := fastCompare(o.binary[n], x, y); ok {
+			if c != 0 {
+				return c
+			}
+			continue
 		}
 		c, err := o.types[n].Compare(context.Background(), x, y)
 		if err == nil && c != 0 {

@@ -48,7 +48,10 @@ type rowSource struct {
 	gap     *gapRead
 	// keys are values of the lookup's first column the rows must have (one
 	// per range), to pick rows of a block by code (Block.Where).
-	keys    []any
+	keys []any
+	// exact is set when a held block's rows picked by span (and keys) are
+	// exactly the step's, so they need no check against its ranges.
+	exact   bool
 	scratch sql.Row
 }
 
@@ -153,6 +156,8 @@ func (t *Table) newRowSource(ctx context.Context, st step, ix *index) *rowSource
 		r.base = base
 	}
 	r.keys = pointKeys(st, ix)
+	r.exact = ix != nil && (len(ix.columns) == 1 && ix.columns[0] == "created" ||
+		len(ix.columns) == 2 && ix.columns[1] == "created" && r.keys != nil)
 	return r
 }
 
@@ -338,7 +343,7 @@ func (r *rowSource) serve(ctx context.Context, s *scan, p *rowPart) ([]sql.Row, 
 		}
 		blk.Fill(i, s.need, row, p.blobs)
 		t.fillMajors(row)
-		if len(r.st.within) > 0 && s.ix != nil && !inAnyRange(ctx, s.ix, r.st.within, row) {
+		if !r.exact && len(r.st.within) > 0 && s.ix != nil && !inAnyRange(ctx, s.ix, r.st.within, row) {
 			continue
 		}
 		if project {
