@@ -72,7 +72,6 @@ func medianCreated(env *stripesqltest.Env) int64 {
 	return int64(created[len(created)/2])
 }
 
-
 // The row cache's answers equal the cache-off answers, whatever earlier
 // queries warmed it with: random queries (ranges with random edges, the
 // filters Stripe takes, IN lists, orders, limits, joins, aggregates) run
@@ -143,7 +142,9 @@ func TestRowCacheDifferential(t *testing.T) {
 		func() string {
 			return "SELECT id, created FROM charges" + where() + fmt.Sprintf(" ORDER BY created DESC, id LIMIT %d", 1+rng.IntN(150))
 		},
-		func() string { return "SELECT currency, status, COUNT(*) FROM charges" + where() + " GROUP BY currency, status ORDER BY 1, 2" },
+		func() string {
+			return "SELECT currency, status, COUNT(*) FROM charges" + where() + " GROUP BY currency, status ORDER BY 1, 2"
+		},
 		func() string { return "SELECT COUNT(DISTINCT customer) FROM charges" + where() },
 		func() string {
 			return "SELECT c.id, cu.email FROM charges c JOIN customers cu ON cu.id = c.customer" +
