@@ -212,9 +212,11 @@ func (s *Segments) removeLocked(g *Segment) {
 	s.bytes -= g.Size
 }
 
-// Update calls f on the segment of stream that holds key at, if any. f
-// returns the segment's new value and size, or keep false to drop the
-// segment (and its interval). A read of an interval holding at that is in
+// Update calls f on each segment of stream that holds key at, or whose
+// interval starts just above it (a segment may keep values of the key
+// below its interval, as a tail its reader knows about). f returns the
+// segment's new value, size and items, or keep false to drop the segment
+// (and its interval). A read of an interval holding at that is in
 // progress will not be stored: it may have missed the change.
 func (s *Segments) Update(stream string, at int64, f func(g *Segment) (v any, size int64, items int, keep bool)) {
 	s.mu.Lock()
@@ -224,21 +226,21 @@ func (s *Segments) Update(stream string, at int64, f func(g *Segment) (v any, si
 			c.superseded = true
 		}
 	}
-	for _, g := range s.streams[stream] {
-		if g.Lo <= at && at < g.Hi {
-			v, size, items, keep := f(g)
-			if !keep {
-				s.removeLocked(g)
-				return
-			}
-			s.bytes += size - g.Size
-			g.Value, g.Size, g.Items = v, size, items
-			for s.bytes > s.maxBytes && s.lru.Len() > 0 {
-				s.removeLocked(s.lru.Back().Value.(*Segment))
-				s.stats.Evictions++
-			}
-			return
+	for _, g := range append([]*Segment(nil), s.streams[stream]...) {
+		if g.Lo-1 > at || at >= g.Hi {
+			continue
 		}
+		v, size, items, keep := f(g)
+		if !keep {
+			s.removeLocked(g)
+			continue
+		}
+		s.bytes += size - g.Size
+		g.Value, g.Size, g.Items = v, size, items
+	}
+	for s.bytes > s.maxBytes && s.lru.Len() > 0 {
+		s.removeLocked(s.lru.Back().Value.(*Segment))
+		s.stats.Evictions++
 	}
 }
 

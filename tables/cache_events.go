@@ -237,7 +237,7 @@ func (c *Client) applyToRows(s *Spec, e event, obj eventObject) int {
 		// applied oldest first).
 		c.rows.Update(stream, created, func(g *cache.Segment) (any, int64, int, bool) {
 			blk := g.Value.(*rowcache.Block).With(obj.ID, row)
-			return blk, blk.Size(), blk.Len(), true
+			return blk, blk.Size(), blk.Count(g.Lo, g.Hi), true
 		})
 	}
 	return n

@@ -53,6 +53,9 @@ type rowSource struct {
 	// exactly the step's, so they need no check against its ranges.
 	exact   bool
 	scratch sql.Row
+	// served are the ids of tail rows served: the gap read after them
+	// skips them.
+	served map[string]bool
 }
 
 // rowPart is a held segment's share of the range, or a gap.
@@ -64,6 +67,8 @@ type rowPart struct {
 	next   int // next row to serve (from the block's span), when not
 	end    int
 	begun  bool
+	// tail marks rows of a block below its interval (see withTails).
+	tail bool
 }
 
 // gapRead is a gap being read from Stripe.
@@ -252,6 +257,27 @@ func (r *rowSource) plan(lo, hi int64) []rowPart {
 	} else {
 		add(r.store.Cover(r.own, lo, hi), nil)
 	}
+	return withTails(out)
+}
+
+// withTails puts before each gap the rows a held segment just above it
+// keeps of the second below its interval: a read stopped early (LIMIT)
+// knows some objects of its oldest second but not whether there are more,
+// so that second stays a gap. Serving the known rows first lets a repeat
+// of the same LIMIT end before the gap is read; if it reads on, the gap
+// is read and the rows already served are skipped.
+func withTails(parts []rowPart) []rowPart {
+	var out []rowPart
+	for i, p := range parts {
+		if p.seg == nil && i > 0 && parts[i-1].seg != nil && parts[i-1].lo == parts[i-1].seg.Lo && parts[i-1].seg.Lo == p.hi {
+			if blk := parts[i-1].seg.Value.(*rowcache.Block); blk != nil {
+				if from, to := blk.Span(p.hi-1, p.hi); to > from {
+					out = append(out, rowPart{lo: p.hi - 1, hi: p.hi, seg: parts[i-1].seg, tail: true})
+				}
+			}
+		}
+		out = append(out, p)
+	}
 	return out
 }
 
@@ -346,6 +372,12 @@ func (r *rowSource) serve(ctx context.Context, s *scan, p *rowPart) ([]sql.Row, 
 		if !r.exact && len(r.st.within) > 0 && s.ix != nil && !inAnyRange(ctx, s.ix, r.st.within, row) {
 			continue
 		}
+		if p.tail {
+			if r.served == nil {
+				r.served = map[string]bool{}
+			}
+			r.served[blk.ID(i)] = true
+		}
 		if project {
 			row = t.project(row) // a copy when the row is the scratch
 		}
@@ -418,6 +450,10 @@ func (r *rowSource) readGap(ctx context.Context, s *scan) ([]sql.Row, error) {
 		if !r.gap.b.Add(row) {
 			continue // read twice (an object moved between pages)
 		}
+		if id, _ := row[t.layout().IDOrd].(string); r.served[id] {
+			r.gap.got = true
+			continue // served from a held block's tail already
+		}
 		r.gap.got = true
 		if c := createdOf(o); c < r.gap.oldest {
 			r.gap.oldest = c
@@ -452,8 +488,10 @@ func (r *rowSource) endGap(complete bool, err error) {
 		g.claim.Finish(0, 0, g.since, nil, 0, 0)
 		return
 	}
-	blk := g.b.Build(lo, g.hi)
-	g.claim.Finish(lo, g.hi, g.since, blk, blk.Size(), blk.Len())
+	// A read stopped early keeps its oldest second's rows too, as the
+	// block's tail (see withTails); they are not part of the interval.
+	blk := g.b.Build(min(lo, g.oldest), g.hi)
+	g.claim.Finish(lo, g.hi, g.since, blk, blk.Size(), blk.Count(lo, g.hi))
 }
 
 // close ends a step the engine stopped reading.

@@ -25,8 +25,11 @@ const (
 	// defaultParallelism bounds the slices of one account read at once
 	// (across queries); the throttle keeps them under the rate limit.
 	defaultParallelism = 8
-	// sliceObjects is the number of objects a first slice aims at.
-	sliceObjects = 400
+	// sliceObjects is the number of objects a first slice aims at, and
+	// the least a split makes: every slice ends on a partial page (and
+	// one past the oldest object is empty), a request that brings less
+	// than 100 objects, so slices are few and long.
+	sliceObjects = 2000
 	// sliceGrowth widens each next slice: a sparse past costs few requests.
 	sliceGrowth = 1.6
 	// slicePages bounds the pages a worker reads ahead of the consumer.
@@ -267,11 +270,12 @@ func (p *slicedPager) read(ctx context.Context, s *slice, slots chan struct{}) {
 			s.err = err
 			return
 		}
-		// A slice splits after its first page when it turns out dense, and
-		// later when workers have nothing left to start (the oldest part of
-		// the range would otherwise be read by one cursor alone).
-		if !lp.done && len(b.objs) > 1 && (n == 0 || p.hungry()) {
-			b = p.split(ctx, s, lp, b)
+		// A slice splits when workers are idle, with nothing left to
+		// start: the older part of the slice is shared with them (the
+		// oldest part of the range would otherwise be read by one cursor
+		// alone, below the rate the throttle allows).
+		if idle := p.idle(); !lp.done && len(b.objs) > 1 && idle > 0 {
+			b = p.split(s, lp, b, idle+1)
 		}
 		select {
 		case s.pages <- b:
@@ -282,56 +286,59 @@ func (p *slicedPager) read(ctx context.Context, s *slice, slots chan struct{}) {
 	}
 }
 
-// hungry reports that every slice has been started: idle workers wait.
-func (p *slicedPager) hungry() bool {
+// idle is the number of workers waiting for a slice: 0 while a slice is
+// still to be started.
+func (p *slicedPager) idle() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for s := p.cur; s != nil; s = s.next {
 		if !s.started {
-			return false
+			return 0
 		}
 	}
-	return true
+	return cap(p.t.client.slots) - p.running
 }
 
-// split cuts the part of s older than its first page into slices of about
-// sliceObjects objects, from that page's density, when that is worth it;
-// it returns the page as s hands it on.
-func (p *slicedPager) split(ctx context.Context, s *slice, lp *listPager, first batch) batch {
-	newest, last := createdOf(first.objs[0]), createdOf(first.objs[len(first.objs)-1])
-	if newest == last {
-		return first // one second: no density to go by
+// split shares the part of s older than page b among pieces slices (s
+// and pieces-1 new ones) of equal width, each of sliceObjects objects at
+// least by b's density, when that is worth it. s keeps the newest piece
+// and goes on with its cursor, its range narrowed: no page is wasted.
+func (p *slicedPager) split(s *slice, lp *listPager, b batch, pieces int) batch {
+	newest, last := createdOf(b.objs[0]), createdOf(b.objs[len(b.objs)-1])
+	if newest == last || last <= s.lo {
+		return b // one second: no density to go by
 	}
-	perSecond := float64(len(first.objs)) / float64(newest-last+1)
+	perSecond := float64(len(b.objs)) / float64(newest-last+1)
 	remaining := perSecond * float64(last-s.lo)
-	if remaining < 2*sliceObjects || last <= s.lo {
-		return first
+	pieces = min(pieces, int(remaining/sliceObjects))
+	if pieces < 2 {
+		return b
 	}
-	first, cut := lp.handOff(ctx, first)
-	// Slices of sliceObjects at least, bigger when the slice holds much
-	// more than the workers can share (fewer partial pages: each slice
-	// ends on one); idle workers split them again (hungry).
-	target := max(sliceObjects, remaining/float64(4*cap(p.t.client.slots)))
-	width := int64(target / perSecond)
+	width := (last - s.lo) / int64(pieces)
 	if width < 1 {
-		width = 1
+		return b
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	keep := last - width // s reads [keep, its hi) on
 	after := s.next
 	tail := s
-	for hi := cut; hi > s.lo; hi -= width {
+	for hi := keep; hi > s.lo; hi -= width {
 		lo := hi - width
-		if lo < s.lo {
-			lo = s.lo
+		if lo < s.lo || hi-width < s.lo+width/2 {
+			lo = s.lo // the last piece takes the remainder
 		}
 		ns := newSlice(lo, hi)
 		tail.next, tail = ns, ns
+		if lo == s.lo {
+			break
+		}
 	}
 	tail.next = after
-	s.lo = cut
+	s.lo = keep
+	lp.params = withCreated(lp.params, keep, s.hi)
 	p.work.Broadcast()
-	return first
+	return b
 }
 
 // close stops the workers (the engine closed the scan, or it ended).

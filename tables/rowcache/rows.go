@@ -109,6 +109,18 @@ func (b *Block) Len() int { return len(b.created) }
 // Size is an estimate of the bytes the block holds.
 func (b *Block) Size() int64 { return b.size }
 
+// Count is the number of rows whose created time is in [lo, hi).
+func (b *Block) Count(lo, hi int64) int {
+	from, to := b.Span(lo, hi)
+	return to - from
+}
+
+// ID is row i's id.
+func (b *Block) ID(i int) string {
+	id, _ := b.Cell(i, b.layout.IDOrd).(string)
+	return id
+}
+
 // Created is row i's created time.
 func (b *Block) Created(i int) int64 { return b.created[i] }
 
