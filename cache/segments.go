@@ -147,7 +147,7 @@ func (s *Segments) Count(stream string, lo, hi int64) (int, bool) {
 // expireLocked drops the stream's segments whose TTL has passed.
 func (s *Segments) expireLocked(stream string) {
 	now := s.now()
-	for _, g := range s.streams[stream] {
+	for _, g := range append([]*Segment(nil), s.streams[stream]...) { // removeLocked shifts the slice
 		if !now.Before(g.Since.Add(s.ttl)) {
 			s.removeLocked(g)
 			s.stats.Expired++
@@ -159,11 +159,15 @@ func (s *Segments) expireLocked(stream string) {
 // Segments it overlaps are dropped first (they are older or equal reads).
 // A segment larger than MaxBytes is not kept.
 func (s *Segments) Put(stream string, lo, hi int64, since time.Time, v any, size int64, items int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.putLocked(stream, lo, hi, since, v, size, items)
+}
+
+func (s *Segments) putLocked(stream string, lo, hi int64, since time.Time, v any, size int64, items int) {
 	if lo >= hi || !s.Enabled() {
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	for _, g := range s.overlapping(stream, lo, hi) {
 		s.removeLocked(g)
 	}
@@ -360,9 +364,14 @@ func (s *Segments) Claim(ctx context.Context, stream string, owner uint64, lo, h
 
 // Finish ends the claim, storing the segment [lo, hi) (within the claimed
 // interval) when v is not nil and nothing removed the stream meanwhile.
+// The segment is stored before the claim ends, under one lock: no update
+// or reader sees the interval neither held nor being read.
 func (cl *Claim) Finish(lo, hi int64, since time.Time, v any, size int64, items int) {
 	s := cl.s
 	s.mu.Lock()
+	if v != nil && !cl.c.superseded {
+		s.putLocked(cl.stream, max(lo, cl.c.lo), min(hi, cl.c.hi), since, v, size, items)
+	}
 	cs := s.reading[cl.stream]
 	for i, c := range cs {
 		if c == cl.c {
@@ -375,10 +384,6 @@ func (cl *Claim) Finish(lo, hi int64, since time.Time, v any, size int64, items 
 	} else {
 		s.reading[cl.stream] = cs
 	}
-	superseded := cl.c.superseded
 	s.mu.Unlock()
 	close(cl.c.done)
-	if v != nil && !superseded {
-		s.Put(cl.stream, max(lo, cl.c.lo), min(hi, cl.c.hi), since, v, size, items)
-	}
 }

@@ -43,6 +43,8 @@ type Block struct {
 	created []int64
 	ids     map[string]int32
 	size    int64
+	// raw is size before the JSON values were compressed.
+	raw int64
 	// blobs are the block's JSON values, compressed together (JSON
 	// objects of one kind share most of their text); a dictionary entry
 	// of a JSON value is a blobRef.
@@ -300,7 +302,7 @@ func (b *Builder) Build(lo, hi int64) *Block {
 	n := b.layout.Cols
 	dict, blobs, saved := compressJSON(b.dict)
 	blk := &Block{layout: b.layout, dict: dict, blobs: blobs, codes: make([]uint32, 0, len(keep)*n),
-		created: make([]int64, len(keep)), ids: ids, size: b.size - saved}
+		created: make([]int64, len(keep)), ids: ids, size: b.size - saved, raw: b.size}
 	for i, r := range keep {
 		blk.codes = append(blk.codes, r.codes...)
 		blk.created[i] = r.created
@@ -354,7 +356,7 @@ func (b *Block) With(id string, row sql.Row) *Block {
 			nb.index[k] = uint32(i + 1)
 		}
 	}
-	nb.size = b.size
+	nb.size = b.raw
 	n := b.layout.Cols
 	if row != nil {
 		nb.Add(row)
