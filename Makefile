@@ -124,14 +124,14 @@ go-test:
 demo:
 	$(GO) run ./cmd/stripesql demo $(ARGS)
 
-## fuzz-short: a bounded run of each fuzz target (make test runs it); the corpus is in tables/testdata/fuzz.
+## fuzz-short: a bounded run of each fuzz target (make test runs it); the corpora are in tables/decode/testdata/fuzz and tables/sqltable/testdata/fuzz.
 # Counts of inputs, not durations: on a loaded machine a -fuzztime duration
 # can end the run with "context deadline exceeded" before the corpus is read.
 FUZZ_DECODE ?= 4000x
 FUZZ_PUSHDOWN ?= 400x
 fuzz-short:
-	$(GO) test -run '^$$' -fuzz '^FuzzDecodeRow$$' -fuzztime $(FUZZ_DECODE) ./tables
-	$(GO) test -run '^$$' -fuzz '^FuzzPushdown$$' -fuzztime $(FUZZ_PUSHDOWN) ./tables
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeRow$$' -fuzztime $(FUZZ_DECODE) ./tables/decode
+	$(GO) test -run '^$$' -fuzz '^FuzzPushdown$$' -fuzztime $(FUZZ_PUSHDOWN) ./tables/sqltable
 
 ## soak: 50 connections, mixed workload, for SOAK (default 60s); make test runs a 5 s version.
 SOAK ?= 60s

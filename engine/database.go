@@ -10,13 +10,14 @@ import (
 	"github.com/dolthub/vitess/go/mysql"
 
 	"github.com/stripesql/stripesql/tables"
+	"github.com/stripesql/stripesql/tables/sqltable"
 )
 
 // database is one Stripe account as a MySQL database.
 type database struct {
 	noSchemaObjects
 	name   string
-	tables map[string]*tables.Table
+	tables map[string]*sqltable.Table
 	// writable is set when the server runs writes (--allow-writes).
 	writable bool
 }
@@ -27,10 +28,10 @@ var (
 )
 
 // newDatabase makes a database holding every registered Stripe table.
-func newDatabase(name string, client *tables.Client) (*database, error) {
-	db := &database{name: name, tables: map[string]*tables.Table{}}
+func newDatabase(name string, client *sqltable.Client) (*database, error) {
+	db := &database{name: name, tables: map[string]*sqltable.Table{}}
 	for _, s := range tables.Specs() {
-		t, err := tables.New(s, name, client)
+		t, err := sqltable.New(s, name, client)
 		if err != nil {
 			return nil, err
 		}

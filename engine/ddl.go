@@ -16,7 +16,7 @@ import (
 //     (COMMENT 'The customer's address.'), a syntax error, and leaves
 //     backslashes of the table comment unescaped.
 //   - utf8mb4_0900_bin, the collation of the Stripe tables and their
-//     strings (tables.Collation), is named utf8mb4_bin, which MariaDB
+//     strings (sqltable.Collation), is named utf8mb4_bin, which MariaDB
 //     knows too (it has no 0900 collations): both compare the bytes of
 //     utf8mb4, so case-sensitively. (utf8mb4_bin ignores trailing spaces
 //     where utf8mb4_0900_bin does not; no Stripe id or code ends in one.)

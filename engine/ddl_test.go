@@ -15,7 +15,7 @@ import (
 	"github.com/dolthub/vitess/go/vt/sqlparser"
 
 	"github.com/stripesql/stripesql/internal/stripesqltest"
-	"github.com/stripesql/stripesql/tables"
+	"github.com/stripesql/stripesql/tables/sqltable"
 )
 
 // Every table's SHOW CREATE TABLE is restorable DDL: MySQL 8's grammar
@@ -95,8 +95,8 @@ func TestTablesFitInnoDB(t *testing.T) {
 			rowBytes[r[0]] += 4*n + 2
 		}
 		if strings.HasPrefix(r[2], "varchar") || strings.HasSuffix(r[2], "text") {
-			if r[3] != tables.Collation.Name() { // named utf8mb4_bin in SHOW CREATE TABLE
-				t.Errorf("%s.%s %s: collation %q, want %s", r[0], r[1], r[2], r[3], tables.Collation.Name())
+			if r[3] != sqltable.Collation.Name() { // named utf8mb4_bin in SHOW CREATE TABLE
+				t.Errorf("%s.%s %s: collation %q, want %s", r[0], r[1], r[2], r[3], sqltable.Collation.Name())
 			}
 		}
 		if (r[1] == "id" || r[1] == "customer" || r[1] == "charge" || r[1] == "stripe_account") && r[2] != "varchar(255)" {

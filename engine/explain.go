@@ -8,7 +8,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/plan"
 	"github.com/dolthub/go-mysql-server/sql/transform"
 
-	"github.com/stripesql/stripesql/tables"
+	"github.com/stripesql/stripesql/tables/sqltable"
 )
 
 // explainBuilder answers EXPLAIN with what matters over Stripe: which
@@ -58,7 +58,7 @@ func tableAccesses(n sql.Node) []access {
 	transform.Inspect(n, func(n sql.Node) bool {
 		switch n := n.(type) {
 		case *plan.IndexedTableAccess:
-			t, ok := n.UnderlyingTable().(*tables.Table)
+			t, ok := n.UnderlyingTable().(*sqltable.Table)
 			if !ok {
 				return true
 			}
@@ -79,7 +79,7 @@ func tableAccesses(n sql.Node) []access {
 			}
 			out = append(out, a)
 		case *plan.ResolvedTable:
-			if t, ok := n.UnderlyingTable().(*tables.Table); ok {
+			if t, ok := n.UnderlyingTable().(*sqltable.Table); ok {
 				out = append(out, access{name: n.Name(), accessType: "ALL", possibleKeys: possibleKeys(t), requests: t.Describe(nil, nil, nil)})
 			}
 		}
@@ -103,7 +103,7 @@ func subqueryNodes(n sql.Node) []sql.Node {
 	return out
 }
 
-func possibleKeys(t *tables.Table) string {
+func possibleKeys(t *sqltable.Table) string {
 	ixs, _ := t.GetIndexes(nil)
 	names := make([]string, len(ixs))
 	for i, ix := range ixs {

@@ -12,7 +12,7 @@ import (
 	querypb "github.com/dolthub/vitess/go/vt/proto/query"
 	"github.com/dolthub/vitess/go/vt/sqlparser"
 
-	"github.com/stripesql/stripesql/tables"
+	"github.com/stripesql/stripesql/tables/sqltable"
 )
 
 // guard is the mysql.Handler in front of go-mysql-server's. It enforces
@@ -144,8 +144,8 @@ func (g guard) run(ctx context.Context, c *mysql.Conn, query string, callback my
 
 	// A failed statement's pages leave the cache: a later query must not
 	// build on part of a scan that did not complete.
-	scope := &tables.FetchScope{}
-	ctx = tables.WithFetchScope(ctx, scope)
+	scope := &sqltable.FetchScope{}
+	ctx = sqltable.WithFetchScope(ctx, scope)
 	hb := &holdback{next: callback}
 	if err := exec(ctx, hb.spool); err != nil {
 		scope.Forget()

@@ -8,7 +8,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/transform"
 	"github.com/dolthub/go-mysql-server/sql/types"
 
-	"github.com/stripesql/stripesql/tables"
+	"github.com/stripesql/stripesql/tables/sqltable"
 )
 
 // limitHintRuleID names our analyzer rule; go-mysql-server's own ids are
@@ -61,7 +61,7 @@ func hintScan(ctx *sql.Context, n sql.Node, count int64) (sql.Node, transform.Tr
 		nn, err := n.WithChildren(c)
 		return nn, transform.NewTree, err
 	}
-	return withStripeTable(ctx, n, func(t *tables.Table) (*tables.Table, bool) {
+	return withStripeTable(ctx, n, func(t *sqltable.Table) (*sqltable.Table, bool) {
 		return t.WithLimitHint(int(count)), true
 	})
 }

@@ -10,7 +10,7 @@ import (
 	vtlog "github.com/dolthub/vitess/go/vt/log"
 	"github.com/sirupsen/logrus"
 
-	"github.com/stripesql/stripesql/tables"
+	"github.com/stripesql/stripesql/tables/sqltable"
 )
 
 var logrusOnce sync.Once
@@ -58,7 +58,7 @@ func logToSinks(lvl slog.Level, msg string, attrs ...any) {
 	defer sinks.RUnlock()
 	for l := range sinks.loggers {
 		if l.Enabled(context.Background(), lvl) {
-			l.Log(context.Background(), lvl, tables.Redact(msg), attrs...)
+			l.Log(context.Background(), lvl, sqltable.Redact(msg), attrs...)
 		}
 	}
 }
@@ -106,9 +106,9 @@ func (slogHook) Fire(e *logrus.Entry) error {
 func redactValue(v any) any {
 	switch v := v.(type) {
 	case string:
-		return tables.Redact(v)
+		return sqltable.Redact(v)
 	case error:
-		return tables.Redact(v.Error())
+		return sqltable.Redact(v.Error())
 	}
 	return v
 }

@@ -3,7 +3,7 @@ package engine
 import (
 	"sync"
 
-	"github.com/stripesql/stripesql/tables"
+	"github.com/stripesql/stripesql/tables/sqltable"
 )
 
 // requestRingSize is how many recent requests stripe_meta.requests keeps.
@@ -12,7 +12,7 @@ const requestRingSize = 1000
 // requestRow is a request record of one account.
 type requestRow struct {
 	database string
-	tables.RequestRecord
+	sqltable.RequestRecord
 }
 
 // requestRing keeps the last requestRingSize records, overwriting the

@@ -3,7 +3,7 @@ package engine
 import (
 	"testing"
 
-	"github.com/stripesql/stripesql/tables"
+	"github.com/stripesql/stripesql/tables/sqltable"
 )
 
 // The ring keeps the last requestRingSize records, oldest first.
@@ -11,7 +11,7 @@ func TestRequestRing(t *testing.T) {
 	for _, n := range []int{0, 1, requestRingSize - 1, requestRingSize, requestRingSize + 1, 3*requestRingSize + 7} {
 		var r requestRing
 		for i := range n {
-			r.add(requestRow{RequestRecord: tables.RequestRecord{QueryID: uint64(i)}})
+			r.add(requestRow{RequestRecord: sqltable.RequestRecord{QueryID: uint64(i)}})
 		}
 		got := r.snapshot()
 		if want := min(n, requestRingSize); len(got) != want {

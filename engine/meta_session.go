@@ -6,7 +6,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/types"
 
-	"github.com/stripesql/stripesql/tables"
+	"github.com/stripesql/stripesql/tables/sqltable"
 )
 
 // cacheVariable turns the page cache off for a session:
@@ -43,11 +43,11 @@ func cacheOn(ctx *sql.Context) bool {
 }
 
 // newContext is the server's sql.ContextFactory: a statement's context
-// carries its tables.Query (put there by queryHandler), which learns the
+// carries its sqltable.Query (put there by queryHandler), which learns the
 // session's cache setting here, where the session is known.
 func newContext(ctx context.Context, opts ...sql.ContextOption) *sql.Context {
 	c := sql.NewContext(ctx, opts...)
-	if q := tables.QueryFrom(ctx); q != nil && c.Session != nil {
+	if q := sqltable.QueryFrom(ctx); q != nil && c.Session != nil {
 		q.SetNoCache(!cacheOn(c))
 	}
 	return c

@@ -11,7 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/stripesql/stripesql/cache"
-	"github.com/stripesql/stripesql/tables"
+	"github.com/stripesql/stripesql/tables/sqltable"
 )
 
 // metrics are the server's Prometheus metrics, in a registry of its own
@@ -64,8 +64,8 @@ func (s *Server) MetricsHandler() http.Handler {
 
 // request counts a request that went to Stripe; cache lookups are counted
 // by the cache itself (accountCollector).
-func (m *metrics) request(db string, r tables.RequestRecord) {
-	if r.Cache == tables.CacheHit || r.Cache == tables.CacheShared {
+func (m *metrics) request(db string, r sqltable.RequestRecord) {
+	if r.Cache == sqltable.CacheHit || r.Cache == sqltable.CacheShared {
 		return
 	}
 	status := "none"

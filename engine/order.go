@@ -9,7 +9,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/plan"
 	"github.com/dolthub/go-mysql-server/sql/transform"
 
-	"github.com/stripesql/stripesql/tables"
+	"github.com/stripesql/stripesql/tables/sqltable"
 )
 
 const orderedScansRuleID analyzer.RuleId = 10_001
@@ -51,7 +51,7 @@ func orderedScans(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scop
 }
 
 func markOrdered(rt *plan.ResolvedTable) (sql.Node, error) {
-	t, ok := rt.Table.(*tables.Table)
+	t, ok := rt.Table.(*sqltable.Table)
 	if !ok {
 		return rt, nil
 	}

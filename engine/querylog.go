@@ -11,7 +11,7 @@ import (
 	"github.com/dolthub/vitess/go/mysql"
 	"github.com/dolthub/vitess/go/sqltypes"
 
-	"github.com/stripesql/stripesql/tables"
+	"github.com/stripesql/stripesql/tables/sqltable"
 )
 
 // observer gathers what the server reports about itself: the recent
@@ -30,7 +30,7 @@ func newObserver(accounts []Account, log *slog.Logger) *observer {
 	o.metrics = newMetrics(o)
 	for _, a := range accounts {
 		db := a.Database
-		a.Client.OnRequest(func(r tables.RequestRecord) {
+		a.Client.OnRequest(func(r sqltable.RequestRecord) {
 			o.ring.add(requestRow{database: db, RequestRecord: r})
 			o.metrics.request(db, r)
 		})
@@ -56,7 +56,7 @@ func (o *observer) wrapHandler(h mysql.Handler) (mysql.Handler, error) {
 	return queryHandler{Handler: h, o: o}, nil
 }
 
-// queryHandler times every statement, gives it a tables.Query (through
+// queryHandler times every statement, gives it a sqltable.Query (through
 // its context) to count its Stripe requests in, and logs it; it also
 // counts open connections.
 type queryHandler struct {
@@ -101,14 +101,14 @@ func (h queryHandler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare
 
 // statement is one statement being run.
 type statement struct {
-	q     *tables.Query
+	q     *sqltable.Query
 	start time.Time
 	rows  atomic.Int64
 }
 
 func (o *observer) begin(ctx context.Context, c *mysql.Conn) (context.Context, *statement) {
-	st := &statement{q: &tables.Query{ID: o.seq.Add(1), ConnID: c.ConnectionID}, start: time.Now()}
-	return tables.WithQuery(ctx, st.q), st
+	st := &statement{q: &sqltable.Query{ID: o.seq.Add(1), ConnID: c.ConnectionID}, start: time.Now()}
+	return sqltable.WithQuery(ctx, st.q), st
 }
 
 func (st *statement) countRows(res *sqltypes.Result) {
@@ -139,7 +139,7 @@ func (o *observer) end(st *statement, query string, err error) {
 		attrs = append(attrs, "rate_limited", n.RateLimited)
 	}
 	if err != nil {
-		attrs = append(attrs, "error", tables.Redact(err.Error()))
+		attrs = append(attrs, "error", sqltable.Redact(err.Error()))
 	}
 	o.log.Info("query", attrs...)
 }
@@ -150,5 +150,5 @@ func loggedQuery(q string) string {
 	if len(q) > maxLoggedQuery {
 		q = q[:maxLoggedQuery] + "…"
 	}
-	return tables.Redact(q)
+	return sqltable.Redact(q)
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/plan"
 	"github.com/dolthub/go-mysql-server/sql/transform"
 
-	"github.com/stripesql/stripesql/tables"
+	"github.com/stripesql/stripesql/tables/sqltable"
 )
 
 const residualRuleID analyzer.RuleId = 10_004
@@ -29,7 +29,7 @@ func residualFilters(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan
 		if len(conds) == 0 {
 			return n, transform.SameTree, nil
 		}
-		child, same, err := withStripeTable(ctx, f.Child, func(t *tables.Table) (*tables.Table, bool) {
+		child, same, err := withStripeTable(ctx, f.Child, func(t *sqltable.Table) (*sqltable.Table, bool) {
 			return t.WithResidual(conds)
 		})
 		if err != nil || same {

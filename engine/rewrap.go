@@ -5,14 +5,14 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/plan"
 	"github.com/dolthub/go-mysql-server/sql/transform"
 
-	"github.com/stripesql/stripesql/tables"
+	"github.com/stripesql/stripesql/tables/sqltable"
 )
 
 // withStripeTable replaces the Stripe table read by n (a table, an index
 // lookup on one, or an alias of either) with change(table); ok false from
 // change leaves n as it is. Rules use it to hand the table what the plan
 // knows (a LIMIT, residual filters) after the analyzer built the read.
-func withStripeTable(ctx *sql.Context, n sql.Node, change func(*tables.Table) (*tables.Table, bool)) (sql.Node, transform.TreeIdentity, error) {
+func withStripeTable(ctx *sql.Context, n sql.Node, change func(*sqltable.Table) (*sqltable.Table, bool)) (sql.Node, transform.TreeIdentity, error) {
 	switch n := n.(type) {
 	case *plan.TableAlias:
 		c, same, err := withStripeTable(ctx, n.Child, change)
@@ -22,7 +22,7 @@ func withStripeTable(ctx *sql.Context, n sql.Node, change func(*tables.Table) (*
 		nn, err := n.WithChildren(c)
 		return nn, transform.NewTree, err
 	case *plan.ResolvedTable:
-		t, ok := n.Table.(*tables.Table)
+		t, ok := n.Table.(*sqltable.Table)
 		if !ok {
 			return n, transform.SameTree, nil
 		}
@@ -37,7 +37,7 @@ func withStripeTable(ctx *sql.Context, n sql.Node, change func(*tables.Table) (*
 		if !ok || !n.IsStatic() {
 			return n, transform.SameTree, nil
 		}
-		t, ok := rt.Table.(*tables.Table)
+		t, ok := rt.Table.(*sqltable.Table)
 		if !ok {
 			return n, transform.SameTree, nil
 		}

@@ -14,7 +14,7 @@ import (
 	"github.com/stripesql/stripesql/engine"
 	"github.com/stripesql/stripesql/internal/stripesqltest"
 	"github.com/stripesql/stripesql/internal/testutil"
-	"github.com/stripesql/stripesql/tables"
+	"github.com/stripesql/stripesql/tables/sqltable"
 )
 
 var reader = engine.User{Name: "reader", Password: "s3cret:with:colons"}
@@ -134,7 +134,7 @@ func TestRequireTLS(t *testing.T) {
 // Without accounts the server serves loopback addresses only; it refuses
 // others before binding anything.
 func TestNoAccountsMeansLoopbackOnly(t *testing.T) {
-	client := tables.NewClient(tables.ClientOptions{APIKey: stripesqltest.Key, URL: "http://127.0.0.1:1"})
+	client := sqltable.NewClient(sqltable.ClientOptions{APIKey: stripesqltest.Key, URL: "http://127.0.0.1:1"})
 	accounts := []engine.Account{{Database: "stripe", Client: client}}
 	for _, tc := range []struct {
 		name    string

@@ -17,14 +17,14 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/analyzer"
 	"github.com/dolthub/vitess/go/mysql"
 
-	"github.com/stripesql/stripesql/tables"
+	"github.com/stripesql/stripesql/tables/sqltable"
 )
 
 // Account is one Stripe account served as a database.
 type Account struct {
 	// Database is the MySQL database name, e.g. "stripe".
 	Database string
-	Client   *tables.Client
+	Client   *sqltable.Client
 }
 
 // Config configures a server.

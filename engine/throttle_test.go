@@ -9,7 +9,7 @@ import (
 
 	"github.com/stripesql/stripesql/internal/fakestripe"
 	"github.com/stripesql/stripesql/internal/stripesqltest"
-	"github.com/stripesql/stripesql/tables"
+	"github.com/stripesql/stripesql/tables/sqltable"
 )
 
 // throttleQueries scan several lists at once, from several sessions.
@@ -75,7 +75,7 @@ func TestThrottle(t *testing.T) {
 		want429      bool
 	}{
 		// The default for a test key stays under Stripe's test-mode limit.
-		{"default rate under Stripe's limit", 1000, 25, tables.TestRateLimit, false},
+		{"default rate under Stripe's limit", 1000, 25, sqltable.TestRateLimit, false},
 		// Too fast a throttle gets 429s, which are retried and slow it down.
 		{"429s retried", 500, 10, 100, true},
 	} {

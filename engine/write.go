@@ -16,7 +16,7 @@ import (
 	querypb "github.com/dolthub/vitess/go/vt/proto/query"
 	"github.com/dolthub/vitess/go/vt/sqlparser"
 
-	"github.com/stripesql/stripesql/tables"
+	"github.com/stripesql/stripesql/tables/sqltable"
 )
 
 // Writes: with Config.AllowWrites, INSERT, UPDATE and DELETE on a Stripe
@@ -43,7 +43,7 @@ type writeSession struct {
 	// after it failed, it is a retry (the same keys).
 	completed uint64
 	// last are the objects the last INSERT created (stripe_meta.last_created).
-	last []tables.Created
+	last []sqltable.Created
 }
 
 func newWritePolicy(cfg Config) *writePolicy {
@@ -68,7 +68,7 @@ func (p *writePolicy) session(connID uint32) *writeSession {
 func (p *writePolicy) forget(connID uint32) { p.sessions.Delete(connID) }
 
 // lastCreated is what stripe_meta.last_created shows a connection.
-func (p *writePolicy) lastCreated(connID uint32) []tables.Created {
+func (p *writePolicy) lastCreated(connID uint32) []sqltable.Created {
 	ws, ok := p.sessions.Load(connID)
 	if !ok {
 		return nil
@@ -85,7 +85,7 @@ type statementExec func(context.Context, mysql.ResultSpoolFn) error
 // admitWrite decides the fate of a statement writeOf named (what): the
 // read-only error unless it is an INSERT, UPDATE or DELETE of a Stripe
 // table by an account that may write, in a form stripesql runs. An
-// admitted statement gets a tables.WriteStatement in its context, and
+// admitted statement gets a sqltable.WriteStatement in its context, and
 // exec (when given: nil while only preparing) is wrapped to keep the
 // session's write history. text is the statement, for its idempotency
 // keys.
@@ -112,23 +112,23 @@ func (s *Server) admitWrite(ctx context.Context, c *mysql.Conn, st sqlparser.Sta
 		return ctx, nil, mysql.NewSQLError(erTableAccessDeniedForUser, "42000",
 			"%s command denied to user '%s'@'%%' for table '%s' (the account may only read; writers are named with --writer)", target.kind, c.User, target.table)
 	}
-	if err := tables.CheckWrite(target.table, target.kind, target.columns); err != nil {
+	if err := sqltable.CheckWrite(target.table, target.kind, target.columns); err != nil {
 		return ctx, nil, err
 	}
 	args := argumentsFrom(ctx)
-	w := &tables.WriteStatement{Kind: target.kind, Columns: target.columns, Account: valueOf(target.account, args)}
+	w := &sqltable.WriteStatement{Kind: target.kind, Columns: target.columns, Account: valueOf(target.account, args)}
 	if exec == nil {
-		return tables.WithWrite(ctx, w), nil, nil
+		return sqltable.WithWrite(ctx, w), nil, nil
 	}
 	ws := p.session(c.ConnectionID)
 	ws.mu.Lock()
 	w.KeySeed = p.keySeed(c.ConnectionID, ws.completed, text, canonicalArguments(args))
 	ws.mu.Unlock()
 	run := func(ctx context.Context, cb mysql.ResultSpoolFn) error {
-		err := exec(tables.WithWrite(ctx, w), cb)
+		err := exec(sqltable.WithWrite(ctx, w), cb)
 		ws.mu.Lock()
 		defer ws.mu.Unlock()
-		if target.kind == tables.Insert {
+		if target.kind == sqltable.Insert {
 			ws.last = w.Created()
 		}
 		if err == nil {
@@ -216,9 +216,9 @@ func valueOf(v *sqlparser.SQLVal, vars map[string]*querypb.BindVariable) string 
 }
 
 // writeStatementOf is the write a statement's context carries, or nil.
-func writeStatementOf(ctx *sql.Context) *tables.WriteStatement {
+func writeStatementOf(ctx *sql.Context) *sqltable.WriteStatement {
 	if ctx == nil {
 		return nil
 	}
-	return tables.WriteFrom(ctx)
+	return sqltable.WriteFrom(ctx)
 }

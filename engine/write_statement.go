@@ -7,6 +7,7 @@ import (
 	"github.com/dolthub/vitess/go/vt/sqlparser"
 
 	"github.com/stripesql/stripesql/tables"
+	"github.com/stripesql/stripesql/tables/sqltable"
 )
 
 // MySQL errors of write statements stripesql does not run.
@@ -19,7 +20,7 @@ const (
 // writeTarget is what a write statement changes: one table, the columns
 // it sets.
 type writeTarget struct {
-	kind      string // tables.Insert, tables.Update, tables.Delete
+	kind      string // sqltable.Insert, sqltable.Update, sqltable.Delete
 	db, table string // db is "" for the session's current database
 	columns   []string
 	// account is the stripe_account an UPDATE or DELETE names, if any.
@@ -38,13 +39,13 @@ func targetOf(st sqlparser.Statement) (t writeTarget, ok bool, err error) {
 		if len(s.OnDup) > 0 {
 			return t, true, notSupported("INSERT … ON DUPLICATE KEY UPDATE (Stripe creates a new object for every row)")
 		}
-		t = writeTarget{kind: tables.Insert, db: s.Table.DbQualifier.String(), table: s.Table.Name.String()}
+		t = writeTarget{kind: sqltable.Insert, db: s.Table.DbQualifier.String(), table: s.Table.Name.String()}
 		for _, c := range s.Columns {
 			t.columns = append(t.columns, c.String())
 		}
 		return t, true, nil
 	case *sqlparser.Update:
-		t = writeTarget{kind: tables.Update}
+		t = writeTarget{kind: sqltable.Update}
 		if t.db, t.table, err = singleTable(s.TableExprs, "UPDATE"); err != nil {
 			return t, true, err
 		}
@@ -56,7 +57,7 @@ func targetOf(st sqlparser.Statement) (t writeTarget, ok bool, err error) {
 		}
 		return t, true, byID(t, s.Where)
 	case *sqlparser.Delete:
-		t = writeTarget{kind: tables.Delete}
+		t = writeTarget{kind: sqltable.Delete}
 		if len(s.Targets) > 1 {
 			return t, true, notSupported("DELETE from several tables")
 		}

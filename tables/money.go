@@ -2,9 +2,6 @@ package tables
 
 import (
 	"strings"
-
-	"github.com/dolthub/go-mysql-server/sql"
-	"github.com/shopspring/decimal"
 )
 
 // Stripe amounts are integers in the currency's smallest unit, so summing
@@ -12,8 +9,8 @@ import (
 // beside a currency gets a `<name>_major` DECIMAL column in the major
 // unit: SUM(amount_major) … GROUP BY currency is right in every currency.
 
-// majorSuffix names the derived columns.
-const majorSuffix = "_major"
+// MajorSuffix names the derived columns.
+const MajorSuffix = "_major"
 
 // moneyNames are integer fields that hold money without "amount" in
 // their name.
@@ -26,11 +23,11 @@ func isMoney(c Column) bool {
 	return c.Kind == KindInt && (strings.Contains(c.Name, "amount") || moneyNames[c.Name])
 }
 
-// majorExponent is the number of decimals of a currency's amounts in the
+// MajorExponent is the number of decimals of a currency's amounts in the
 // API. Zero-decimal currencies are listed; ISK, HUF and TWD are two-decimal
 // in the API for backward compatibility (Stripe's special cases), as every
 // other currency not listed.
-func majorExponent(currency string) int32 {
+func MajorExponent(currency string) int32 {
 	switch strings.ToLower(currency) {
 	case "bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf":
 		return 0
@@ -55,40 +52,9 @@ func withMajors(cols []Column) []Column {
 	out := cols[:len(cols):len(cols)]
 	for _, c := range cols {
 		if isMoney(c) {
-			out = append(out, Column{Name: c.Name + majorSuffix, Kind: KindMajor, Nullable: c.Nullable || cols[cur].Nullable,
+			out = append(out, Column{Name: c.Name + MajorSuffix, Kind: KindMajor, Nullable: c.Nullable || cols[cur].Nullable,
 				Comment: "`" + c.Name + "` in the major unit of `currency` (added by stripesql): divided by 100, or by 1 for zero-decimal currencies (JPY, KRW, …) and 1000 for three-decimal ones (BHD, JOD, KWD, OMR, TND)."})
 		}
 	}
 	return out
-}
-
-// major is one derived column and where its inputs are.
-type major struct{ ord, src, cur int }
-
-// majorsOf finds the derived columns of a schema.
-func majorsOf(cols []Column) []major {
-	pos := map[string]int{}
-	for i, c := range cols {
-		pos[c.Name] = i
-	}
-	var out []major
-	for i, c := range cols {
-		if c.Kind == KindMajor {
-			out = append(out, major{ord: i, src: pos[strings.TrimSuffix(c.Name, majorSuffix)], cur: pos["currency"]})
-		}
-	}
-	return out
-}
-
-// fillMajors computes the derived columns of a decoded row.
-func (t *Table) fillMajors(row sql.Row) {
-	for _, m := range t.majors {
-		amount, ok := row[m.src].(int64)
-		cur, ok2 := row[m.cur].(string)
-		if !ok || !ok2 {
-			row[m.ord] = nil
-			continue
-		}
-		row[m.ord] = decimal.New(amount, -majorExponent(cur))
-	}
 }

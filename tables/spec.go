@@ -1,3 +1,10 @@
+// Package tables declares the Stripe resources served as SQL tables: one
+// small file per resource (charges.go, invoices.go, …), each a Spec of its
+// API path, the list parameters a filter can reach, and its relation to a
+// parent; the columns come from the OpenAPI spec (schema_gen.go, generated
+// by internal/specgen). The machinery that serves them is in the
+// sub-packages: sqltable (planning, reading, writes, caching), decode
+// (JSON to typed values) and rowcache (the rows the cache holds).
 package tables
 
 import (
@@ -5,13 +12,10 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
-
-	"github.com/stripesql/stripesql/tables/rowcache"
 )
 
 // Spec declares one Stripe resource as a table. It says only what the Stripe
-// API offers; the shared machinery turns it into a go-mysql-server table,
+// API offers; package sqltable turns it into a go-mysql-server table,
 // decides which requests answer a query and decodes the pages.
 type Spec struct {
 	// Name is the SQL table name, e.g. "charges".
@@ -59,18 +63,6 @@ type Spec struct {
 	Derive []Derive
 }
 
-// layouts are how the row cache stores each spec's rows (rowsource.go).
-var layouts sync.Map // *Spec → *rowcache.Layout
-
-// layoutOnce returns the spec's row layout, made by mk the first time.
-func (s *Spec) layoutOnce(mk func() *rowcache.Layout) *rowcache.Layout {
-	if l, ok := layouts.Load(s); ok {
-		return l.(*rowcache.Layout)
-	}
-	l, _ := layouts.LoadOrStore(s, mk())
-	return l.(*rowcache.Layout)
-}
-
 // Parent ties a child resource to the table it belongs to.
 type Parent struct {
 	// Table is the parent table, e.g. "invoices".
@@ -100,7 +92,8 @@ type Filter struct {
 	InParam string
 }
 
-func (f Filter) param() string {
+// ParamName is the list parameter of the filter.
+func (f Filter) ParamName() string {
 	if f.Param != "" {
 		return f.Param
 	}
@@ -134,14 +127,14 @@ func Lookup(name string) (*Spec, bool) {
 	return s, ok
 }
 
-// columns returns the table's columns: the generated columns of the
+// AllColumns returns the table's columns: the generated columns of the
 // spec's object, plus the parent column when the object lacks it.
-func (s *Spec) columns() ([]Column, error) {
+func (s *Spec) AllColumns() ([]Column, error) {
 	cols, err := s.objectColumns()
 	if err != nil {
 		return nil, err
 	}
-	return append(withMajors(cols), accountColumn), nil
+	return append(withMajors(cols), AccountColumnDef), nil
 }
 
 // objectColumns are the columns of the API object (or the spec's own).
@@ -153,15 +146,15 @@ func (s *Spec) objectColumns() ([]Column, error) {
 	if !ok {
 		return nil, fmt.Errorf("tables: %s: no generated columns for object %q (run go generate ./tables)", s.Name, s.Object)
 	}
-	if p := s.Parent; p != nil && !hasColumn(cols, p.Column) {
+	if p := s.Parent; p != nil && !HasColumn(cols, p.Column) {
 		cols = append(cols[:len(cols):len(cols)], Column{Name: p.Column, Kind: KindString,
-			Comment: "ID of the " + singular(p.Table) + " this object belongs to (added by stripesql: the API nests it under " + s.Path + ")"})
+			Comment: "ID of the " + Singular(p.Table) + " this object belongs to (added by stripesql: the API nests it under " + s.Path + ")"})
 	}
 	return cols, nil
 }
 
-// key is the primary key column, "" for none.
-func (s *Spec) key() string {
+// KeyColumn is the primary key column, "" for none.
+func (s *Spec) KeyColumn() string {
 	switch s.Key {
 	case "":
 		return "id"
@@ -171,7 +164,8 @@ func (s *Spec) key() string {
 	return s.Key
 }
 
-func singular(table string) string { return strings.TrimSuffix(table, "s") }
+// Singular is a table name's object in words ("invoices" → "invoice").
+func Singular(table string) string { return strings.TrimSuffix(table, "s") }
 
 // removed are tables of resources the API no longer has, with what to use.
 var removed = map[string]string{
@@ -184,8 +178,8 @@ func Removed(name string) (string, bool) {
 	return why, ok
 }
 
-// filter returns the filter of column col.
-func (s *Spec) filter(col string) (Filter, bool) {
+// FilterOf returns the filter of column col.
+func (s *Spec) FilterOf(col string) (Filter, bool) {
 	for _, f := range s.Filters {
 		if strings.EqualFold(f.Column, col) {
 			return f, true
@@ -194,11 +188,11 @@ func (s *Spec) filter(col string) (Filter, bool) {
 	return Filter{}, false
 }
 
-// filterParam returns the list parameter filtering column col by equality.
-func (s *Spec) filterParam(col string) (string, bool) {
+// FilterParam returns the list parameter filtering column col by equality.
+func (s *Spec) FilterParam(col string) (string, bool) {
 	for _, f := range s.Filters {
 		if strings.EqualFold(f.Column, col) {
-			return f.param(), true
+			return f.ParamName(), true
 		}
 	}
 	return "", false
@@ -219,7 +213,7 @@ func (s *Spec) Param(name string) (ListParam, bool) {
 // down is a parameter of the real endpoint, every default too, and
 // created is a range parameter there.
 func (s *Spec) check() error {
-	if _, err := s.columns(); err != nil {
+	if _, err := s.AllColumns(); err != nil {
 		return err
 	}
 	if s.Single || s.Derive != nil {
@@ -234,15 +228,15 @@ func (s *Spec) check() error {
 		}
 	}
 	for _, f := range s.Filters {
-		if _, ok := s.Param(f.param()); !ok {
-			return fmt.Errorf("%s: %s takes no parameter %q", s.Name, s.Path, f.param())
+		if _, ok := s.Param(f.ParamName()); !ok {
+			return fmt.Errorf("%s: %s takes no parameter %q", s.Name, s.Path, f.ParamName())
 		}
 		if f.InParam != "" {
 			if _, ok := s.Param(f.InParam); !ok {
 				return fmt.Errorf("%s: %s takes no parameter %q", s.Name, s.Path, f.InParam)
 			}
 		}
-		if !hasColumn(objectColumns[s.Object], f.Column) {
+		if !HasColumn(objectColumns[s.Object], f.Column) {
 			return fmt.Errorf("%s: filter column %q is not a property of %s", s.Name, f.Column, s.Object)
 		}
 	}
@@ -259,7 +253,8 @@ func (s *Spec) check() error {
 	return nil
 }
 
-func hasColumn(cols []Column, name string) bool {
+// HasColumn reports whether cols has a column named name.
+func HasColumn(cols []Column, name string) bool {
 	for _, c := range cols {
 		if c.Name == name {
 			return true
@@ -270,11 +265,11 @@ func hasColumn(cols []Column, name string) bool {
 
 // Retrievable reports whether `id = …` can be a retrieve (GET Path/{id}).
 func (s *Spec) Retrievable() bool {
-	return !s.NoRetrieve && !s.Single && s.Parent == nil && s.Derive == nil && s.key() == "id"
+	return !s.NoRetrieve && !s.Single && s.Parent == nil && s.Derive == nil && s.KeyColumn() == "id"
 }
 
-// isRange reports whether col is filtered by unix-time ranges.
-func (s *Spec) isRange(col string) bool {
+// IsRange reports whether col is filtered by unix-time ranges.
+func (s *Spec) IsRange(col string) bool {
 	if col == "created" {
 		return s.Created
 	}
@@ -286,10 +281,10 @@ func (s *Spec) isRange(col string) bool {
 	return false
 }
 
-// accepts reports whether a list parameter takes a value: an enum
+// Accepts reports whether a list parameter takes a value: an enum
 // parameter takes only its values (Stripe answers others with a 400,
 // where SQL expects no row).
-func (s *Spec) accepts(param, value string) bool {
+func (s *Spec) Accepts(param, value string) bool {
 	p, ok := s.Param(param)
 	if !ok || len(p.Enum) == 0 {
 		return true
@@ -300,4 +295,14 @@ func (s *Spec) accepts(param, value string) bool {
 		}
 	}
 	return false
+}
+
+// Writes returns the table's write endpoints, if stripesql writes it: a
+// top-level resource the generator's -writes names.
+func (s *Spec) Writes() (WriteEndpoints, bool) {
+	if s.Parent != nil || s.Derive != nil || s.Single || s.Columns != nil || s.KeyColumn() != "id" {
+		return WriteEndpoints{}, false
+	}
+	w, ok := writeEndpoints[s.Path]
+	return w, ok
 }

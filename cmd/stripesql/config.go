@@ -13,7 +13,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
-	"github.com/stripesql/stripesql/tables"
+	"github.com/stripesql/stripesql/tables/sqltable"
 )
 
 // Every flag of a command may also come from the environment
@@ -81,7 +81,7 @@ func parseSettings(fs *flag.FlagSet, args []string, getenv func(string) string, 
 func applyFile(fs *flag.FlagSet, path string, set map[string]bool, sections []string) (configFile, error) {
 	values := map[string]any{}
 	if _, err := toml.DecodeFile(path, &values); err != nil {
-		return configFile{}, usageError{fmt.Sprintf("config file %s: %s", path, tables.Redact(err.Error()))}
+		return configFile{}, usageError{fmt.Sprintf("config file %s: %s", path, sqltable.Redact(err.Error()))}
 	}
 	cf := configFile{path: path, sections: map[string]any{}}
 	if err := refuseInlineKeys(path, "", values); err != nil {
@@ -169,7 +169,7 @@ func badValue(f *flag.Flag, err error) string {
 			want = "want true or false"
 		}
 	}
-	msg := tables.Redact(err.Error())
+	msg := sqltable.Redact(err.Error())
 	switch {
 	case want != "" && msg == "parse error": // the flag package's only word
 		msg = want
@@ -180,14 +180,14 @@ func badValue(f *flag.Flag, err error) string {
 }
 
 // quote shows a value in a message, keys redacted.
-func quote(v string) string { return strconv.Quote(tables.Redact(v)) }
+func quote(v string) string { return strconv.Quote(sqltable.Redact(v)) }
 
 // tomlValue shows a config file's value in a message as it was written.
 func tomlValue(v any) string {
 	if s, ok := v.(string); ok {
 		return quote(s)
 	}
-	return tables.Redact(fmt.Sprint(v))
+	return sqltable.Redact(fmt.Sprint(v))
 }
 
 // inlineKeyNames are settings that would hold a key itself.

@@ -11,7 +11,7 @@ import (
 	"strings"
 
 	"github.com/stripesql/stripesql/engine"
-	"github.com/stripesql/stripesql/tables"
+	"github.com/stripesql/stripesql/tables/sqltable"
 )
 
 // Several Stripe accounts: the config file lists them as
@@ -170,7 +170,7 @@ func connectAccounts(ctx context.Context, sf *serverFlags, accounts []servedAcco
 		if a.rateLimit > 0 {
 			opts.RateLimit = a.rateLimit
 		}
-		client := tables.NewClient(opts)
+		client := sqltable.NewClient(opts)
 		if err := checkKey(ctx, client); err != nil {
 			return nil, prefixError(a.label(), err)
 		}

@@ -13,7 +13,7 @@ import (
 
 	"github.com/stripesql/stripesql/engine"
 	"github.com/stripesql/stripesql/internal/fakestripe"
-	"github.com/stripesql/stripesql/tables"
+	"github.com/stripesql/stripesql/tables/sqltable"
 )
 
 // fakeFlags configure the embedded fake Stripe account.
@@ -70,7 +70,7 @@ network) as the MySQL database --database; --scale, --seed, --latency and
 	defer hs.Close()
 	url := "http://" + ln.Addr().String()
 	fmt.Fprintf(stdout, "demo: a fake Stripe account (%d charges, seed %d) is served at %s\n", ff.scale, ff.seed, url)
-	client := tables.NewClient(sf.clientOptions(demoKey, url, log))
+	client := sqltable.NewClient(sf.clientOptions(demoKey, url, log))
 	return serve(ctx, sf, []engine.Account{{Database: sf.database, Client: client}}, stdout, log)
 }
 

@@ -15,7 +15,7 @@ import (
 
 	"github.com/stripesql/stripesql/cache"
 	"github.com/stripesql/stripesql/engine"
-	"github.com/stripesql/stripesql/tables"
+	"github.com/stripesql/stripesql/tables/sqltable"
 )
 
 // serverFlags are the flags of every command that serves SQL.
@@ -47,12 +47,12 @@ func (f *serverFlags) register(fs *flag.FlagSet) {
 }
 
 // clientOptions configures the client of the account of key.
-func (f *serverFlags) clientOptions(key, url string, log *slog.Logger) tables.ClientOptions {
+func (f *serverFlags) clientOptions(key, url string, log *slog.Logger) sqltable.ClientOptions {
 	rate := f.rateLimit
 	if rate == 0 {
-		rate = tables.DefaultRateLimit(key)
+		rate = sqltable.DefaultRateLimit(key)
 	}
-	return tables.ClientOptions{APIKey: key, URL: url, Cache: f.cache(), MaxRetries: 3, RateLimitRetries: 10, RateLimit: rate, Logger: log}
+	return sqltable.ClientOptions{APIKey: key, URL: url, Cache: f.cache(), MaxRetries: 3, RateLimitRetries: 10, RateLimit: rate, Logger: log}
 }
 
 func (f *serverFlags) logger(w io.Writer) (*slog.Logger, error) {
@@ -190,11 +190,11 @@ func readKey(file, envName string, getenv func(string) string) (string, error) {
 // checkKey makes one request so that a wrong key or URL fails at start-up,
 // not at the first query. A restricted key without access to the balance
 // is still a valid key.
-func checkKey(ctx context.Context, c *tables.Client) error {
+func checkKey(ctx context.Context, c *sqltable.Client) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	_, err := c.Get(ctx, "/v1/balance", nil)
-	var ae *tables.APIError
+	var ae *sqltable.APIError
 	switch {
 	case err == nil:
 		return nil
@@ -203,7 +203,7 @@ func checkKey(ctx context.Context, c *tables.Client) error {
 	case errors.As(err, &ae) && ae.Status == http.StatusUnauthorized:
 		return fmt.Errorf("Stripe rejected the API key: %s", ae.Message)
 	default:
-		return fmt.Errorf("cannot reach Stripe: %v", tables.Redact(err.Error()))
+		return fmt.Errorf("cannot reach Stripe: %v", sqltable.Redact(err.Error()))
 	}
 }
 

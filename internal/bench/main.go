@@ -40,7 +40,7 @@ import (
 	"github.com/stripesql/stripesql/cache"
 	"github.com/stripesql/stripesql/engine"
 	"github.com/stripesql/stripesql/internal/fakestripe"
-	"github.com/stripesql/stripesql/tables"
+	"github.com/stripesql/stripesql/tables/sqltable"
 )
 
 func main() {
@@ -219,7 +219,7 @@ func start(url string, rate float64, parallel int, cacheBytes int64) (*bench, fu
 		debug.SetMemoryLimit(math.MaxInt64)
 	}
 	cnt := &counter{next: http.DefaultTransport.(*http.Transport).Clone()}
-	client := tables.NewClient(tables.ClientOptions{APIKey: "sk_test_bench", URL: url, Cache: c, MaxRetries: 8,
+	client := sqltable.NewClient(sqltable.ClientOptions{APIKey: "sk_test_bench", URL: url, Cache: c, MaxRetries: 8,
 		RetryBase: 200 * time.Millisecond, RateLimit: rate * throttleShare, HTTPClient: &http.Client{Transport: cnt, Timeout: 80 * time.Second}})
 	client.SetParallelism(parallel)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -9,7 +9,7 @@ import (
 	"github.com/stripesql/stripesql/cache"
 	"github.com/stripesql/stripesql/engine"
 	"github.com/stripesql/stripesql/internal/fakestripe"
-	"github.com/stripesql/stripesql/tables"
+	"github.com/stripesql/stripesql/tables/sqltable"
 )
 
 // AccountOptions add a Stripe account to an Env besides "stripe": its own
@@ -27,7 +27,7 @@ type AccountOptions struct {
 type Account struct {
 	Database string
 	Fake     *fakestripe.Server
-	Client   *tables.Client
+	Client   *sqltable.Client
 	// Key is the API key its client presents.
 	Key string
 
@@ -62,7 +62,7 @@ func startAccounts(t testing.TB, opts Options, c *cache.Cache) map[string]*Accou
 }
 
 // engineAccounts lists the accounts for engine.Config, "stripe" first.
-func engineAccounts(main *tables.Client, more map[string]*Account, order []AccountOptions) []engine.Account {
+func engineAccounts(main *sqltable.Client, more map[string]*Account, order []AccountOptions) []engine.Account {
 	out := []engine.Account{{Database: "stripe", Client: main}}
 	for _, ao := range order {
 		out = append(out, engine.Account{Database: ao.Database, Client: more[ao.Database].Client})
@@ -71,8 +71,8 @@ func engineAccounts(main *tables.Client, more map[string]*Account, order []Accou
 }
 
 // newClient is the Stripe client of an Env's account.
-func newClient(opts Options, key, url string, c *cache.Cache) *tables.Client {
-	return tables.NewClient(tables.ClientOptions{APIKey: key, URL: url, Cache: c, MaxRetries: opts.MaxRetries,
+func newClient(opts Options, key, url string, c *cache.Cache) *sqltable.Client {
+	return sqltable.NewClient(sqltable.ClientOptions{APIKey: key, URL: url, Cache: c, MaxRetries: opts.MaxRetries,
 		RateLimit: opts.RateLimit, RateLimitRetries: opts.RateLimitRetries, RetryBase: time.Millisecond,
 		HTTPClient: opts.HTTPClient, Logger: opts.Logger})
 }

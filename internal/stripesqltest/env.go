@@ -19,7 +19,7 @@ import (
 	"github.com/stripesql/stripesql/cache"
 	"github.com/stripesql/stripesql/engine"
 	"github.com/stripesql/stripesql/internal/fakestripe"
-	"github.com/stripesql/stripesql/tables"
+	"github.com/stripesql/stripesql/tables/sqltable"
 )
 
 // Key is the API key tests use.
@@ -36,7 +36,7 @@ type Options struct {
 	// CacheBytes (to give it a fake clock).
 	Cache      *cache.Cache
 	MaxRetries int
-	// RateLimit and RateLimitRetries are the client's (tables.ClientOptions).
+	// RateLimit and RateLimitRetries are the client's (sqltable.ClientOptions).
 	RateLimit        float64
 	RateLimitRetries int
 	// Logger receives the server's log (nil: none).
@@ -72,7 +72,7 @@ type Env struct {
 	// DB is a go-sql-driver/mysql pool on database "stripe".
 	DB *sql.DB
 	// Client is the Stripe client and Server the MySQL server.
-	Client *tables.Client
+	Client *sqltable.Client
 	Server *engine.Server
 	// CAFile is the PEM certificate a client verifies the server with
 	// (with Options.TLS).

@@ -1,0 +1,41 @@
+package sqltable
+
+import (
+	"strings"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/shopspring/decimal"
+
+	"github.com/stripesql/stripesql/tables"
+)
+
+// major is one derived column and where its inputs are.
+type major struct{ ord, src, cur int }
+
+// majorsOf finds the derived columns of a schema.
+func majorsOf(cols []tables.Column) []major {
+	pos := map[string]int{}
+	for i, c := range cols {
+		pos[c.Name] = i
+	}
+	var out []major
+	for i, c := range cols {
+		if c.Kind == tables.KindMajor {
+			out = append(out, major{ord: i, src: pos[strings.TrimSuffix(c.Name, tables.MajorSuffix)], cur: pos["currency"]})
+		}
+	}
+	return out
+}
+
+// fillMajors computes the derived columns of a decoded row.
+func (t *Table) fillMajors(row sql.Row) {
+	for _, m := range t.majors {
+		amount, ok := row[m.src].(int64)
+		cur, ok2 := row[m.cur].(string)
+		if !ok || !ok2 {
+			row[m.ord] = nil
+			continue
+		}
+		row[m.ord] = decimal.New(amount, -tables.MajorExponent(cur))
+	}
+}

@@ -1,0 +1,245 @@
+package sqltable
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/url"
+	"strconv"
+
+	"github.com/stripesql/stripesql/tables"
+	"github.com/stripesql/stripesql/tables/decode"
+)
+
+// batch is what a pager yields: objects, the parent they belong to (for
+// child tables whose objects do not name it) and the connected account
+// they were read from ("" for the platform).
+type batch struct {
+	objs     []json.RawMessage
+	parentID string
+	account  string
+}
+
+// pager yields the objects of one request stream, a page at a time; it
+// returns io.EOF after the last page. Every kind of stream (list, walk of
+// a parent, retrieve, derived rows) is a pager, so the scan is one loop.
+type pager interface {
+	next(ctx context.Context) (batch, error)
+}
+
+// newPager makes the pager of a request on table t. fetched counts the
+// objects received by the whole scan, for the LIMIT page-size hint.
+func (t *Table) newPager(r request, fetched *int) pager {
+	r.params = t.forAccount(r.params)
+	switch r.kind {
+	case reqRetrieve:
+		// A retrieve sends no parameter but the connected account.
+		var params url.Values
+		if a := accountOf(r.params); a != "" {
+			params = url.Values{tables.AccountParam: {a}}
+		}
+		return &onePager{t: t, path: r.path + "/" + url.PathEscape(r.id), params: params, parentID: r.parentID}
+	case reqSingle:
+		return &onePager{t: t, path: r.path, params: r.params, parentID: r.parentID}
+	case reqWalk:
+		parent := t.relative(t.spec.Parent.Table)
+		parent.account = accountOf(r.params)
+		return &walkPager{
+			parents: parent.newPager(parent.listRequest(url.Values{}), new(int)),
+			child:   func(id string) pager { return t.newPager(t.childRequest(id, r.params), fetched) },
+		}
+	case reqDerive:
+		var srcs []pager
+		for _, d := range t.spec.Derive {
+			src := t.relative(d.Table)
+			src.account = accountOf(r.params)
+			srcs = append(srcs, &fieldPager{src: src.newPager(src.listRequest(url.Values{}), new(int)), field: d.Field})
+		}
+		return &chainPager{pagers: srcs}
+	}
+	// Parallelism 1 reads with one cursor, as a connector does.
+	if t.spec.Created && t.limitHint == 0 && r.parentID == "" && cap(t.client.slots) > 1 {
+		return t.newSlicedPager(r.path, r.params, fetched)
+	}
+	return &listPager{t: t, path: r.path, params: r.params, parentID: r.parentID, fetched: fetched}
+}
+
+// closer is a pager holding resources (workers) to release when the scan
+// ends early.
+type closer interface{ close() }
+
+// relative is another table of the same account (a parent, a source).
+func (t *Table) relative(name string) *Table {
+	s, ok := tables.Lookup(name)
+	if !ok {
+		panic("tables: " + t.spec.Name + " refers to unknown table " + name)
+	}
+	r, err := New(s, t.db, t.client)
+	if err != nil {
+		panic(err)
+	}
+	return r
+}
+
+// listPager walks a list endpoint with starting_after.
+type listPager struct {
+	t        *Table
+	path     string
+	params   url.Values
+	parentID string
+	fetched  *int
+	cursor   string
+	done     bool
+}
+
+// handOff ends the walk at the last second of page b when older objects
+// are to be read by others (slices), and returns the page as this walk
+// hands it on and where the others' range ends (exclusive). The objects
+// of that last second are left to the others, which saves a request
+// unless the whole page is that one second: the walk then goes on for
+// that second alone.
+func (p *listPager) handOff(ctx context.Context, b batch) (batch, int64) {
+	last := createdOf(b.objs[len(b.objs)-1])
+	if createdOf(b.objs[0]) == last {
+		p.params = withCreated(p.params, last, last+1)
+		return b, last
+	}
+	kept := make([]json.RawMessage, 0, len(b.objs))
+	for _, o := range b.objs {
+		if createdOf(o) > last {
+			kept = append(kept, o)
+		}
+	}
+	b.objs = kept
+	p.done = true
+	return b, last + 1
+}
+
+func (p *listPager) next(ctx context.Context) (batch, error) {
+	if p.done {
+		return batch{}, io.EOF
+	}
+	params := url.Values{}
+	for k, v := range p.params {
+		params[k] = v
+	}
+	params.Set("limit", strconv.Itoa(p.t.pageSize(*p.fetched)))
+	if p.cursor != "" {
+		params.Set("starting_after", p.cursor)
+	}
+	body, err := p.t.get(ctx, p.path, params)
+	if err != nil {
+		return batch{}, err
+	}
+	pg, err := decode.Page(body)
+	if err != nil {
+		return batch{}, err
+	}
+	*p.fetched += len(pg.Data)
+	if !pg.HasMore || len(pg.Data) == 0 {
+		p.done = true
+	} else if p.cursor = decode.ObjectID(pg.Data[len(pg.Data)-1]); p.cursor == "" {
+		return batch{}, errors.New("list page object has no id to continue from")
+	}
+	return batch{objs: pg.Data, parentID: p.parentID, account: accountOf(p.params)}, nil
+}
+
+// onePager gets one object; Stripe's 404 is no object, as a missing row
+// is in a database.
+type onePager struct {
+	t        *Table
+	path     string
+	params   url.Values
+	parentID string
+	done     bool
+}
+
+func (p *onePager) next(ctx context.Context) (batch, error) {
+	if p.done {
+		return batch{}, io.EOF
+	}
+	p.done = true
+	body, err := p.t.get(ctx, p.path, p.params)
+	var ae *APIError
+	if errors.As(err, &ae) && ae.NotFound() || err == nil && isDeletedStub(body) {
+		return batch{}, io.EOF
+	}
+	if err != nil {
+		return batch{}, err
+	}
+	if !json.Valid(body) {
+		return batch{}, errors.New("malformed response: not valid JSON")
+	}
+	return batch{objs: []json.RawMessage{body}, parentID: p.parentID, account: accountOf(p.params)}, nil
+}
+
+// walkPager reads every parent, then the children of each in turn.
+type walkPager struct {
+	parents pager
+	child   func(parentID string) pager
+	ids     []string
+	cur     pager
+}
+
+func (p *walkPager) next(ctx context.Context) (batch, error) {
+	for {
+		if p.cur != nil {
+			b, err := p.cur.next(ctx)
+			if err != io.EOF {
+				return b, err
+			}
+			p.cur = nil
+		}
+		if len(p.ids) == 0 {
+			b, err := p.parents.next(ctx)
+			if err != nil {
+				return batch{}, err
+			}
+			for _, o := range b.objs {
+				p.ids = append(p.ids, decode.ObjectID(o))
+			}
+			continue
+		}
+		p.cur = p.child(p.ids[0])
+		p.ids = p.ids[1:]
+	}
+}
+
+// fieldPager yields the non-null object in a field of each source object.
+type fieldPager struct {
+	src   pager
+	field string
+}
+
+func (p *fieldPager) next(ctx context.Context) (batch, error) {
+	b, err := p.src.next(ctx)
+	if err != nil {
+		return batch{}, err
+	}
+	var out []json.RawMessage
+	for _, o := range b.objs {
+		var fields map[string]json.RawMessage
+		if err := json.Unmarshal(o, &fields); err != nil {
+			return batch{}, err
+		}
+		if v := fields[p.field]; len(v) > 0 && v[0] == '{' {
+			out = append(out, v)
+		}
+	}
+	return batch{objs: out, account: b.account}, nil
+}
+
+// chainPager runs pagers one after another.
+type chainPager struct{ pagers []pager }
+
+func (p *chainPager) next(ctx context.Context) (batch, error) {
+	for len(p.pagers) > 0 {
+		b, err := p.pagers[0].next(ctx)
+		if err != io.EOF {
+			return b, err
+		}
+		p.pagers = p.pagers[1:]
+	}
+	return batch{}, io.EOF
+}

@@ -1,0 +1,532 @@
+package sqltable
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/dolthub/go-mysql-server/sql"
+
+	"github.com/stripesql/stripesql/cache"
+	"github.com/stripesql/stripesql/tables"
+	"github.com/stripesql/stripesql/tables/rowcache"
+)
+
+// The row cache. A list read over a created range is one stream of
+// objects: the list path and its parameters other than the created
+// bounds and paging (the base stream has only the spec's defaults; a
+// filtered stream adds `customer=…` and the like). The cache holds, per
+// stream, segments: created intervals [lo, hi) read whole, with their rows
+// decoded (rowcache.Block), each at most once by id.
+//
+// A scan step turns into parts, newest first (cache.Segments.Cover):
+// held segments are served from memory, gaps are read from Stripe (by the
+// parallel slices when long) and become segments when read whole. A
+// filtered step whose filters the scan or the engine checks on every row
+// is served from the base stream where that holds the interval, and
+// reads only the rest with the filtered list. Concurrent reads of the
+// same gap wait for one another (cache.Segments.Claim).
+
+// unbounded is the upper end of a range without one.
+const unbounded = 1 << 62
+
+// rowSource serves one list step from the row cache and Stripe.
+type rowSource struct {
+	t      *Table
+	st     step
+	ix     *index
+	params url.Values // the step's parameters without created bounds
+	lo, hi int64
+	own    string // the step's stream
+	base   string // the base stream, "" when it cannot answer the step
+	store  *cache.Segments
+
+	planned bool
+	parts   []rowPart
+	gap     *gapRead
+	// keys are values of the lookup's first column the rows must have (one
+	// per range), to pick rows of a block by code (Block.Where).
+	keys []any
+	// exact is set when a held block's rows picked by span (and keys) are
+	// exactly the step's, so they need no check against its ranges.
+	exact   bool
+	scratch sql.Row
+	// served are the ids of tail rows served: the gap read after them
+	// skips them.
+	served map[string]bool
+}
+
+// rowPart is a held segment's share of the range, or a gap.
+type rowPart struct {
+	lo, hi int64
+	seg    *cache.Segment
+	pos    []int // rows left to serve, when picked by keys
+	blobs  rowcache.Blobs
+	next   int // next row to serve (from the block's span), when not
+	end    int
+	begun  bool
+	// tail marks rows of a block below its interval (see withTails).
+	tail bool
+}
+
+// gapRead is a gap being read from Stripe.
+type gapRead struct {
+	claim  *cache.Claim
+	lo, hi int64
+	since  time.Time
+	pager  pager
+	b      *rowcache.Builder
+	oldest int64 // created of the oldest object read
+	got    bool
+}
+
+type rowReadKey struct{}
+
+// rowRead marks a context whose list pages go to the row cache, not the
+// page cache.
+func rowRead(ctx context.Context) bool { return ctx.Value(rowReadKey{}) != nil }
+
+// rows is the client's row cache, or nil when a statement does not use it.
+func (t *Table) rows(ctx context.Context) *cache.Segments {
+	s := t.client.rows
+	if s == nil || !s.Enabled() || cacheBypassed(ctx) {
+		return nil
+	}
+	return s
+}
+
+// layout is how the table's rows are stored in blocks.
+func (t *Table) layout() *rowcache.Layout {
+	return layoutOnce(t.spec, func() *rowcache.Layout {
+		sch := t.schema.Schema
+		l := &rowcache.Layout{Cols: len(sch), IDOrd: sch.IndexOfColName("id"), CreatedOrd: sch.IndexOfColName("created"),
+			Skip: make([]bool, len(sch)), JSON: make([]bool, len(sch))}
+		for i, c := range t.cols {
+			l.JSON[i] = c.Kind == tables.KindJSON
+		}
+		for _, m := range t.majors {
+			l.Skip[m.ord] = true // computed from amount and currency on the way out
+		}
+		return l
+	})
+}
+
+// rowCached reports whether a step's rows can come from the row cache:
+// a top-level list of objects over created ranges.
+func (t *Table) rowCached(st step) bool {
+	return st.req.kind == reqList && t.spec.Created && t.spec.Explode == nil && st.req.parentID == "" &&
+		t.spec.Parent == nil && t.schema.Schema.IndexOfColName("id") >= 0
+}
+
+// streamOf names the stream of a list: account, path and parameters
+// other than created bounds and paging.
+func (t *Table) streamOf(path string, params url.Values) string {
+	rest := url.Values{}
+	for k, v := range params {
+		if k != "created" && !isCreatedBound(k) && k != "limit" && k != "starting_after" {
+			rest[k] = v
+		}
+	}
+	return t.client.account + " ROWS " + path + "?" + canonicalQuery(rest)
+}
+
+// newRowSource plans a step through the row cache, or returns nil.
+func (t *Table) newRowSource(ctx context.Context, st step, ix *index) *rowSource {
+	store := t.rows(ctx)
+	if store == nil || !t.rowCached(st) {
+		return nil
+	}
+	params := t.forAccount(st.req.params)
+	if params.Get("created") != "" {
+		return nil // one second: a plain request
+	}
+	lo, hi, ok := createdBounds(params)
+	if !ok {
+		return nil
+	}
+	r := &rowSource{t: t, st: st, ix: ix, lo: lo, hi: hi, store: store, params: url.Values{}}
+	for k, v := range params {
+		if k != "created" && !isCreatedBound(k) {
+			r.params[k] = v
+		}
+	}
+	r.own = t.streamOf(st.req.path, r.params)
+	baseParams := defaults(t.spec)
+	if a := accountOf(params); a != "" {
+		baseParams.Set(tables.AccountParam, a)
+	}
+	if base := t.streamOf(st.req.path, baseParams); base == r.own || t.checksAll(st, ix, r.params, baseParams) {
+		r.base = base
+	}
+	r.keys = pointKeys(st, ix)
+	r.exact = ix != nil && (len(ix.columns) == 1 && ix.columns[0] == "created" ||
+		len(ix.columns) == 2 && ix.columns[1] == "created" && r.keys != nil)
+	return r
+}
+
+// checksAll reports whether every parameter by which params narrow the
+// base list is a condition checked on each row anyway: a column of the
+// lookup's index (checked against the step's ranges) or a residual filter
+// (checked by the engine). The base stream's rows, so filtered, are then
+// exactly the step's.
+func (t *Table) checksAll(st step, ix *index, params, base url.Values) bool {
+	for k, v := range params {
+		if len(v) == 1 && base.Get(k) == v[0] && len(base[k]) == 1 {
+			continue
+		}
+		if rv, ok := t.residual[k]; ok && len(rv) == 1 && len(v) == 1 && rv[0] == v[0] {
+			continue
+		}
+		if ix == nil || len(st.within) == 0 || !t.indexFilters(ix, k) {
+			return false
+		}
+	}
+	for k := range base {
+		if _, ok := params[k]; !ok {
+			return false // the step does without a default: not the same rows
+		}
+	}
+	return true
+}
+
+// indexFilters reports whether list parameter k filters a column of ix.
+func (t *Table) indexFilters(ix *index, k string) bool {
+	for _, c := range ix.columns {
+		if f, ok := t.spec.FilterOf(c); ok && (f.ParamName() == k || f.InParam != "" && f.InParam+"[]" == k) {
+			return true
+		}
+	}
+	return false
+}
+
+// pointKeys are the values a step's ranges fix the index's first column
+// to, when each range fixes it (customer = … or customer IN (…)).
+func pointKeys(st step, ix *index) []any {
+	if ix == nil || len(st.within) == 0 || ix.columns[0] == "id" {
+		return nil
+	}
+	var keys []any
+	for _, r := range st.within {
+		k, point := pointKey(r[0])
+		if !point || k == nil {
+			return nil
+		}
+		keys = append(keys, k)
+	}
+	return keys
+}
+
+// heldCount is the number of rows of the whole list when the row cache
+// holds all of it.
+func (t *Table) heldCount(ctx context.Context) (uint64, bool) {
+	store := t.rows(ctx)
+	if store == nil || !t.rowCached(step{req: t.listRequest(url.Values{})}) || len(t.residual) > 0 {
+		return 0, false
+	}
+	n, ok := store.Count(t.streamOf(t.spec.Path, t.forAccount(defaults(t.spec))), 0, unbounded)
+	return uint64(n), ok
+}
+
+// plan splits the range into parts: the base stream's held segments, and
+// for the rest the step's own stream's segments and gaps.
+func (r *rowSource) plan(lo, hi int64) []rowPart {
+	var out []rowPart
+	add := func(ps []cache.Part, fill func(lo, hi int64) []rowPart) {
+		for _, p := range ps {
+			switch {
+			case p.Segment != nil:
+				out = append(out, rowPart{lo: p.Lo, hi: p.Hi, seg: p.Segment})
+			case fill != nil:
+				out = append(out, fill(p.Lo, p.Hi)...)
+			default:
+				out = append(out, rowPart{lo: p.Lo, hi: p.Hi})
+			}
+		}
+	}
+	own := func(lo, hi int64) []rowPart {
+		var o []rowPart
+		for _, p := range r.store.Cover(r.own, lo, hi) {
+			o = append(o, rowPart{lo: p.Lo, hi: p.Hi, seg: p.Segment})
+		}
+		return o
+	}
+	if r.base != "" && r.base != r.own {
+		add(r.store.Cover(r.base, lo, hi), own)
+	} else {
+		add(r.store.Cover(r.own, lo, hi), nil)
+	}
+	return withTails(out)
+}
+
+// withTails puts before each gap the rows a held segment just above it
+// keeps of the second below its interval: a read stopped early (LIMIT)
+// knows some objects of its oldest second but not whether there are more,
+// so that second stays a gap. Serving the known rows first lets a repeat
+// of the same LIMIT end before the gap is read; if it reads on, the gap
+// is read and the rows already served are skipped.
+func withTails(parts []rowPart) []rowPart {
+	var out []rowPart
+	for i, p := range parts {
+		if p.seg == nil && i > 0 && parts[i-1].seg != nil && parts[i-1].lo == parts[i-1].seg.Lo && parts[i-1].seg.Lo == p.hi {
+			if blk := parts[i-1].seg.Value.(*rowcache.Block); blk != nil {
+				if from, to := blk.Span(p.hi-1, p.hi); to > from {
+					out = append(out, rowPart{lo: p.hi - 1, hi: p.hi, seg: parts[i-1].seg, tail: true})
+				}
+			}
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// fill returns the next rows of the step and whether they are already
+// projected; io.EOF when the step is done.
+func (r *rowSource) fill(ctx context.Context, s *scan) ([]sql.Row, bool, error) {
+	if !r.planned {
+		r.planned = true
+		r.parts = r.plan(r.lo, r.hi)
+	}
+	for {
+		if r.gap != nil {
+			rows, err := r.readGap(ctx, s)
+			if err == io.EOF {
+				r.endGap(true, nil)
+				continue
+			}
+			if err != nil {
+				r.endGap(false, err)
+				return nil, false, err
+			}
+			return rows, false, nil
+		}
+		if len(r.parts) == 0 {
+			return nil, false, io.EOF
+		}
+		p := &r.parts[0]
+		if p.seg == nil {
+			r.parts = r.parts[1:]
+			if err := r.startGap(ctx, s, p.lo, p.hi); err != nil {
+				return nil, false, err
+			}
+			continue
+		}
+		rows, done := r.serve(ctx, s, p)
+		if done {
+			r.parts = r.parts[1:]
+		}
+		if len(rows) > 0 {
+			return rows, r.projectsHere(s), nil
+		}
+	}
+}
+
+// servedBatch bounds the rows a held segment hands on at a time.
+const servedBatch = 1024
+
+// projectsHere reports whether served rows are projected as they are
+// served: when the step streams (buffered steps sort full rows first).
+func (r *rowSource) projectsHere(s *scan) bool { return r.st.order.kind == orderAsIs }
+
+// serve hands on up to servedBatch rows of a held part; done is true when
+// the part has no more.
+func (r *rowSource) serve(ctx context.Context, s *scan, p *rowPart) ([]sql.Row, bool) {
+	blk := p.seg.Value.(*rowcache.Block)
+	if !p.begun {
+		p.begun = true
+		p.next, p.end = blk.Span(p.lo, p.hi)
+		if r.keys != nil {
+			p.pos = r.pick(blk, p.next, p.end)
+		}
+		if blk.HasJSON(s.need) {
+			p.blobs = blk.Blobs()
+		}
+		r.t.client.servedFromCache(ctx, r.st.req.path, canonicalQuery(withCreated(r.params, p.lo, p.hi)))
+	}
+	t := r.t
+	project := r.projectsHere(s)
+	if r.scratch == nil {
+		r.scratch = make(sql.Row, len(t.cols))
+	}
+	out := make([]sql.Row, 0, min(servedBatch, p.end-p.next))
+	for len(out) < servedBatch {
+		var i int
+		switch {
+		case p.pos != nil && len(p.pos) > 0:
+			i, p.pos = p.pos[0], p.pos[1:]
+		case p.pos != nil:
+			return out, true
+		case p.next < p.end:
+			i = p.next
+			p.next++
+		default:
+			return out, true
+		}
+		row := r.scratch
+		if !project || t.proj == nil {
+			row = make(sql.Row, len(t.cols))
+		}
+		blk.Fill(i, s.need, row, p.blobs)
+		t.fillMajors(row)
+		if !r.exact && len(r.st.within) > 0 && s.ix != nil && !inAnyRange(ctx, s.ix, r.st.within, row) {
+			continue
+		}
+		if p.tail {
+			if r.served == nil {
+				r.served = map[string]bool{}
+			}
+			r.served[blk.ID(i)] = true
+		}
+		if project {
+			row = t.project(row) // a copy when the row is the scratch
+		}
+		out = append(out, row)
+	}
+	done := p.pos != nil && len(p.pos) == 0 || p.pos == nil && p.next >= p.end
+	return out, done
+}
+
+// pick returns the rows of [from, to) whose first index column holds one
+// of the keys, in order.
+func (r *rowSource) pick(blk *rowcache.Block, from, to int) []int {
+	ord := r.ix.ords[0]
+	seen := map[int]bool{}
+	var out []int
+	for _, k := range r.keys {
+		for _, i := range blk.Where(ord, k) {
+			if i >= from && i < to && !seen[i] {
+				seen[i] = true
+				out = append(out, i)
+			}
+		}
+	}
+	if len(r.keys) > 1 {
+		sort.Ints(out)
+	}
+	if out == nil {
+		out = []int{}
+	}
+	return out
+}
+
+// startGap claims [lo, hi) of the step's stream and starts reading it;
+// when another statement is reading it, waits for that and plans the
+// interval again.
+func (r *rowSource) startGap(ctx context.Context, s *scan, lo, hi int64) error {
+	cl, err := r.store.Claim(ctx, r.own, ownerOf(ctx), lo, hi)
+	if err != nil {
+		return r.t.sqlError(err)
+	}
+	if cl == nil {
+		r.parts = append(r.plan(lo, hi), r.parts...)
+		return nil
+	}
+	req := r.st.req
+	req.params = withCreated(r.params, lo, hi)
+	r.gap = &gapRead{claim: cl, lo: lo, hi: hi, since: r.store.Now(), oldest: hi,
+		pager: r.t.newPager(req, &s.fetched), b: rowcache.NewBuilder(r.t.layout())}
+	return nil
+}
+
+// readGap decodes the next page of the gap, keeps its rows for the cache
+// and returns those of the step.
+func (r *rowSource) readGap(ctx context.Context, s *scan) ([]sql.Row, error) {
+	b, err := r.gap.pager.next(context.WithValue(ctx, rowReadKey{}, true))
+	if err != nil {
+		return nil, err
+	}
+	s.prog.observe(ctx, r.t.client.opts.Logger, b.objs)
+	t := r.t
+	out := make([]sql.Row, 0, len(b.objs))
+	for _, o := range b.objs {
+		row, err := t.dec.Decode(o, nil)
+		if err != nil {
+			return nil, err
+		}
+		if b.account != "" {
+			row[t.accountOrd] = b.account
+		}
+		if !r.gap.b.Add(row) {
+			continue // read twice (an object moved between pages)
+		}
+		if id, _ := row[t.layout().IDOrd].(string); r.served[id] {
+			r.gap.got = true
+			continue // served from a held block's tail already
+		}
+		r.gap.got = true
+		if c := createdOf(o); c < r.gap.oldest {
+			r.gap.oldest = c
+		}
+		t.fillMajors(row)
+		if len(r.st.within) > 0 && s.ix != nil && !inAnyRange(ctx, s.ix, r.st.within, row) {
+			continue
+		}
+		out = append(out, row)
+	}
+	return out, nil
+}
+
+// endGap stores what was read of the gap: all of it when complete; when
+// the scan stopped early, the newer part read whole (objects newer than
+// the oldest second read: that second may go on in the next page);
+// nothing after a failure.
+func (r *rowSource) endGap(complete bool, err error) {
+	g := r.gap
+	if g == nil {
+		return
+	}
+	r.gap = nil
+	if c, ok := g.pager.(closer); ok {
+		c.close()
+	}
+	lo := g.lo
+	if !complete {
+		lo = g.oldest + 1
+	}
+	// Pages handed on as they came from any slice (unordered) leave holes
+	// above the oldest object read: only a complete read is stored.
+	sp, unordered := g.pager.(*slicedPager)
+	unordered = unordered && sp.unordered && sp.sliced
+	if err != nil || !complete && (!g.got || unordered) || lo >= g.hi {
+		g.claim.Finish(0, 0, g.since, nil, 0, 0)
+		return
+	}
+	// A read stopped early keeps its oldest second's rows too, as the
+	// block's tail (see withTails); they are not part of the interval.
+	blk := g.b.Build(min(lo, g.oldest), g.hi)
+	g.claim.Finish(lo, g.hi, g.since, blk, blk.Size(), blk.Count(lo, g.hi))
+}
+
+// close ends a step the engine stopped reading.
+func (r *rowSource) close(err error) { r.endGap(false, err) }
+
+// ownerOf names the statement a claim is for: a statement does not wait
+// for its own reads (a self-join reads a stream inside its own scan).
+func ownerOf(ctx context.Context) uint64 {
+	if q := QueryFrom(ctx); q != nil {
+		return q.ID
+	}
+	return 0
+}
+
+// servedFromCache accounts for a held segment served like any cache hit:
+// in the statement's counts, stripe_meta.requests and the metrics.
+func (c *Client) servedFromCache(ctx context.Context, path, query string) {
+	c.record(ctx, RequestRecord{Time: time.Now(), Method: http.MethodGet, Path: path, Query: query,
+		Status: http.StatusOK, Cache: CacheHit})
+}
+
+// layouts are how the row cache stores each spec's rows.
+var layouts sync.Map // *tables.Spec → *rowcache.Layout
+
+// layoutOnce returns a spec's row layout, made by mk the first time.
+func layoutOnce(s *tables.Spec, mk func() *rowcache.Layout) *rowcache.Layout {
+	if l, ok := layouts.Load(s); ok {
+		return l.(*rowcache.Layout)
+	}
+	l, _ := layouts.LoadOrStore(s, mk())
+	return l.(*rowcache.Layout)
+}

@@ -1,0 +1,324 @@
+package sqltable
+
+import (
+	"fmt"
+	"net/url"
+
+	"github.com/dolthub/go-mysql-server/sql"
+
+	"github.com/stripesql/stripesql/tables"
+	"github.com/stripesql/stripesql/tables/decode"
+)
+
+// Table serves one Spec as a go-mysql-server table over one Stripe account.
+type Table struct {
+	spec    *tables.Spec
+	db      string
+	client  *Client
+	cols    []tables.Column
+	schema  sql.PrimaryKeySchema
+	indexes []*index
+	// lookup is set on the copy IndexedAccess returns.
+	lookup *sql.IndexLookup
+	// limitHint is the number of rows the query needs at most, when the
+	// engine will stop reading there (LIMIT over an ordered scan); it sizes
+	// pages so that `LIMIT 10` costs one request of limit=10.
+	limitHint int
+	// ordered is set when the query sorts on this table, so that an index
+	// scan must deliver the index's order (see rowOrder).
+	ordered bool
+	// parentOrd is the position of a child's parent column, or -1.
+	parentOrd int
+	// residual are filters added to list requests for conditions the
+	// engine also checks (see WithResidual).
+	residual url.Values
+	// account is the connected account a residual condition names.
+	account string
+	// accountOrd is the position of the stripe_account column.
+	accountOrd int
+	dec        *decode.Decoder
+	majors     []major
+	// proj are the positions of the columns the query reads (nil: all),
+	// set by the engine through WithProjections.
+	proj       []int
+	projNames  []string
+	projSchema sql.Schema
+}
+
+var (
+	_ sql.Table                 = (*Table)(nil)
+	_ sql.IndexAddressableTable = (*Table)(nil)
+	_ sql.IndexedTable          = (*Table)(nil)
+	_ sql.PrimaryKeyTable       = (*Table)(nil)
+	_ sql.CommentedTable        = (*Table)(nil)
+	_ sql.StatisticsTable       = (*Table)(nil)
+	_ sql.ProjectedTable        = (*Table)(nil)
+)
+
+// New makes the table of a spec in database db, reading through client.
+func New(s *tables.Spec, db string, client *Client) (*Table, error) {
+	cols, err := s.AllColumns()
+	if err != nil {
+		return nil, err
+	}
+	schema := schemaFor(s, cols)
+	t := &Table{
+		spec:      s,
+		db:        db,
+		client:    client,
+		cols:      cols,
+		schema:    schema,
+		indexes:   buildIndexes(db, s, schema.Schema),
+		parentOrd: -1,
+		dec:       decode.New(cols),
+		majors:    majorsOf(cols),
+	}
+	if s.Parent != nil {
+		t.parentOrd = schema.Schema.IndexOfColName(s.Parent.Column)
+	}
+	t.accountOrd = schema.Schema.IndexOfColName(tables.AccountColumn)
+	return t, nil
+}
+
+func (t *Table) Name() string                           { return t.spec.Name }
+func (t *Table) String() string                         { return t.spec.Name }
+func (t *Table) Collation() sql.CollationID             { return sql.Collation_Default }
+func (t *Table) Comment() string                        { return t.spec.Comment }
+func (t *Table) Spec() *tables.Spec                     { return t.spec }
+func (t *Table) PrimaryKeySchema() sql.PrimaryKeySchema { return t.schema }
+
+// Schema is the columns the table returns: all, or the projected ones.
+func (t *Table) Schema() sql.Schema {
+	if t.projSchema != nil {
+		return t.projSchema
+	}
+	return t.schema.Schema
+}
+
+// PreciseMatch is true: every row a lookup returns is checked against its
+// range (see inRange), so the engine may drop the predicates it covers.
+func (t *Table) PreciseMatch() bool { return true }
+
+// GetIndexes lists the indexes the analyzer may choose from.
+func (t *Table) GetIndexes(*sql.Context) ([]sql.Index, error) {
+	out := make([]sql.Index, len(t.indexes))
+	for i, ix := range t.indexes {
+		out[i] = ix
+	}
+	return out, nil
+}
+
+// IndexedAccess returns a copy of the table bound to a lookup.
+func (t *Table) IndexedAccess(_ *sql.Context, lookup sql.IndexLookup) sql.IndexedTable {
+	c := *t
+	c.lookup = &lookup
+	return &c
+}
+
+// WithProjections returns a copy that reads and returns only the named
+// columns: decoding the other fields of each object is most of a scan's
+// CPU. (PrimaryKeySchema keeps the full schema, as the planner needs.)
+func (t *Table) WithProjections(names []string) sql.Table {
+	c := *t
+	c.proj, c.projNames, c.projSchema = nil, nil, nil
+	if names == nil {
+		return &c
+	}
+	c.projNames = names
+	c.proj = make([]int, 0, len(names)) // not nil: COUNT(*) projects no column
+	c.projSchema = make(sql.Schema, 0, len(names))
+	for _, n := range names {
+		o := t.schema.Schema.IndexOfColName(n)
+		if o < 0 {
+			panic(fmt.Sprintf("tables: %s has no column %q to project", t.spec.Name, n))
+		}
+		c.proj = append(c.proj, o)
+		c.projSchema = append(c.projSchema, t.schema.Schema[o])
+	}
+	return &c
+}
+
+// Projections are the columns the table returns, nil for all.
+func (t *Table) Projections() []string { return t.projNames }
+
+// needed marks the columns to decode: those returned and those the scan
+// checks or orders by (the lookup's index columns); nil means all.
+func (t *Table) needed(ix *index) []bool {
+	if t.proj == nil {
+		return nil
+	}
+	need := make([]bool, len(t.cols))
+	for _, o := range t.proj {
+		need[o] = true
+	}
+	if ix != nil {
+		for _, o := range ix.ords {
+			need[o] = true
+		}
+	}
+	for _, m := range t.majors {
+		if need[m.ord] {
+			need[m.src], need[m.cur] = true, true
+		}
+	}
+	return need
+}
+
+// project keeps the returned columns of a full row.
+func (t *Table) project(row sql.Row) sql.Row {
+	if t.proj == nil {
+		return row
+	}
+	out := make(sql.Row, len(t.proj))
+	for i, o := range t.proj {
+		out[i] = row[o]
+	}
+	return out
+}
+
+// WithLimitHint returns a copy that sizes its pages for n rows.
+func (t *Table) WithLimitHint(n int) *Table {
+	c := *t
+	c.limitHint = n
+	return &c
+}
+
+// WithOrdered returns a copy whose index scans keep index order.
+func (t *Table) WithOrdered() *Table {
+	c := *t
+	c.ordered = true
+	return &c
+}
+
+// partition carries a plan from Partitions/LookupPartitions to PartitionRows.
+type partition struct{ plan plan }
+
+func (partition) Key() []byte { return []byte("stripe") }
+
+// Partitions is a scan without a lookup: the whole list.
+func (t *Table) Partitions(*sql.Context) (sql.PartitionIter, error) {
+	return sql.PartitionsToPartitionIter(partition{plan: t.fullScan()}), nil
+}
+
+// LookupPartitions plans the requests that answer a lookup.
+func (t *Table) LookupPartitions(_ *sql.Context, lookup sql.IndexLookup) (sql.PartitionIter, error) {
+	p, err := t.planLookup(lookup)
+	if err != nil {
+		return nil, t.sqlError(err)
+	}
+	return sql.PartitionsToPartitionIter(partition{plan: p}), nil
+}
+
+// PartitionRows streams the rows of a plan, fetching pages as they are read.
+func (t *Table) PartitionRows(_ *sql.Context, p sql.Partition) (sql.RowIter, error) {
+	part, ok := p.(partition)
+	if !ok {
+		return nil, fmt.Errorf("tables: %s: foreign partition %T", t.spec.Name, p)
+	}
+	var ix *index
+	if t.lookup != nil {
+		ix, _ = t.lookup.Index.(*index)
+	}
+	return &scan{t: t, ix: ix, steps: part.plan.steps, need: t.needed(ix)}, nil
+}
+
+// Describe says which Stripe requests a table access makes, for EXPLAIN.
+// keys are the expressions a join feeds a per-row lookup from (nil for a
+// lookup known at planning time or a scan).
+func (t *Table) Describe(lookup *sql.IndexLookup, dynamic sql.Index, keys []string) string {
+	switch {
+	case lookup != nil:
+		p, err := t.planLookup(*lookup)
+		if err != nil {
+			return "cannot plan: " + err.Error()
+		}
+		return t.describePlan(p, t.pageSize(0))
+	case dynamic != nil:
+		ix, ok := dynamic.(*index)
+		if !ok {
+			return t.describePlan(t.fullScan(), t.pageSize(0))
+		}
+		var req request
+		params := url.Values{}
+		parentID := ""
+		for n, c := range ix.columns {
+			if n >= len(keys) {
+				break
+			}
+			v := "{" + keys[n] + "}"
+			switch {
+			case c == "id":
+				req = request{kind: reqRetrieve, path: t.spec.Path, id: v}
+			case t.spec.IsRange(c):
+				params.Set(c, v)
+			case t.spec.Parent != nil && c == t.spec.Parent.Column:
+				parentID = v
+			default:
+				if p, ok := t.spec.FilterParam(c); ok {
+					params.Set(p, v)
+				}
+			}
+		}
+		switch {
+		case req.kind == reqRetrieve:
+		case parentID != "":
+			req = t.childRequest(parentID, params)
+		default:
+			req = t.scanRequest(params)
+		}
+		return t.describe(req, t.pageSize(0)) + " (for each row of the outer side of the join)"
+	default:
+		return t.describePlan(t.fullScan(), t.pageSize(0)) + " (whole list)"
+	}
+}
+
+// estimatedRows is what the planner is told a table holds. Stripe lists
+// have no cheap count; a large figure makes the join planner prefer
+// lookups (one filtered request per key) over scanning a whole list.
+const estimatedRows = 100_000
+
+// RowCount is never a Stripe request (information_schema and the planner
+// call it): exact when the row cache holds the whole list, which answers
+// COUNT(*) without reading a row; otherwise an estimate.
+func (t *Table) RowCount(ctx *sql.Context) (uint64, bool, error) {
+	if n, ok := t.heldCount(ctx); ok {
+		return n, true, nil
+	}
+	return estimatedRows, false, nil
+}
+
+// DataLength is an estimate in bytes, for SHOW TABLE STATUS.
+func (t *Table) DataLength(*sql.Context) (uint64, error) { return estimatedRows * 2048, nil }
+
+// WithResidual returns a copy whose list requests also carry Stripe
+// filters for conditions the engine still applies itself (the analyzer
+// uses one index per table, so `product = ? AND active = TRUE` reaches
+// the table as a product lookup under an `active` filter). Stripe then
+// returns fewer pages; the engine's filter keeps the result exact. conds
+// maps a column to the value it must equal; ok is false when none of them
+// is a filter of the endpoint.
+func (t *Table) WithResidual(conds map[string]any) (*Table, bool) {
+	extra := url.Values{}
+	account := ""
+	for col, v := range conds {
+		if col == tables.AccountColumn {
+			account, _ = v.(string)
+			continue
+		}
+		p, ok := t.spec.FilterParam(col)
+		if !ok || v == nil {
+			continue
+		}
+		s, err := paramValue(v)
+		if err != nil || !t.spec.Accepts(p, s) {
+			continue
+		}
+		extra.Set(p, s)
+	}
+	if len(extra) == 0 && account == "" {
+		return t, false
+	}
+	c := *t
+	c.residual, c.account = extra, account
+	return &c, true
+}
