@@ -53,7 +53,7 @@ type Block struct {
 	// columns are per-column indexes value → code, made on first use by
 	// Where (only the columns queries filter on pay for one).
 	mu      sync.Mutex
-	columns map[int]map[any]uint32
+	columns map[int]*columnIndex
 }
 
 // jsonBytes is a JSON cell while a block is built: its bytes.
@@ -171,48 +171,69 @@ func (b *Block) Find(id string) int {
 }
 
 // Where returns the positions of the rows whose column c equals v (a
-// value as the engine holds it), in order, by comparing dictionary codes:
-// one comparison of integers per row.
+// value as the engine holds it), in order; nil when there are none or v
+// is not a value the block can look up (see Matches).
 func (b *Block) Where(c int, v any) []int {
-	k, ok := key(v)
-	if !ok {
+	rows, _ := b.Matches(c, v)
+	if len(rows) == 0 {
 		return nil
 	}
-	code := b.column(c)[k]
-	if code == 0 {
-		return nil
-	}
-	n := b.layout.Cols
-	var out []int
-	for i := 0; i*n < len(b.codes); i++ {
-		if b.codes[i*n+c] == code {
-			out = append(out, i)
-		}
+	out := make([]int, len(rows))
+	for i, r := range rows {
+		out[i] = int(r)
 	}
 	return out
 }
 
+// Matches returns the positions of the rows whose column c equals v, in
+// order, from the column's index (made on first use); ok is false when v
+// is not a value the block can look up by (then nothing can be said).
+// The slice is the index's own: read only.
+func (b *Block) Matches(c int, v any) (rows []int32, ok bool) {
+	l := b.layout
+	if l.JSON != nil && l.JSON[c] || l.Skip != nil && l.Skip[c] {
+		return nil, false // JSON cells are blobs; skipped columns are not stored
+	}
+	k, ok := key(stored(v))
+	if !ok {
+		return nil, false
+	}
+	ix := b.column(c)
+	return ix.rows[ix.codes[k]], true
+}
+
+// columnIndex finds a column's rows by value: value → code → rows.
+type columnIndex struct {
+	codes map[any]uint32
+	rows  map[uint32][]int32
+}
+
 // column returns the index of column c's values.
-func (b *Block) column(c int) map[any]uint32 {
+func (b *Block) column(c int) *columnIndex {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if m, ok := b.columns[c]; ok {
-		return m
+	if ix, ok := b.columns[c]; ok {
+		return ix
 	}
-	m := map[any]uint32{}
+	ix := &columnIndex{codes: map[any]uint32{}, rows: map[uint32][]int32{}}
 	n := b.layout.Cols
-	for i := c; i < len(b.codes); i += n {
-		if code := b.codes[i]; code != 0 {
+	for i := 0; i*n < len(b.codes); i++ {
+		code := b.codes[i*n+c]
+		if code == 0 {
+			continue
+		}
+		if _, seen := ix.rows[code]; !seen {
 			if k, ok := key(b.dict[code-1]); ok {
-				m[k] = code
+				ix.codes[k] = code
 			}
 		}
+		ix.rows[code] = append(ix.rows[code], int32(i))
 	}
 	if b.columns == nil {
-		b.columns = map[int]map[any]uint32{}
+		b.columns = map[int]*columnIndex{}
 	}
-	b.columns[c] = m
-	return m
+	b.columns[c] = ix
+	return ix
 }
 
 // Builder collects rows into a Block.

@@ -5,7 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"sort"
+	"slices"
 	"sync"
 	"time"
 
@@ -71,6 +71,9 @@ type rowPart struct {
 	begun  bool
 	// tail marks rows of a block below its interval (see withTails).
 	tail bool
+	// exact is set when the rows served need no check against the step's
+	// ranges (see rowSource.exact).
+	exact bool
 }
 
 // gapRead is a gap being read from Stripe.
@@ -338,9 +341,10 @@ func (r *rowSource) serve(ctx context.Context, s *scan, p *rowPart) ([]sql.Row, 
 	if !p.begun {
 		p.begun = true
 		p.next, p.end = blk.Span(p.lo, p.hi)
-		if r.keys != nil {
-			p.pos = r.pick(blk, p.next, p.end)
-		}
+		var byKeys bool
+		p.pos, byKeys = r.pick(blk, p.next, p.end)
+		// Rows picked by span (and keys) are exactly the step's.
+		p.exact = r.exact && (r.keys == nil || byKeys)
 		if blk.HasJSON(s.need) {
 			p.blobs = blk.Blobs()
 		}
@@ -371,7 +375,7 @@ func (r *rowSource) serve(ctx context.Context, s *scan, p *rowPart) ([]sql.Row, 
 		}
 		blk.Fill(i, s.need, row, p.blobs)
 		t.fillMajors(row)
-		if !r.exact && len(r.st.within) > 0 && s.ix != nil && !inAnyRange(ctx, s.ix, r.st.within, row) {
+		if !p.exact && len(r.st.within) > 0 && s.ix != nil && !inAnyRange(ctx, s.ix, r.st.within, row) {
 			continue
 		}
 		if p.tail {
@@ -389,25 +393,57 @@ func (r *rowSource) serve(ctx context.Context, s *scan, p *rowPart) ([]sql.Row, 
 	return out, done
 }
 
-// pick returns the rows of [from, to) whose first index column holds one
-// of the keys, in order.
-func (r *rowSource) pick(blk *rowcache.Block, from, to int) []int {
-	ord := r.ix.ords[0]
-	seen := map[int]bool{}
-	var out []int
-	for _, k := range r.keys {
-		for _, i := range blk.Where(ord, k) {
-			if i >= from && i < to && !seen[i] {
-				seen[i] = true
-				out = append(out, i)
-			}
+// pick returns the rows of [from, to) to serve from a block, in order:
+// those whose first index column holds one of the keys, and whose columns
+// hold the values of the table's local conditions, by the block's column
+// indexes; nil for every row of the span.
+func (r *rowSource) pick(blk *rowcache.Block, from, to int) (pos []int, byKeys bool) {
+	var sets [][]int32
+	if r.keys != nil {
+		union, ok := []int32{}, true
+		for _, k := range r.keys {
+			rows, found := blk.Matches(r.ix.ords[0], k)
+			union, ok = append(union, rows...), ok && found
+		}
+		if ok { // else a key the block cannot look up: check every row
+			slices.Sort(union)
+			sets, byKeys = append(sets, slices.Compact(union)), true
 		}
 	}
-	if len(r.keys) > 1 {
-		sort.Ints(out)
+	for _, c := range r.t.local {
+		if rows, ok := blk.Matches(c.ord, c.val); ok {
+			sets = append(sets, rows)
+		}
 	}
-	if out == nil {
-		out = []int{}
+	if len(sets) == 0 {
+		return nil, false
+	}
+	out := []int{}
+	for _, i := range intersect(sets) {
+		if int(i) >= from && int(i) < to {
+			out = append(out, int(i))
+		}
+	}
+	return out, byKeys
+}
+
+// intersect returns the values in every one of the sorted sets.
+func intersect(sets [][]int32) []int32 {
+	out := sets[0]
+	for _, s := range sets[1:] {
+		var both []int32
+		for i, j := 0, 0; i < len(out) && j < len(s); {
+			switch {
+			case out[i] < s[j]:
+				i++
+			case out[i] > s[j]:
+				j++
+			default:
+				both = append(both, out[i])
+				i, j = i+1, j+1
+			}
+		}
+		out = both
 	}
 	return out
 }

@@ -34,6 +34,8 @@ type Table struct {
 	residual url.Values
 	// account is the connected account a residual condition names.
 	account string
+	// local are the residual equalities held rows are picked by.
+	local []localCond
 	// accountOrd is the position of the stripe_account column.
 	accountOrd int
 	dec        *decode.Decoder
@@ -300,10 +302,14 @@ func (t *Table) DataLength(*sql.Context) (uint64, error) { return estimatedRows 
 func (t *Table) WithResidual(conds map[string]any) (*Table, bool) {
 	extra := url.Values{}
 	account := ""
+	var local []localCond
 	for col, v := range conds {
 		if col == tables.AccountColumn {
 			account, _ = v.(string)
 			continue
+		}
+		if o, lv, ok := t.localValue(col, v); ok {
+			local = append(local, localCond{ord: o, val: lv})
 		}
 		p, ok := t.spec.FilterParam(col)
 		if !ok || v == nil {
@@ -315,10 +321,63 @@ func (t *Table) WithResidual(conds map[string]any) (*Table, bool) {
 		}
 		extra.Set(p, s)
 	}
-	if len(extra) == 0 && account == "" {
+	if len(extra) == 0 && account == "" && len(local) == 0 {
 		return t, false
 	}
 	c := *t
-	c.residual, c.account = extra, account
+	c.residual, c.account, c.local = extra, account, local
 	return &c, true
+}
+
+// localCond is a `column = value` the engine checks above the table,
+// which held rows are picked by (rowsource.go): value is as the row
+// holds it.
+type localCond struct {
+	ord int
+	val any
+}
+
+// localValue returns the position of column col and v as its rows hold
+// it, when Go's equality on that is the engine's: a string compared with
+// a string column of a binary collation, an integer with an integer or
+// BOOLEAN column. Other comparisons (MySQL compares '01' = 1 as numbers)
+// are left to the engine alone.
+func (t *Table) localValue(col string, v any) (int, any, bool) {
+	o := t.schema.Schema.IndexOfColName(col)
+	if o < 0 || v == nil {
+		return 0, nil, false
+	}
+	switch c := t.cols[o]; c.Kind {
+	case tables.KindString, tables.KindRef:
+		s, ok := v.(string)
+		st, isString := t.schema.Schema[o].Type.(sql.StringType)
+		return o, s, ok && isString && binaryCollations[st.Collation()]
+	case tables.KindInt, tables.KindBool:
+		var n int64
+		switch x := v.(type) {
+		case int64:
+			n = x
+		case int32:
+			n = int64(x)
+		case int8:
+			n = int64(x)
+		case int:
+			n = int64(x)
+		case bool:
+			n = 0
+			if x {
+				n = 1
+			}
+		default:
+			return 0, nil, false
+		}
+		if c.Kind == tables.KindBool {
+			if n != 0 && n != 1 {
+				return 0, nil, false
+			}
+			return o, int8(n), true
+		}
+		return o, n, true
+	}
+	return 0, nil, false
 }
