@@ -218,3 +218,25 @@ func TestRowCacheDifferential(t *testing.T) {
 		t.Error("no event was applied")
 	}
 }
+
+// A list larger than the cache is answered whole and holds nothing: its
+// rows are dropped as soon as they outgrow the bound, so the scan holds
+// no more than the cache would.
+func TestScanLargerThanTheCache(t *testing.T) {
+	const query = "SELECT id, amount, metadata FROM charges"
+	opts := stripesqltest.Options{Fake: fakestripe.Options{Scale: 400}, CacheTTL: time.Hour, CacheBytes: 64 << 10}
+	want := stripesqltest.Start(t, stripesqltest.Options{Fake: opts.Fake}).Rows(t, query)
+	env := stripesqltest.Start(t, opts)
+	for run := range 2 {
+		got := env.Rows(t, query)
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("run %d: %d rows differ from the cache-off answer's %d", run, len(got), len(want))
+		}
+		if s := env.Client.CacheTotals(); s.Bytes > 64<<10 || s.Entries != 0 {
+			t.Errorf("run %d: cache %+v, want nothing held within 64 KiB", run, s)
+		}
+		if reqs := env.Requests(); len(reqs) != 4 {
+			t.Errorf("run %d: %d requests, want the 4 pages again", run, len(reqs))
+		}
+	}
+}

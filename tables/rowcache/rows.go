@@ -11,6 +11,7 @@
 package rowcache
 
 import (
+	"crypto/sha256"
 	"encoding/binary"
 	"sort"
 	"sync"
@@ -43,12 +44,10 @@ type Block struct {
 	created []int64
 	ids     map[string]int32
 	size    int64
-	// raw is size before the JSON values were compressed.
-	raw int64
-	// blobs are the block's JSON values, compressed together (JSON
+	// blobs are the block's JSON values, compressed together in chunks (JSON
 	// objects of one kind share most of their text); a dictionary entry
 	// of a JSON value is a blobRef.
-	blobs []byte
+	blobs [][]byte
 
 	// columns are per-column indexes value → code, made on first use by
 	// Where (only the columns queries filter on pay for one).
@@ -73,15 +72,17 @@ func (b *Block) Blobs() Blobs {
 	if len(b.blobs) == 0 {
 		return nil
 	}
-	raw, err := decoder.DecodeAll(b.blobs, nil)
-	if err != nil {
-		panic("rowcache: a block's own blobs do not decompress: " + err.Error())
-	}
 	var out Blobs
-	for len(raw) > 0 {
-		n, k := binary.Uvarint(raw)
-		out = append(out, raw[k:k+int(n)])
-		raw = raw[k+int(n):]
+	for _, z := range b.blobs {
+		raw, err := decoder.DecodeAll(z, nil)
+		if err != nil {
+			panic("rowcache: a block's own blobs do not decompress: " + err.Error())
+		}
+		for len(raw) > 0 {
+			n, k := binary.Uvarint(raw)
+			out = append(out, raw[k:k+int(n)])
+			raw = raw[k+int(n):]
+		}
 	}
 	return out
 }
@@ -244,7 +245,23 @@ type Builder struct {
 	index  map[any]uint32
 	ids    map[string]int32
 	size   int64
+	// JSON values are compressed as they come, a chunk at a time, so a
+	// long read holds them compressed: chunks are done, pending is not
+	// yet; blobs counts the values (a value's blobRef is its number).
+	chunks  [][]byte
+	pending []byte
+	blobs   int
+	// building counts what only the builder holds (interning digests).
+	building int64
 }
+
+// chunkBytes is how much JSON text a chunk compresses at once: enough for
+// zstd to find what the objects share, little enough to hold uncompressed.
+const chunkBytes = 256 << 10
+
+// jsonKey interns a JSON value by a digest of its text: the text itself
+// would keep every value uncompressed in the interning map.
+type jsonKey [16]byte
 
 type built struct {
 	codes   []uint32
@@ -267,6 +284,15 @@ func (b *Builder) Add(row sql.Row) bool {
 	b.ids[id] = int32(len(b.rows))
 	b.rows = append(b.rows, built{codes: b.encode(row), created: createdOf(row[b.layout.CreatedOrd])})
 	return true
+}
+
+// IDs returns the set of ids added.
+func (b *Builder) IDs() map[string]bool {
+	out := make(map[string]bool, len(b.ids))
+	for id := range b.ids {
+		out[id] = true
+	}
+	return out
 }
 
 // Len is the number of rows added.
@@ -295,6 +321,9 @@ func (b *Builder) encode(row sql.Row) []uint32 {
 // intern returns the code of a value, adding it to the dictionary.
 func (b *Builder) intern(v any) uint32 {
 	v = stored(v)
+	if j, ok := v.(jsonBytes); ok {
+		return b.internJSON(j)
+	}
 	k, ok := key(v)
 	if ok {
 		if code, ok := b.index[k]; ok {
@@ -310,6 +339,44 @@ func (b *Builder) intern(v any) uint32 {
 	return code
 }
 
+// internJSON returns the code of a JSON value, compressing it with the
+// chunk being filled.
+func (b *Builder) internJSON(j jsonBytes) uint32 {
+	sum := sha256.Sum256([]byte(j))
+	var k jsonKey
+	copy(k[:], sum[:])
+	if code, ok := b.index[k]; ok {
+		return code
+	}
+	b.pending = binary.AppendUvarint(b.pending, uint64(len(j)))
+	b.pending = append(b.pending, j...)
+	b.dict = append(b.dict, blobRef(b.blobs))
+	b.blobs++
+	code := uint32(len(b.dict))
+	b.index[k] = code
+	b.size += entryBytes + 8 // dictionary slot, blobRef
+	b.building += 16 + 48    // the digest and its map slot, while building
+	if len(b.pending) >= chunkBytes {
+		b.Flush()
+	}
+	return code
+}
+
+// Flush compresses the pending JSON values into a chunk.
+func (b *Builder) Flush() {
+	if len(b.pending) == 0 {
+		return
+	}
+	z := encoder.EncodeAll(b.pending, nil)
+	b.chunks = append(b.chunks, z)
+	b.size += int64(len(z))
+	b.pending = b.pending[:0]
+}
+
+// Size is an estimate of the bytes the rows added so far hold, and of
+// what building them holds besides (JSON not compressed yet, digests).
+func (b *Builder) Size() int64 { return b.size + b.building + int64(len(b.pending)) }
+
 // Build returns the block of the rows created in [lo, hi), newest first.
 func (b *Builder) Build(lo, hi int64) *Block {
 	keep := make([]built, 0, len(b.rows))
@@ -321,9 +388,9 @@ func (b *Builder) Build(lo, hi int64) *Block {
 	}
 	sort.SliceStable(keep, func(i, j int) bool { return keep[i].created > keep[j].created })
 	n := b.layout.Cols
-	dict, blobs, saved := compressJSON(b.dict)
-	blk := &Block{layout: b.layout, dict: dict, blobs: blobs, codes: make([]uint32, 0, len(keep)*n),
-		created: make([]int64, len(keep)), ids: ids, size: b.size - saved, raw: b.size}
+	b.Flush()
+	blk := &Block{layout: b.layout, dict: b.dict, blobs: b.chunks, codes: make([]uint32, 0, len(keep)*n),
+		created: make([]int64, len(keep)), ids: ids, size: b.size}
 	for i, r := range keep {
 		blk.codes = append(blk.codes, r.codes...)
 		blk.created[i] = r.created
@@ -334,50 +401,23 @@ func (b *Builder) Build(lo, hi int64) *Block {
 	return blk
 }
 
-// compressJSON moves the JSON values of a dictionary into one compressed
-// blob list; it returns the new dictionary and how many bytes it saved.
-func compressJSON(dict []any) ([]any, []byte, int64) {
-	var raw []byte
-	var before int64
-	out := make([]any, len(dict))
-	n := 0
-	for i, v := range dict {
-		j, ok := v.(jsonBytes)
-		if !ok {
-			out[i] = v
-			continue
-		}
-		raw = binary.AppendUvarint(raw, uint64(len(j)))
-		raw = append(raw, j...)
-		before += valueBytes(j)
-		out[i] = blobRef(n)
-		n++
-	}
-	if n == 0 {
-		return dict, nil, 0
-	}
-	z := encoder.EncodeAll(raw, nil)
-	return out, z, before - int64(len(z)) - 8*int64(n)
-}
-
 // With returns a copy of the block with row put in (replacing the row of
 // the same id) or, when row is nil, without the row of id.
 func (b *Block) With(id string, row sql.Row) *Block {
+	// The copy shares the block's dictionary and compressed chunks; a new
+	// row's values are added after them.
 	nb := NewBuilder(b.layout)
 	nb.dict = append([]any(nil), b.dict...)
-	if blobs := b.Blobs(); blobs != nil {
-		for i, d := range nb.dict {
-			if r, ok := d.(blobRef); ok {
-				nb.dict[i] = jsonBytes(blobs[r])
-			}
-		}
-	}
 	for i, d := range nb.dict {
 		if k, ok := key(d); ok {
 			nb.index[k] = uint32(i + 1)
 		}
+		if _, ok := d.(blobRef); ok {
+			nb.blobs++
+		}
 	}
-	nb.size = b.raw
+	nb.chunks = append([][]byte(nil), b.blobs...)
+	nb.size = b.size
 	n := b.layout.Cols
 	if row != nil {
 		nb.Add(row)

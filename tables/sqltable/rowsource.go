@@ -82,7 +82,9 @@ type gapRead struct {
 	lo, hi int64
 	since  time.Time
 	pager  pager
-	b      *rowcache.Builder
+	b      *rowcache.Builder // nil once the gap is larger than the cache
+	seen   map[string]bool   // the ids read, once b is dropped
+	idOrd  int
 	oldest int64 // created of the oldest object read
 	got    bool
 }
@@ -463,8 +465,35 @@ func (r *rowSource) startGap(ctx context.Context, s *scan, lo, hi int64) error {
 	req := r.st.req
 	req.params = withCreated(r.params, lo, hi)
 	r.gap = &gapRead{claim: cl, lo: lo, hi: hi, since: r.store.Now(), oldest: hi,
-		pager: r.t.newPager(req, &s.fetched), b: rowcache.NewBuilder(r.t.layout())}
+		pager: r.t.newPager(req, &s.fetched), b: rowcache.NewBuilder(r.t.layout()), idOrd: r.t.layout().IDOrd}
 	return nil
+}
+
+// keep adds a row read from the gap to the block being built, and reports
+// false for an object read already. A gap holding more than the cache's
+// bound cannot be kept: its block is dropped as soon as it grows past it
+// (the read goes on, holding only the ids it has seen), so that a scan
+// larger than the cache holds no more than the cache would.
+func (g *gapRead) keep(row sql.Row, maxBytes int64) bool {
+	if g.b == nil {
+		id, _ := row[g.idOrd].(string)
+		if g.seen[id] {
+			return false
+		}
+		g.seen[id] = true
+		return true
+	}
+	if !g.b.Add(row) {
+		return false
+	}
+	if g.b.Size() > maxBytes {
+		g.b.Flush() // compressed, the JSON may fit
+	}
+	if g.b.Size() > maxBytes {
+		g.seen = g.b.IDs()
+		g.b = nil
+	}
+	return true
 }
 
 // readGap decodes the next page of the gap, keeps its rows for the cache
@@ -485,7 +514,7 @@ func (r *rowSource) readGap(ctx context.Context, s *scan) ([]sql.Row, error) {
 		if b.account != "" {
 			row[t.accountOrd] = b.account
 		}
-		if !r.gap.b.Add(row) {
+		if !r.gap.keep(row, r.store.MaxBytes()) {
 			continue // read twice (an object moved between pages)
 		}
 		if id, _ := row[t.layout().IDOrd].(string); r.served[id] {
@@ -532,6 +561,10 @@ func (r *rowSource) endGap(complete bool, err error) {
 	}
 	// A read stopped early keeps its oldest second's rows too, as the
 	// block's tail (see withTails); they are not part of the interval.
+	if g.b == nil {
+		g.claim.Finish(0, 0, g.since, nil, 0, 0) // larger than the cache: not kept
+		return
+	}
 	blk := g.b.Build(min(lo, g.oldest), g.hi)
 	g.claim.Finish(lo, g.hi, g.since, blk, blk.Size(), blk.Count(lo, g.hi))
 }
