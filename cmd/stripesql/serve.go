@@ -38,7 +38,7 @@ func (f *serverFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.listen, "listen", "127.0.0.1:3306", "`host:port` the MySQL protocol listens on")
 	fs.StringVar(&f.database, "database", "stripe", "MySQL database `name` of the Stripe account")
 	f.cacheSize = 256 << 20
-	fs.Var(&f.cacheSize, "cache-size", "bound of the page cache: a `size` such as 512MiB, 4GiB, 300MB or a number of bytes")
+	fs.Var(&f.cacheSize, "cache-size", "bound of the row cache, and of the page cache: a `size` such as 512MiB, 4GiB, 300MB or a number of bytes")
 	fs.DurationVar(&f.cacheTTL, "cache-ttl", 5*time.Minute, "how long a cached Stripe page is served (0 disables the cache)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log `level`: debug, info, warn or error; info logs one line per query")
 	fs.DurationVar(&f.cacheRefresh, "cache-refresh-events", 0, "poll Stripe's events at this `interval` and drop the cached data they change (0: off)")
