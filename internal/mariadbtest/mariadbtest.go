@@ -27,6 +27,8 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
+
+	"github.com/stripesql/stripesql/internal/testutil"
 )
 
 // StartTimeout bounds one start: data directory initialisation and the
@@ -166,7 +168,7 @@ func (s *Server) install(ctx context.Context, installDB string) error {
 		args = append(args, "--user=root")
 	}
 	cmd := exec.CommandContext(ctx, installDB, args...)
-	cmd.Env = environWithoutMySQLVars(os.Environ())
+	cmd.Env = testutil.EnvironWithoutMySQLVars(os.Environ())
 	cmd.WaitDelay = 5 * time.Second
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -208,7 +210,7 @@ func (s *Server) start(ctx context.Context, mariadbd string) error {
 		args = append(args, "--user=root") // mariadbd refuses to run as root otherwise
 	}
 	cmd := exec.Command(mariadbd, args...)
-	cmd.Env = environWithoutMySQLVars(os.Environ())
+	cmd.Env = testutil.EnvironWithoutMySQLVars(os.Environ())
 	// Its own process group (a terminal's ^C goes to the parent, which stops
 	// it), and killed if the parent dies without stopping it.
 	cmd.SysProcAttr = sysProcAttr()
@@ -400,15 +402,3 @@ func tail(s string, n int) string {
 
 func quoteIdent(s string) string { return "`" + strings.ReplaceAll(s, "`", "``") + "`" }
 
-// environWithoutMySQLVars drops variables the server or its scripts would
-// read as defaults (MYSQL_HOME, MYSQL_UNIX_PORT, ...).
-func environWithoutMySQLVars(env []string) []string {
-	kept := make([]string, 0, len(env))
-	for _, kv := range env {
-		if strings.HasPrefix(kv, "MYSQL_") || strings.HasPrefix(kv, "MARIADB_") {
-			continue
-		}
-		kept = append(kept, kv)
-	}
-	return kept
-}

@@ -61,7 +61,7 @@ func RunMySQL(t testing.TB, addr string, user, password, database, query string,
 	ctx, cancel := context.WithTimeout(t.Context(), MySQLQueryTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, client, args...)
-	cmd.Env = environWithoutMySQLVars(os.Environ())
+	cmd.Env = EnvironWithoutMySQLVars(os.Environ())
 	cmd.WaitDelay = 5 * time.Second // don't hang on pipes held by a killed client
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
@@ -109,10 +109,10 @@ func mysqlArgs(addr, user, password, database, query string, extra []string) ([]
 	return append(args, "--execute="+query), nil
 }
 
-// environWithoutMySQLVars drops variables the client would read as
+// EnvironWithoutMySQLVars drops variables a MySQL client or server would read as
 // defaults (MYSQL_PWD, MYSQL_HOST, MYSQL_TCP_PORT, ...), so tests see only
 // the arguments they pass.
-func environWithoutMySQLVars(env []string) []string {
+func EnvironWithoutMySQLVars(env []string) []string {
 	kept := make([]string, 0, len(env))
 	for _, kv := range env {
 		if strings.HasPrefix(kv, "MYSQL_") || strings.HasPrefix(kv, "MARIADB_") {

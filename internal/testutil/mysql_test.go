@@ -53,10 +53,10 @@ func TestMySQLArgsRejectsBadAddresses(t *testing.T) {
 }
 
 func TestEnvironWithoutMySQLVars(t *testing.T) {
-	got := environWithoutMySQLVars([]string{"PATH=/bin", "MYSQL_PWD=x", "MYSQL_HOST=h", "MARIADB_HOST=h", "HOME=/root"})
+	got := EnvironWithoutMySQLVars([]string{"PATH=/bin", "MYSQL_PWD=x", "MYSQL_HOST=h", "MARIADB_HOST=h", "HOME=/root"})
 	want := []string{"PATH=/bin", "HOME=/root"}
 	if !slices.Equal(got, want) {
-		t.Fatalf("environWithoutMySQLVars() = %q, want %q", got, want)
+		t.Fatalf("EnvironWithoutMySQLVars() = %q, want %q", got, want)
 	}
 }
 
