@@ -401,4 +401,3 @@ func tail(s string, n int) string {
 }
 
 func quoteIdent(s string) string { return "`" + strings.ReplaceAll(s, "`", "``") + "`" }
-
