@@ -129,19 +129,31 @@ func (s *Segments) Cover(stream string, lo, hi int64) []Part {
 // Count returns the items of stream's segments when they cover [lo, hi)
 // with no gap and lie within it; it counts no hit and changes no recency.
 func (s *Segments) Count(stream string, lo, hi int64) (int, bool) {
+	segs, ok := s.Whole(stream, lo, hi)
+	n := 0
+	for _, g := range segs {
+		n += g.Items
+	}
+	return n, ok
+}
+
+// Whole returns stream's segments, newest first, when they cover [lo, hi)
+// with no gap and lie within it; it counts no hit and changes no recency.
+func (s *Segments) Whole(stream string, lo, hi int64) ([]*Segment, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.expireLocked(stream)
-	n, cur := 0, hi
+	cur := hi
 	segs := s.streams[stream]
+	out := make([]*Segment, 0, len(segs))
 	for i := len(segs) - 1; i >= 0; i-- {
 		g := segs[i]
 		if g.Hi != cur || g.Lo < lo {
-			return 0, false
+			return nil, false
 		}
-		n, cur = n+g.Items, g.Lo
+		out, cur = append(out, g), g.Lo
 	}
-	return n, cur == lo
+	return out, cur == lo
 }
 
 // expireLocked drops the stream's segments whose TTL has passed.

@@ -240,3 +240,24 @@ func TestScanLargerThanTheCache(t *testing.T) {
 		}
 	}
 }
+
+// A retrieve (id = …) is served from the rows of a list held whole; an id
+// the rows do not hold is asked of Stripe (it may be newer than them).
+func TestRetrieveFromHeldRows(t *testing.T) {
+	env := stripesqltest.Start(t, stripesqltest.Options{Fake: fakestripe.Options{Scale: 300}, CacheTTL: time.Hour})
+	charge := env.Fake.Objects("charges")[42]
+	id := charge["id"].(string)
+	const byID = "SELECT id, amount, metadata FROM charges WHERE id = ?"
+	want := env.Rows(t, byID, id)
+	env.Rows(t, "SELECT COUNT(*) FROM charges WHERE amount >= 0") // holds the whole list
+	env.Requests()
+	if got := env.Rows(t, byID, id); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("held retrieve = %v, want %v", got, want)
+	}
+	if got := env.Rows(t, "SELECT id FROM charges WHERE id IN (?, 'ch_nope')", id); fmt.Sprint(got) != fmt.Sprintf("[[%s]]", id) {
+		t.Errorf("IN with an unknown id = %v", got)
+	}
+	if reqs := env.Requests(); !sameStrings(reqs, []string{"GET /v1/charges/ch_nope"}) {
+		t.Errorf("requests %v: want only the id the rows do not hold", reqs)
+	}
+}

@@ -48,6 +48,9 @@ type Block struct {
 	// objects of one kind share most of their text); a dictionary entry
 	// of a JSON value is a blobRef.
 	blobs [][]byte
+	// starts are the number of the first value of each chunk.
+	starts    []int
+	blobCount int
 
 	// columns are per-column indexes value → code, made on first use by
 	// Where (only the columns queries filter on pay for one).
@@ -63,28 +66,48 @@ type jsonBytes string
 // parses from it is not kept in the cache.
 type blobRef uint32
 
-// Blobs are a block's JSON values, decompressed for reading.
-type Blobs [][]byte
+// Blobs reads a block's JSON values, decompressing a chunk the first
+// time one of its values is read: a query reading a few rows' JSON
+// decompresses a few chunks. One reader serves one goroutine.
+type Blobs struct {
+	b      *Block
+	chunks map[int][][]byte
+}
 
-// Blobs decompresses the block's JSON values: once per block a reader
-// reads JSON columns from.
-func (b *Block) Blobs() Blobs {
+// Blobs returns a reader of the block's JSON values, nil when it has none.
+func (b *Block) Blobs() *Blobs {
 	if len(b.blobs) == 0 {
 		return nil
 	}
-	var out Blobs
-	for _, z := range b.blobs {
-		raw, err := decoder.DecodeAll(z, nil)
+	return &Blobs{b: b, chunks: map[int][][]byte{}}
+}
+
+// Len is the number of JSON values of the block.
+func (r *Blobs) Len() int {
+	if r == nil {
+		return 0
+	}
+	return r.b.blobCount
+}
+
+// get returns JSON value number i.
+func (r *Blobs) get(i blobRef) []byte {
+	starts := r.b.starts
+	k := sort.Search(len(starts), func(k int) bool { return starts[k] > int(i) }) - 1
+	vals, ok := r.chunks[k]
+	if !ok {
+		raw, err := decoder.DecodeAll(r.b.blobs[k], nil)
 		if err != nil {
 			panic("rowcache: a block's own blobs do not decompress: " + err.Error())
 		}
 		for len(raw) > 0 {
-			n, k := binary.Uvarint(raw)
-			out = append(out, raw[k:k+int(n)])
-			raw = raw[k+int(n):]
+			n, w := binary.Uvarint(raw)
+			vals = append(vals, raw[w:w+int(n)])
+			raw = raw[w+int(n):]
 		}
+		r.chunks[k] = vals
 	}
-	return out
+	return vals[int(i)-starts[k]]
 }
 
 var (
@@ -138,7 +161,7 @@ func (b *Block) Span(lo, hi int64) (from, to int) {
 // Fill writes row i's cells that need marks (all when need is nil) into
 // dst, which has Cols cells; the others are left as they are. blobs are
 // the block's (see HasJSON).
-func (b *Block) Fill(i int, need []bool, dst sql.Row, blobs Blobs) {
+func (b *Block) Fill(i int, need []bool, dst sql.Row, blobs *Blobs) {
 	n := b.layout.Cols
 	codes := b.codes[i*n : i*n+n]
 	for c, code := range codes {
@@ -152,13 +175,13 @@ func (b *Block) Fill(i int, need []bool, dst sql.Row, blobs Blobs) {
 // Cell is row i's value of column c, for a column that holds no JSON.
 func (b *Block) Cell(i, c int) any { return b.value(b.codes[i*b.layout.Cols+c], nil) }
 
-func (b *Block) value(code uint32, blobs Blobs) any {
+func (b *Block) value(code uint32, blobs *Blobs) any {
 	if code == 0 {
 		return nil
 	}
 	v := b.dict[code-1]
 	if r, ok := v.(blobRef); ok {
-		return types.NewLazyJSONDocument(blobs[r])
+		return types.NewLazyJSONDocument(blobs.get(r))
 	}
 	return v
 }
@@ -249,8 +272,10 @@ type Builder struct {
 	// long read holds them compressed: chunks are done, pending is not
 	// yet; blobs counts the values (a value's blobRef is its number).
 	chunks  [][]byte
+	starts  []int
 	pending []byte
 	blobs   int
+	flushed int // values in chunks
 	// building counts what only the builder holds (interning digests).
 	building int64
 }
@@ -369,6 +394,8 @@ func (b *Builder) Flush() {
 	}
 	z := encoder.EncodeAll(b.pending, nil)
 	b.chunks = append(b.chunks, z)
+	b.starts = append(b.starts, b.flushed)
+	b.flushed = b.blobs
 	b.size += int64(len(z))
 	b.pending = b.pending[:0]
 }
@@ -389,7 +416,7 @@ func (b *Builder) Build(lo, hi int64) *Block {
 	sort.SliceStable(keep, func(i, j int) bool { return keep[i].created > keep[j].created })
 	n := b.layout.Cols
 	b.Flush()
-	blk := &Block{layout: b.layout, dict: b.dict, blobs: b.chunks, codes: make([]uint32, 0, len(keep)*n),
+	blk := &Block{layout: b.layout, dict: b.dict, blobs: b.chunks, starts: b.starts, blobCount: b.blobs, codes: make([]uint32, 0, len(keep)*n),
 		created: make([]int64, len(keep)), ids: ids, size: b.size}
 	for i, r := range keep {
 		blk.codes = append(blk.codes, r.codes...)
@@ -417,6 +444,8 @@ func (b *Block) With(id string, row sql.Row) *Block {
 		}
 	}
 	nb.chunks = append([][]byte(nil), b.blobs...)
+	nb.starts = append([]int(nil), b.starts...)
+	nb.flushed = nb.blobs
 	nb.size = b.size
 	n := b.layout.Cols
 	if row != nil {

@@ -65,7 +65,7 @@ type rowPart struct {
 	lo, hi int64
 	seg    *cache.Segment
 	pos    []int // rows left to serve, when picked by keys
-	blobs  rowcache.Blobs
+	blobs  *rowcache.Blobs
 	next   int // next row to serve (from the block's span), when not
 	end    int
 	begun  bool
@@ -225,6 +225,30 @@ func pointKeys(st step, ix *index) []any {
 	return keys
 }
 
+// heldRetrieve serves a retrieve (id = …) from the row cache when it
+// holds the whole list and the object in it; nil otherwise (an object
+// not held may be newer than the rows held: Stripe is asked).
+func (t *Table) heldRetrieve(ctx context.Context, st step, ix *index) *rowSource {
+	store := t.rows(ctx)
+	if store == nil || st.req.kind != reqRetrieve || !t.rowCached(step{req: t.listRequest(url.Values{})}) {
+		return nil
+	}
+	segs, ok := store.Whole(t.streamOf(t.spec.Path, t.forAccount(defaults(t.spec))), 0, unbounded)
+	if !ok {
+		return nil
+	}
+	for _, g := range segs {
+		blk := g.Value.(*rowcache.Block)
+		if i := blk.Find(st.req.id); i >= 0 && blk.Created(i) >= g.Lo && blk.Created(i) < g.Hi {
+			r := &rowSource{t: t, st: st, ix: ix, store: store, planned: true}
+			r.parts = []rowPart{{lo: g.Lo, hi: g.Hi, seg: g, pos: []int{i}, begun: true}}
+			t.client.servedFromCache(ctx, t.spec.Path+"/"+st.req.id, "")
+			return r
+		}
+	}
+	return nil
+}
+
 // heldCount is the number of rows of the whole list when the row cache
 // holds all of it.
 func (t *Table) heldCount(ctx context.Context) (uint64, bool) {
@@ -340,6 +364,9 @@ func (r *rowSource) projectsHere(s *scan) bool { return r.st.order.kind == order
 // the part has no more.
 func (r *rowSource) serve(ctx context.Context, s *scan, p *rowPart) ([]sql.Row, bool) {
 	blk := p.seg.Value.(*rowcache.Block)
+	if p.blobs == nil && blk.HasJSON(s.need) {
+		p.blobs = blk.Blobs()
+	}
 	if !p.begun {
 		p.begun = true
 		p.next, p.end = blk.Span(p.lo, p.hi)
@@ -347,9 +374,6 @@ func (r *rowSource) serve(ctx context.Context, s *scan, p *rowPart) ([]sql.Row, 
 		p.pos, byKeys = r.pick(blk, p.next, p.end)
 		// Rows picked by span (and keys) are exactly the step's.
 		p.exact = r.exact && (r.keys == nil || byKeys)
-		if blk.HasJSON(s.need) {
-			p.blobs = blk.Blobs()
-		}
 		r.t.client.servedFromCache(ctx, r.st.req.path, canonicalQuery(withCreated(r.params, p.lo, p.hi)))
 	}
 	t := r.t

@@ -91,6 +91,9 @@ func (s *scan) fill(ctx context.Context, st step) ([]sql.Row, error) {
 	s.projected = false
 	if s.pager == nil && s.src == nil {
 		if s.src = s.t.newRowSource(ctx, st, s.ix); s.src == nil {
+			s.src = s.t.heldRetrieve(ctx, st, s.ix)
+		}
+		if s.src == nil {
 			s.pager = s.t.newPager(st.req, &s.fetched)
 		}
 	} else if st.order.kind != orderAsIs {
