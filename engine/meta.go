@@ -152,6 +152,9 @@ func cacheStatsTable(o *observer) *metaTable {
 		{"evictions", types.Int64, "entries dropped to stay within max_bytes"},
 		{"expired", types.Int64, "entries dropped because their --cache-ttl had passed"},
 		{"ttl_seconds", types.Float64, "--cache-ttl (0: caching disabled)"},
+		{"rows", types.Int64, "rows the row cache holds (per table: cache_tables)"},
+		{"intervals", types.Int64, "created intervals the row cache holds whole"},
+		{"oldest_age_seconds", types.Float64, "how long ago the oldest interval held was read (NULL: none)"},
 	}
 	return newMetaTable("cache_stats", "Cache counters, one row per Stripe account (per table: cache_tables)", cols, func() []sql.Row {
 		var rows []sql.Row
@@ -159,10 +162,19 @@ func cacheStatsTable(o *observer) *metaTable {
 			c := a.Client.Cache()
 			s, ok := a.Client.CacheStats()
 			if !ok {
-				rows = append(rows, sql.Row{a.Database, int64(0), int64(0), int64(0), int64(0), int64(0), int64(0), int64(0), int64(0), float64(0)})
+				rows = append(rows, sql.Row{a.Database, int64(0), int64(0), int64(0), int64(0), int64(0), int64(0), int64(0), int64(0), float64(0), int64(0), int64(0), nil})
 				continue
 			}
-			rows = append(rows, sql.Row{a.Database, s.Hits, s.Misses, s.Shared, s.Bytes, c.MaxBytes(), s.Entries, s.Evictions, s.Expired, c.TTL().Seconds()})
+			var held, intervals int64
+			var oldest any
+			for _, tc := range a.Client.TableCaches() {
+				held, intervals = held+int64(tc.Rows), intervals+int64(tc.Intervals)
+				if age, ok := oldest.(float64); !ok || tc.Age.Seconds() > age {
+					oldest = tc.Age.Seconds()
+				}
+			}
+			rows = append(rows, sql.Row{a.Database, s.Hits, s.Misses, s.Shared, s.Bytes, c.MaxBytes(), s.Entries, s.Evictions, s.Expired, c.TTL().Seconds(),
+				held, intervals, oldest})
 		}
 		return rows
 	})

@@ -168,6 +168,9 @@ func TestStripeMetaTables(t *testing.T) {
 	if s.Hits != 1 || s.Misses != 1 {
 		t.Errorf("cache stats %+v: want 1 hit and 1 miss (the interval read, then served)", s)
 	}
+	if got := env.Rows(t, "SELECT `rows`, intervals, oldest_age_seconds < 60 FROM stripe_meta.cache_stats"); fmt.Sprint(got) != "[[250 1 1]]" {
+		t.Errorf("stripe_meta.cache_stats rows, intervals, age = %v, want 250 rows in one interval read just now", got)
+	}
 	tables := env.Rows(t, "SELECT db, table_name, filter, `rows`, bytes > 0, intervals, age_seconds < 60 FROM stripe_meta.cache_tables")
 	if fmt.Sprint(tables) != "[[stripe charges  250 1 1 1]]" {
 		t.Errorf("stripe_meta.cache_tables = %v, want charges' 250 rows in one interval", tables)
