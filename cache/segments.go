@@ -374,6 +374,19 @@ func (s *Segments) Claim(ctx context.Context, stream string, owner uint64, lo, h
 	return &Claim{s: s, stream: stream, c: c}, nil
 }
 
+// ClaimNow returns a claim on [lo, hi) of stream without waiting for
+// other readers of it: for a reader that waited once already, and must
+// not wait again for each new read of an interval that keeps expiring
+// (a TTL shorter than the read) or being dropped.
+func (s *Segments) ClaimNow(stream string, owner uint64, lo, hi int64) *Claim {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := &claim{owner: owner, lo: lo, hi: hi, done: make(chan struct{})}
+	s.reading[stream] = append(s.reading[stream], c)
+	s.stats.Gaps++
+	return &Claim{s: s, stream: stream, c: c}
+}
+
 // Finish ends the claim, storing the segment [lo, hi) (within the claimed
 // interval) when v is not nil and nothing removed the stream meanwhile.
 // The segment is stored before the claim ends, under one lock: no update

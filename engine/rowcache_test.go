@@ -2,11 +2,13 @@ package engine_test
 
 import (
 	"fmt"
+	"net/http"
 	"math/rand/v2"
 	"os"
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -259,5 +261,39 @@ func TestRetrieveFromHeldRows(t *testing.T) {
 	}
 	if reqs := env.Requests(); !sameStrings(reqs, []string{"GET /v1/charges/ch_nope"}) {
 		t.Errorf("requests %v: want only the id the rows do not hold", reqs)
+	}
+}
+
+// The rows a stopped read knows of its oldest second (a tail) are served
+// before the gap below it; when that gap is read meanwhile by another
+// statement, whose rows then hold that second too, the tail's rows are
+// not served twice (found by make soak: COUNT(*) answered 1001 of 1000).
+func TestTailServedOnceWhenTheGapIsReadByAnother(t *testing.T) {
+	env := stripesqltest.Start(t, stripesqltest.Options{Fake: fakestripe.Options{Scale: 300}, CacheTTL: time.Hour})
+	newest := env.Rows(t, "SELECT UNIX_TIMESTAMP(created) FROM charges ORDER BY created DESC LIMIT 5") // holds a tail
+	x := newest[4][0]
+	release := make(chan struct{})
+	var held atomic.Bool
+	env.Fake.SetFault(func(r *http.Request) (bool, int, string) {
+		if held.CompareAndSwap(false, true) {
+			<-release
+		}
+		return false, 0, ""
+	})
+	older := make(chan [][]string)
+	go func() { older <- env.Rows(t, "SELECT COUNT(*) FROM charges WHERE created <= FROM_UNIXTIME("+x+")") }()
+	for !held.Load() {
+		time.Sleep(time.Millisecond)
+	}
+	all := make(chan [][]string)
+	go func() { all <- env.Rows(t, "SELECT COUNT(*), COUNT(DISTINCT id) FROM charges") }()
+	deadline := time.Now().Add(10 * time.Second)
+	for env.Client.CacheTotals().Waiting < 1 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	close(release)
+	<-older
+	if got := fmt.Sprint(<-all); got != "[[300 300]]" {
+		t.Errorf("COUNT(*), COUNT(DISTINCT id) = %s, want [[300 300]]", got)
 	}
 }

@@ -55,9 +55,12 @@ type rowSource struct {
 	// exactly the step's, so they need no check against its ranges.
 	exact   bool
 	scratch sql.Row
-	// served are the ids of tail rows served: the gap read after them
-	// skips them.
-	served map[string]bool
+	// served are the ids of tail rows served, and servedAt their created
+	// seconds: what is read or held of those seconds afterwards skips them.
+	served   map[string]bool
+	servedAt map[int64]bool
+	// waited is set once the step waited for another statement's read.
+	waited bool
 }
 
 // rowPart is a held segment's share of the range, or a gap.
@@ -406,9 +409,13 @@ func (r *rowSource) serve(ctx context.Context, s *scan, p *rowPart) ([]sql.Row, 
 		}
 		if p.tail {
 			if r.served == nil {
-				r.served = map[string]bool{}
+				r.served, r.servedAt = map[string]bool{}, map[int64]bool{}
 			}
-			r.served[blk.ID(i)] = true
+			r.served[blk.ID(i)], r.servedAt[blk.Created(i)] = true, true
+		} else if r.servedAt[blk.Created(i)] && r.served[blk.ID(i)] {
+			// Served from a tail already: the gap below it was read by
+			// another statement meanwhile, and is held now.
+			continue
 		}
 		if project {
 			row = t.project(row) // a copy when the row is the scratch
@@ -478,11 +485,20 @@ func intersect(sets [][]int32) []int32 {
 // when another statement is reading it, waits for that and plans the
 // interval again.
 func (r *rowSource) startGap(ctx context.Context, s *scan, lo, hi int64) error {
-	cl, err := r.store.Claim(ctx, r.own, ownerOf(ctx), lo, hi)
-	if err != nil {
-		return r.t.sqlError(err)
+	var cl *cache.Claim
+	if r.waited {
+		cl = r.store.ClaimNow(r.own, ownerOf(ctx), lo, hi)
+	} else {
+		var err error
+		if cl, err = r.store.Claim(ctx, r.own, ownerOf(ctx), lo, hi); err != nil {
+			return r.t.sqlError(err)
+		}
 	}
 	if cl == nil {
+		// Another statement read the interval: what it stored is served
+		// from memory; what is missing still (it stopped early, or the
+		// rows expired or were dropped since) is read without waiting again.
+		r.waited = true
 		r.parts = append(r.plan(lo, hi), r.parts...)
 		return nil
 	}
