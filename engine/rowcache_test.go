@@ -2,8 +2,8 @@ package engine_test
 
 import (
 	"fmt"
-	"net/http"
 	"math/rand/v2"
+	"net/http"
 	"os"
 	"sort"
 	"strconv"
