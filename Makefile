@@ -14,10 +14,10 @@ STRIPE_MOCK := $(BIN)/stripe-mock
 # Go files we own, for gofmt: everything but build output and vendored code.
 GO_FILES_CMD := find . -name '*.go' -not -path './bin/*' -not -path './vendor/*' -not -path './.git/*' -print0
 
-.PHONY: deps mysql-client mariadb-server compat-deps compat-debs build test fmt-check vet go-test fuzz-short soak demo bench pushdown-report generate clean
+.PHONY: deps mysql-client mariadb-server redis-server compat-deps compat-debs build test fmt-check vet go-test fuzz-short soak demo bench pushdown-report generate clean
 
-## deps: install what the tests need (MySQL CLI client, MariaDB server, stripe-mock, compatibility-suite clients), only when missing.
-deps: mysql-client mariadb-server $(STRIPE_MOCK) compat-deps
+## deps: install what the tests need (MySQL CLI client, MariaDB server, Redis server, stripe-mock, compatibility-suite clients), only when missing.
+deps: mysql-client mariadb-server redis-server $(STRIPE_MOCK) compat-deps
 
 mysql-client:
 	@if command -v mariadb >/dev/null 2>&1 || command -v mysql >/dev/null 2>&1; then \
@@ -49,6 +49,25 @@ mariadb-server:
 		install_server() { apt-get install -y -q --no-install-recommends mariadb-server </dev/null; }; \
 		install_server || { echo "deps: install failed; refreshing package lists and retrying"; apt-get update -q </dev/null && install_server; }; \
 		PATH="$$PATH:/usr/sbin" mariadbd --version; \
+	fi
+
+# The Redis server (redis-server) that internal/redistest starts on a
+# temporary directory and port: the store replicas share (--redis-url) in
+# tests and in `make bench`. Debian's package may try to start a system
+# service; with no init system that fails harmlessly, and nothing here
+# uses it.
+redis-server:
+	@if PATH="$$PATH:/usr/sbin" command -v redis-server >/dev/null 2>&1; then \
+		echo "deps: Redis server present: $$(PATH="$$PATH:/usr/sbin" command -v redis-server)"; \
+	elif [ "$$(id -u)" != 0 ]; then \
+		echo "deps: SKIPPED installing the Redis server (not root); install the Debian package redis-server yourself," \
+			"or tests that need it will be skipped (and fail when CI=true)."; \
+	else \
+		echo "deps: installing redis-server with apt-get"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		install_redis() { apt-get install -y -q --no-install-recommends redis-server </dev/null; }; \
+		install_redis || { echo "deps: install failed; refreshing package lists and retrying"; apt-get update -q </dev/null && install_redis; }; \
+		redis-server --version; \
 	fi
 
 # Clients of the compatibility suite (internal/compat): Debian packages, and
@@ -144,7 +163,7 @@ pushdown-report:
 
 ## bench: run the benchmark harness: scans under the rate limit, then warm stripesql against MariaDB over the same objects.
 # ARGS="-mariadb-only" runs only the MariaDB comparison, ARGS="-mariadb=false" skips it; ARGS="-scale 20000" for a smaller account.
-bench: mariadb-server
+bench: mariadb-server redis-server
 	$(GO) run ./internal/bench $(ARGS)
 
 ## generate: regenerate the table declarations from the Stripe OpenAPI spec.
