@@ -176,15 +176,16 @@ func (s *Segments) Put(stream string, lo, hi int64, since time.Time, v any, size
 	s.putLocked(stream, lo, hi, since, v, size, items)
 }
 
-func (s *Segments) putLocked(stream string, lo, hi int64, since time.Time, v any, size int64, items int) {
+// putLocked reports whether it stored the segment.
+func (s *Segments) putLocked(stream string, lo, hi int64, since time.Time, v any, size int64, items int) bool {
 	if lo >= hi || !s.Enabled() {
-		return
+		return false
 	}
 	for _, g := range s.overlapping(stream, lo, hi) {
 		s.removeLocked(g)
 	}
 	if size > s.maxBytes || !s.now().Before(since.Add(s.ttl)) {
-		return
+		return false
 	}
 	g := &Segment{Stream: stream, Lo: lo, Hi: hi, Since: since, Value: v, Size: size, Items: items}
 	segs := s.streams[stream]
@@ -195,10 +196,11 @@ func (s *Segments) putLocked(stream string, lo, hi int64, since time.Time, v any
 	s.streams[stream] = segs
 	g.elem = s.lru.PushFront(g)
 	s.bytes += size
-	for s.bytes > s.maxBytes {
+	for s.bytes > s.maxBytes { // never g, the most recent, as size <= maxBytes
 		s.removeLocked(s.lru.Back().Value.(*Segment))
 		s.stats.Evictions++
 	}
+	return true
 }
 
 func (s *Segments) overlapping(stream string, lo, hi int64) []*Segment {
@@ -387,16 +389,35 @@ func (s *Segments) ClaimNow(stream string, owner uint64, lo, hi int64) *Claim {
 	return &Claim{s: s, stream: stream, c: c}
 }
 
-// Finish ends the claim, storing the segment [lo, hi) (within the claimed
-// interval) when v is not nil and nothing removed the stream meanwhile.
-// The segment is stored before the claim ends, under one lock: no update
-// or reader sees the interval neither held nor being read.
-func (cl *Claim) Finish(lo, hi int64, since time.Time, v any, size int64, items int) {
+// Put stores the segment [lo, hi) (within the claimed interval) while
+// the claim goes on, unless an update or removal superseded the claim;
+// it reports whether it stored it. A claim filled from elsewhere (another
+// process's read) stores what it found this way, then finishes with
+// nothing.
+func (cl *Claim) Put(lo, hi int64, since time.Time, v any, size int64, items int) bool {
 	s := cl.s
 	s.mu.Lock()
-	if v != nil && !cl.c.superseded {
-		s.putLocked(cl.stream, max(lo, cl.c.lo), min(hi, cl.c.hi), since, v, size, items)
+	defer s.mu.Unlock()
+	return cl.putLocked(lo, hi, since, v, size, items)
+}
+
+func (cl *Claim) putLocked(lo, hi int64, since time.Time, v any, size int64, items int) bool {
+	lo, hi = max(lo, cl.c.lo), min(hi, cl.c.hi)
+	if v == nil || cl.c.superseded || lo >= hi {
+		return false
 	}
+	return cl.s.putLocked(cl.stream, lo, hi, since, v, size, items) // false: too large, or expired already
+}
+
+// Finish ends the claim, storing the segment [lo, hi) (within the claimed
+// interval) when v is not nil and nothing removed the stream meanwhile;
+// it reports whether it stored it. The segment is stored before the claim
+// ends, under one lock: no update or reader sees the interval neither
+// held nor being read.
+func (cl *Claim) Finish(lo, hi int64, since time.Time, v any, size int64, items int) bool {
+	s := cl.s
+	s.mu.Lock()
+	stored := cl.putLocked(lo, hi, since, v, size, items)
 	cs := s.reading[cl.stream]
 	for i, c := range cs {
 		if c == cl.c {
@@ -411,4 +432,5 @@ func (cl *Claim) Finish(lo, hi int64, since time.Time, v any, size int64, items 
 	}
 	s.mu.Unlock()
 	close(cl.c.done)
+	return stored
 }

@@ -65,7 +65,7 @@ func (s *Server) MetricsHandler() http.Handler {
 // request counts a request that went to Stripe; cache lookups are counted
 // by the cache itself (accountCollector).
 func (m *metrics) request(db string, r sqltable.RequestRecord) {
-	if r.Cache == sqltable.CacheHit || r.Cache == sqltable.CacheShared {
+	if r.Cache == sqltable.CacheHit || r.Cache == sqltable.CacheShared || r.Cache == sqltable.CacheReplica {
 		return
 	}
 	status := "none"

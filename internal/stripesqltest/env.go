@@ -62,6 +62,10 @@ type Options struct {
 	AllowWrites bool
 	// Accounts serve further Stripe accounts, each its own database.
 	Accounts []AccountOptions
+	// Shared and ExpectedReplicas are the client's (sqltable.ClientOptions):
+	// what this server shares with other replicas (a Redis store).
+	Shared           cache.Shared
+	ExpectedReplicas int
 }
 
 // Env is a running stripesql over a fake Stripe account.

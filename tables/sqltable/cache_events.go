@@ -69,12 +69,17 @@ type eventObject struct {
 const retention = 30 * 24 * time.Hour
 
 // Run polls every interval until ctx ends. A failed poll is logged and
-// retried at the next tick.
+// retried at the next tick. With other replicas (ClientOptions.Shared),
+// one of them polls Stripe and every one applies the events it publishes
+// (see runShared).
 func (w *EventWatcher) Run(ctx context.Context, interval time.Duration) {
+	if w.c.share != nil {
+		go w.follow(ctx, interval)
+	}
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
-		if _, err := w.Poll(ctx); err != nil && ctx.Err() == nil {
+		if err := w.tick(ctx, interval); err != nil && ctx.Err() == nil {
 			w.log.Warn("cache refresh: reading Stripe events failed; will retry", "error", redact(err.Error()))
 		}
 		select {
@@ -85,10 +90,48 @@ func (w *EventWatcher) Run(ctx context.Context, interval time.Duration) {
 	}
 }
 
+// tick is one poll: alone (no replicas, or the store they share cannot be
+// reached: each replica then polls for itself), or, for the replica that
+// leads the shared events log, through it.
+func (w *EventWatcher) tick(ctx context.Context, interval time.Duration) error {
+	sh := w.c.share
+	if sh == nil || !sh.Available() {
+		_, err := w.Poll(ctx)
+		return err
+	}
+	lead, err := sh.Lead(ctx, w.logName(), 3*interval)
+	switch {
+	case err != nil:
+		_, err := w.Poll(ctx)
+		return err
+	case !lead:
+		return nil
+	}
+	_, err = w.pollShared(ctx)
+	return err
+}
+
 // Poll reads the events created since the last poll and drops the cached
 // data they make outdated; it returns how many new events it handled. The
 // first poll only notes where the account's events stand.
 func (w *EventWatcher) Poll(ctx context.Context) (int, error) {
+	return w.poll(ctx, w.applyHere, w.c.FlushAll)
+}
+
+// applyHere applies events, oldest first, to this process's cache.
+func (w *EventWatcher) applyHere(evs []event) error {
+	for _, e := range evs {
+		var obj eventObject
+		_ = json.Unmarshal(e.Data.Object, &obj)
+		n := w.c.applyEvent(e, obj)
+		w.log.Debug("cache refresh: event", "event", e.ID, "type", e.Type, "object", obj.ID, "entries_dropped", n)
+	}
+	return nil
+}
+
+// poll reads the new events and hands them, oldest first, to apply; flush
+// drops the cache when the cursor is too old to trust.
+func (w *EventWatcher) poll(ctx context.Context, apply func([]event) error, flush func() int) (int, error) {
 	if !w.started {
 		// Where events stand: the newest event's second, and every event
 		// of that second.
@@ -110,31 +153,26 @@ func (w *EventWatcher) Poll(ctx context.Context) (int, error) {
 	if now := w.c.clock(); now.Sub(w.polled) > retention-time.Hour {
 		// Polls stopped for so long that events since may be gone: nothing
 		// held can be trusted.
-		n := w.c.FlushAll()
+		n := flush()
 		w.log.Warn("cache refresh: the events cursor is near Stripe's 30-day retention; dropped the cache", "entries_dropped", n)
 		w.started = false
 		clear(w.seen)
-		return w.Poll(ctx)
+		return w.poll(ctx, apply, flush)
 	}
 	evs, err := w.since(ctx, w.last)
 	if err != nil {
 		return 0, err
 	}
-	w.polled = w.c.clock()
 	var fresh []event
-	for _, e := range evs {
-		if !w.seen[e.ID] {
+	for i := len(evs) - 1; i >= 0; i-- { // oldest first: a later event's object is the newer copy
+		if e := evs[i]; !w.seen[e.ID] {
 			fresh = append(fresh, e)
 		}
 	}
-	// Oldest first: a later event's object is the newer copy.
-	for i := len(fresh) - 1; i >= 0; i-- {
-		e := fresh[i]
-		var obj eventObject
-		_ = json.Unmarshal(e.Data.Object, &obj)
-		n := w.c.applyEvent(e, obj)
-		w.log.Debug("cache refresh: event", "event", e.ID, "type", e.Type, "object", obj.ID, "entries_dropped", n)
+	if err := apply(fresh); err != nil {
+		return 0, err
 	}
+	w.polled = w.c.clock()
 	w.advance(fresh)
 	return len(fresh), nil
 }

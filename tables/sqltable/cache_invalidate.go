@@ -31,9 +31,16 @@ func (c *Client) removeKeys(match func(key, path string) bool) int {
 	})
 }
 
-// FlushAll drops everything cached for this account and returns the
-// number of entries (pages, objects and row segments) dropped.
+// FlushAll drops everything cached for this account, here and in what
+// the replicas share, and returns the number of entries (pages, objects
+// and row segments) dropped here.
 func (c *Client) FlushAll() int {
+	c.dropShared(func(string, string) bool { return true }, func(string) bool { return true })
+	return c.flushLocal()
+}
+
+// flushLocal drops everything this process caches for the account.
+func (c *Client) flushLocal() int {
 	if c.opts.Cache == nil {
 		return 0
 	}
@@ -70,8 +77,10 @@ func (c *Client) FlushTable(s *tables.Spec) int {
 	for _, src := range sourceSpecs(s) {
 		templates = append(templates, src.Path, src.Path+"/{id}")
 	}
-	return c.removeKeys(func(_, path string) bool { return matchesAny(templates, path) }) +
-		c.dropRows(func(path string) bool { return matchesAny(templates, path) })
+	pages := func(_, path string) bool { return matchesAny(templates, path) }
+	rows := func(path string) bool { return matchesAny(templates, path) }
+	c.dropShared(pages, rows)
+	return c.removeKeys(pages) + c.dropRows(rows)
 }
 
 // sourceSpecs are the specs whose endpoints hold s's rows.
@@ -105,7 +114,9 @@ var alsoChanges = map[string][]string{
 // retrieve, its child lists, lists filtered by it). It returns the
 // number of entries dropped.
 func (c *Client) InvalidateObject(object, id string) int {
-	return c.invalidatePages(object, id) + c.dropRows(func(path string) bool { return matchesAny(c.listPaths(object), path) })
+	rows := func(path string) bool { return matchesAny(c.listPaths(object), path) }
+	c.dropShared(c.pagesNaming(object, id), rows)
+	return c.invalidatePages(object, id) + c.dropRows(rows)
 }
 
 // listPaths are the list paths of the tables of an object type and of
@@ -127,10 +138,17 @@ func (c *Client) listPaths(object string) []string {
 // outdated copy of an object: every page of its lists and of the lists
 // alsoChanges names, and every entry whose key names the id.
 func (c *Client) invalidatePages(object, id string) int {
+	return c.removeKeys(c.pagesNaming(object, id))
+}
+
+// pagesNaming matches the pages that may hold a copy of an object: those
+// of its lists and of the lists alsoChanges names, and those whose key
+// names the id.
+func (c *Client) pagesNaming(object, id string) func(key, path string) bool {
 	templates := c.listPaths(object)
-	return c.removeKeys(func(key, path string) bool {
+	return func(key, path string) bool {
 		return id != "" && strings.Contains(key, id) || matchesAny(templates, path)
-	})
+	}
 }
 
 func matchesAny(templates []string, path string) bool {

@@ -51,6 +51,14 @@ type ClientOptions struct {
 	RateLimit float64
 	// Logger receives one debug line per Stripe request; nil = silent.
 	Logger *slog.Logger
+	// Shared, when set, is what this process shares with the other
+	// replicas serving the account (--redis-url; share.go): the rate
+	// budget, leases on the intervals and pages being read, what was
+	// read, and the events. Nil: a process alone, as before.
+	Shared cache.Shared
+	// ExpectedReplicas divides RateLimit among the replicas while Shared
+	// cannot be reached (each then paces alone); 0 means 1.
+	ExpectedReplicas int
 }
 
 // Client reads one Stripe account through stripe-go's backend.
@@ -69,6 +77,8 @@ type Client struct {
 	// rows is the row cache of lists (rowsource.go), bounded and aged
 	// like the page cache; nil without a cache.
 	rows *cache.Segments
+	// share is ClientOptions.Shared (nil: nothing shared).
+	share cache.Shared
 }
 
 // NewClient makes a client. It makes no request.
@@ -98,7 +108,7 @@ func NewClient(opts ClientOptions) *Client {
 	if opts.Cache != nil {
 		rows = cache.NewSegments(cache.Options{MaxBytes: opts.Cache.MaxBytes(), TTL: opts.Cache.TTL(), Now: opts.Cache.Clock()})
 	}
-	return &Client{
+	c := &Client{
 		rows:     rows,
 		backend:  stripe.GetBackendWithConfig(stripe.APIBackend, cfg),
 		key:      opts.APIKey,
@@ -107,7 +117,10 @@ func NewClient(opts ClientOptions) *Client {
 		throttle: NewThrottle(opts.RateLimit, nil),
 		memo:     cache.New(cache.Options{MaxBytes: memoBytes, TTL: memoTTL}),
 		slots:    make(chan struct{}, defaultParallelism),
+		share:    opts.Shared,
 	}
+	c.throttle.share(opts.Shared, c.account, opts.ExpectedReplicas, nil)
+	return c
 }
 
 // rawBody keeps a response body as it came.
@@ -161,7 +174,7 @@ func (c *Client) Get(ctx context.Context, path string, params url.Values) ([]byt
 	key := c.cacheKey(path, params)
 	body, hit, err := c.opts.Cache.Do(ctx, key, func(ctx context.Context) ([]byte, error) {
 		fetched.Store(true)
-		return c.fetch(ctx, path, params, CacheMiss)
+		return c.fetchPage(ctx, key, path, params)
 	})
 	if fetched.Load() && err == nil {
 		stored(ctx, c.opts.Cache, key)

@@ -63,6 +63,9 @@ const (
 	CacheMiss   = "miss"   // from Stripe, stored in the cache
 	CacheShared = "shared" // from another statement's request for the same page
 	CacheOff    = "off"    // from Stripe, the cache disabled or bypassed
+	// CacheReplica is what another replica read, from the store they
+	// share (--redis-url).
+	CacheReplica = "replica"
 )
 
 // RequestRecord describes one answer the client gave: a request sent to
@@ -76,7 +79,7 @@ type RequestRecord struct {
 	// request, 200 for a page the cache served.
 	Status   int
 	Duration time.Duration
-	Cache    string // CacheHit, CacheMiss, CacheShared or CacheOff
+	Cache    string // CacheHit, CacheMiss, CacheShared, CacheOff or CacheReplica
 	// QueryID and ConnID name the statement, when one asked (0 otherwise:
 	// the start-up key check, the events poller).
 	QueryID uint64
@@ -103,7 +106,7 @@ func (c *Client) record(ctx context.Context, r RequestRecord) {
 	if q := QueryFrom(ctx); q != nil {
 		r.QueryID, r.ConnID = q.ID, q.ConnID
 		switch r.Cache {
-		case CacheHit:
+		case CacheHit, CacheReplica:
 			q.hits.Add(1)
 		case CacheShared:
 			q.shared.Add(1)

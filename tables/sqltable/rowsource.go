@@ -61,6 +61,9 @@ type rowSource struct {
 	servedAt map[int64]bool
 	// waited is set once the step waited for another statement's read.
 	waited bool
+	// baseChecked are the ranges of the base stream already looked up
+	// among the segments other replicas shared (share.go).
+	baseChecked [][2]int64
 }
 
 // rowPart is a held segment's share of the range, or a gap.
@@ -90,6 +93,10 @@ type gapRead struct {
 	idOrd  int
 	oldest int64 // created of the oldest object read
 	got    bool
+	// lease is set when this process reads the gap for every replica
+	// (share.go): pack collects the objects read, to share them.
+	lease cache.Lease
+	pack  *packer
 }
 
 type rowReadKey struct{}
@@ -483,8 +490,13 @@ func intersect(sets [][]int32) []int32 {
 
 // startGap claims [lo, hi) of the step's stream and starts reading it;
 // when another statement is reading it, waits for that and plans the
-// interval again.
+// interval again. With other replicas (share.go), what they shared of
+// the gap fills it first, and a gap one of them is reading is waited for.
 func (r *rowSource) startGap(ctx context.Context, s *scan, lo, hi int64) error {
+	if r.warmBase(ctx, lo, hi) {
+		r.parts = append(r.plan(lo, hi), r.parts...)
+		return nil
+	}
 	var cl *cache.Claim
 	if r.waited {
 		cl = r.store.ClaimNow(r.own, ownerOf(ctx), lo, hi)
@@ -502,10 +514,19 @@ func (r *rowSource) startGap(ctx context.Context, s *scan, lo, hi int64) error {
 		r.parts = append(r.plan(lo, hi), r.parts...)
 		return nil
 	}
+	lease, again := r.shareGap(ctx, cl, lo, hi)
+	if again {
+		cl.Finish(0, 0, time.Time{}, nil, 0, 0)
+		r.parts = append(r.plan(lo, hi), r.parts...)
+		return nil
+	}
 	req := r.st.req
 	req.params = withCreated(r.params, lo, hi)
 	r.gap = &gapRead{claim: cl, lo: lo, hi: hi, since: r.store.Now(), oldest: hi,
-		pager: r.t.newPager(req, &s.fetched), b: rowcache.NewBuilder(r.t.layout()), idOrd: r.t.layout().IDOrd}
+		pager: r.t.newPager(req, &s.fetched), b: rowcache.NewBuilder(r.t.layout()), idOrd: r.t.layout().IDOrd, lease: lease}
+	if lease != nil {
+		r.gap.pack = &packer{limit: r.store.MaxBytes()}
+	}
 	return nil
 }
 
@@ -557,6 +578,7 @@ func (r *rowSource) readGap(ctx context.Context, s *scan) ([]sql.Row, error) {
 		if !r.gap.keep(row, r.store.MaxBytes()) {
 			continue // read twice (an object moved between pages)
 		}
+		r.gap.pack.add(o)
 		if id, _ := row[t.layout().IDOrd].(string); r.served[id] {
 			r.gap.got = true
 			continue // served from a held block's tail already
@@ -597,16 +619,28 @@ func (r *rowSource) endGap(complete bool, err error) {
 	unordered = unordered && sp.unordered && sp.sliced
 	if err != nil || !complete && (!g.got || unordered) || lo >= g.hi {
 		g.claim.Finish(0, 0, g.since, nil, 0, 0)
+		if g.lease != nil {
+			g.lease.Release()
+		}
 		return
 	}
 	// A read stopped early keeps its oldest second's rows too, as the
 	// block's tail (see withTails); they are not part of the interval.
 	if g.b == nil {
 		g.claim.Finish(0, 0, g.since, nil, 0, 0) // larger than the cache: not kept
+		if g.lease != nil {
+			g.lease.Release()
+		}
 		return
 	}
 	blk := g.b.Build(min(lo, g.oldest), g.hi)
-	g.claim.Finish(lo, g.hi, g.since, blk, blk.Size(), blk.Count(lo, g.hi))
+	stored := g.claim.Finish(lo, g.hi, g.since, blk, blk.Size(), blk.Count(lo, g.hi))
+	switch {
+	case g.lease != nil && stored:
+		publishGap(context.Background(), g.lease, g.pack, lo, g.hi, g.since)
+	case g.lease != nil:
+		g.lease.Release() // superseded by an event: what was read may be outdated
+	}
 }
 
 // close ends a step the engine stopped reading.

@@ -2,12 +2,16 @@ package sqltable
 
 import (
 	"context"
+	"errors"
 	"math"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/stripesql/stripesql/cache"
 )
 
 // Stripe's documented read limits are about 100 requests/s per account in
@@ -44,6 +48,17 @@ const (
 // session using the account. A nil *Throttle lets everything through.
 type Throttle struct {
 	general, search *bucket
+
+	// shared, when set, paces every replica together through one budget
+	// per account and family (--redis-url); the local buckets, at the
+	// rate divided by the expected replicas, pace only while it cannot be
+	// reached.
+	shared  cache.Shared
+	account string
+	rps     float64
+	// levels are the shared buckets' rates last seen (float64 bits),
+	// general then search, for Rates.
+	levels [2]atomic.Uint64
 }
 
 // NewThrottle paces at rps requests per second (and the Search API at
@@ -56,6 +71,33 @@ func NewThrottle(rps float64, now func() time.Time) *Throttle {
 		now = time.Now
 	}
 	return &Throttle{general: newBucket(rps, now), search: newBucket(min(rps, SearchRateLimit), now)}
+}
+
+// share makes t pace through a budget the replicas share (sh), the whole
+// rate for all of them; the local buckets, which pace while sh cannot be
+// reached, get the share of one of the expected replicas.
+func (t *Throttle) share(sh cache.Shared, account string, replicas int, now func() time.Time) {
+	if t == nil || sh == nil {
+		return
+	}
+	t.shared, t.account = sh, account
+	t.rps = t.general.base
+	local := t.rps / float64(max(1, replicas))
+	if now == nil {
+		now = time.Now
+	}
+	t.general, t.search = newBucket(local, now), newBucket(min(local, SearchRateLimit), now)
+	for i, search := range []bool{false, true} {
+		t.levels[i].Store(math.Float64bits(t.sharedBucket(search).Rate))
+	}
+}
+
+// sharedBucket is the shared bucket of a family.
+func (t *Throttle) sharedBucket(search bool) cache.Bucket {
+	if search {
+		return cache.Bucket{Name: t.account + " search", Rate: min(t.rps, SearchRateLimit), MinRate: minRate, Recovery: recoveryTime}
+	}
+	return cache.Bucket{Name: t.account + " general", Rate: t.rps, MinRate: minRate, Recovery: recoveryTime}
 }
 
 func (t *Throttle) bucketFor(path string) *bucket {
@@ -76,6 +118,9 @@ func (t *Throttle) Rates() (general, search float64) {
 	if t == nil {
 		return math.Inf(1), math.Inf(1)
 	}
+	if t.shared != nil && t.shared.Available() {
+		return math.Float64frombits(t.levels[0].Load()), math.Float64frombits(t.levels[1].Load())
+	}
 	return t.general.current(), t.search.current()
 }
 
@@ -83,6 +128,11 @@ func (t *Throttle) Rates() (general, search float64) {
 type ticket struct {
 	b   *bucket
 	gen uint64 // the bucket's cut generation when the request went
+	// shared is set for a token of the shared budget, of bucket sb and
+	// generation sgen.
+	shared *Throttle
+	sb     cache.Bucket
+	sgen   int64
 }
 
 // wait blocks until a request to path may go, or ctx ends (returning
@@ -90,6 +140,11 @@ type ticket struct {
 func (t *Throttle) wait(ctx context.Context, path string) (ticket, error) {
 	if t == nil {
 		return ticket{}, ctx.Err()
+	}
+	if t.shared != nil && t.shared.Available() {
+		if tk, ok, err := t.waitShared(ctx, path); ok {
+			return tk, err
+		}
 	}
 	b := t.bucketFor(path)
 	gen := b.adjust()
@@ -104,10 +159,46 @@ func (t *Throttle) wait(ctx context.Context, path string) (ticket, error) {
 	return ticket{b: b, gen: gen}, nil
 }
 
+// waitShared takes a token of the shared budget and waits for it; ok is
+// false when the budget cannot be reached (the local bucket paces).
+func (t *Throttle) waitShared(ctx context.Context, path string) (tk ticket, ok bool, err error) {
+	search := isSearch(path)
+	sb := t.sharedBucket(search)
+	maxWait := time.Duration(-1)
+	if dl, has := ctx.Deadline(); has {
+		maxWait = time.Until(dl)
+	}
+	g, err := t.shared.Reserve(ctx, sb, maxWait)
+	switch {
+	case errors.Is(err, cache.ErrTooLong):
+		return ticket{}, true, context.DeadlineExceeded
+	case ctx.Err() != nil:
+		return ticket{}, true, ctx.Err()
+	case err != nil:
+		return ticket{}, false, nil
+	}
+	i := 0
+	if search {
+		i = 1
+	}
+	t.levels[i].Store(math.Float64bits(g.Level))
+	if err := sleep(ctx, g.Wait); err != nil {
+		return ticket{}, true, err
+	}
+	return ticket{shared: t, sb: sb, sgen: g.Gen}, true, nil
+}
+
 // rateLimited slows the bucket down after a 429. Only the first 429 among
 // requests sent at the same rate counts: the others were in flight
-// before the cut and say nothing about the new rate.
+// before the cut and say nothing about the new rate. A 429 of a request
+// paced by the shared budget slows every replica.
 func (tk ticket) rateLimited() {
+	if tk.shared != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		_ = tk.shared.shared.Cut(ctx, tk.sb, tk.sgen)
+		return
+	}
 	if tk.b != nil {
 		tk.b.cut(tk.gen)
 	}
