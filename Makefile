@@ -161,8 +161,9 @@ soak:
 pushdown-report:
 	$(GO) test -count=1 -v -run TestWorkloadPushdownIsOptimal ./internal/pushdown | grep -v '^=== RUN'
 
-## bench: run the benchmark harness: scans under the rate limit, then warm stripesql against MariaDB over the same objects.
-# ARGS="-mariadb-only" runs only the MariaDB comparison, ARGS="-mariadb=false" skips it; ARGS="-scale 20000" for a smaller account.
+## bench: run the benchmark harness: scans under the rate limit, one replica vs three (alone, sharing Redis), then warm stripesql against MariaDB over the same objects.
+# ARGS="-mariadb-only" runs only the MariaDB comparison, ARGS="-mariadb=false" skips it; ARGS="-replicas-only" only the replicas,
+# ARGS="-replicas 0" skips them; ARGS="-scale 20000" for a smaller account.
 bench: mariadb-server redis-server
 	$(GO) run ./internal/bench $(ARGS)
 

@@ -87,7 +87,7 @@ var _ cache.Shared = (*Store)(nil)
 func Open(url string, opts Options) (*Store, error) {
 	ro, err := redis.ParseURL(url)
 	if err != nil {
-		return nil, fmt.Errorf("redis URL: %v (want redis://[:password@]host:port/db or rediss://…)", redactURL(err.Error(), ro))
+		return nil, fmt.Errorf("redis URL: %v (want redis://[:password@]host:port/db or rediss://…)", redactURL(err.Error(), url))
 	}
 	// Short timeouts: a Redis that does not answer must not hold queries
 	// up; they go on alone. One retry covers a pooled connection that a
@@ -122,10 +122,15 @@ func Open(url string, opts Options) (*Store, error) {
 	return s, nil
 }
 
-// redactURL keeps a password in a malformed URL out of the message.
-func redactURL(msg string, ro *redis.Options) string {
-	if ro != nil && ro.Password != "" {
-		msg = strings.ReplaceAll(msg, ro.Password, "****")
+// redactURL keeps the user information (a password) of a malformed URL
+// out of a message about it.
+func redactURL(msg, url string) string {
+	_, rest, ok := strings.Cut(url, "://")
+	if !ok {
+		rest = url
+	}
+	if at := strings.LastIndex(rest, "@"); at > 0 {
+		msg = strings.ReplaceAll(msg, rest[:at], "****")
 	}
 	return msg
 }

@@ -33,7 +33,8 @@ func open(t *testing.T, n int, opts redisshare.Options) (*redistest.Server, []*r
 }
 
 func TestOpenRefusesMalformedURLs(t *testing.T) {
-	for _, url := range []string{"http://127.0.0.1:6379", "redis://:s3cretpw@127.0.0.1:6379/notanumber", "127.0.0.1:6379"} {
+	for _, url := range []string{"http://127.0.0.1:6379", "redis://:s3cretpw@127.0.0.1:6379/notanumber", "127.0.0.1:6379",
+		"redis://user:s3cretpw@127.0.0.1:port/0", "redis://:s3cretpw@[::1/0"} {
 		_, err := redisshare.Open(url, redisshare.Options{})
 		if err == nil {
 			t.Errorf("Open(%q) succeeded", url)

@@ -31,7 +31,13 @@ type serverFlags struct {
 	// rateLimit is a flag of `serve` only: in `demo` --rate-limit is the
 	// fake account's.
 	rateLimit float64
-	security  securityFlags
+	// redisURL and expectedReplicas (`serve` only) make replicas share
+	// through Redis (see redis.go).
+	redisURL         string
+	expectedReplicas int
+	// shared is the store opened from redisURL (nil: none).
+	shared   cache.Shared
+	security securityFlags
 }
 
 func (f *serverFlags) register(fs *flag.FlagSet) {
@@ -52,7 +58,8 @@ func (f *serverFlags) clientOptions(key, url string, log *slog.Logger) sqltable.
 	if rate == 0 {
 		rate = sqltable.DefaultRateLimit(key)
 	}
-	return sqltable.ClientOptions{APIKey: key, URL: url, Cache: f.cache(), MaxRetries: 3, RateLimitRetries: 10, RateLimit: rate, Logger: log}
+	return sqltable.ClientOptions{APIKey: key, URL: url, Cache: f.cache(), MaxRetries: 3, RateLimitRetries: 10, RateLimit: rate, Logger: log,
+		Shared: f.shared, ExpectedReplicas: f.expectedReplicas}
 }
 
 func (f *serverFlags) logger(w io.Writer) (*slog.Logger, error) {
@@ -96,6 +103,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	fs.StringVar(&single.keyEnv, "api-key-env", "", "read the Stripe API key from the environment variable `name` (default STRIPE_API_KEY)")
 	stripeURL := fs.String("stripe-url", "", "Stripe API base `url` (default Stripe's; e.g. a fake-stripe or stripe-mock address)")
 	fs.Float64Var(&sf.rateLimit, "rate-limit", 0, "Stripe `requests` per second, per account, shared by all queries (0: 90 for live keys, 22 for test keys); 429s slow it down for a while")
+	sf.registerRedis(fs)
 	registerConfig(fs)
 	setUsage(fs, serveUsage)
 	for _, a := range args {
@@ -125,6 +133,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if err != nil {
 		return err
 	}
+	closeRedis, err := sf.openRedis(log)
+	if err != nil {
+		return err
+	}
+	defer closeRedis()
 	served, err := connectAccounts(ctx, &sf, accounts, *stripeURL, getenv, log)
 	if err != nil {
 		return err

@@ -3,10 +3,13 @@
 // objects per second and peak memory; for full scans, how close the scan
 // comes to the rate-limit bound and how it compares with a one-cursor
 // sequential scan and with a full download then filter (what a
-// full-refresh connector does). Then, by default, warm stripesql against
+// full-refresh connector does). Then one replica against three on the
+// same dashboard, alone and sharing a Redis (replicas.go): requests to
+// Stripe, 429s, time. Then, by default, warm stripesql against
 // a real MariaDB loaded with the same objects (mariadb.go, queries.go):
 // every answer compared, time per query, cache bytes and peak RSS.
-// `make bench` runs it; `-mariadb-only` runs just the comparison.
+// `make bench` runs it; `-mariadb-only` runs just the comparison,
+// `-replicas-only` just the replicas.
 //
 // The fake account runs in a child process, so the peak RSS measured is
 // stripesql's own (server, client, decoding), not the fake's data.
@@ -58,6 +61,8 @@ func main() {
 	flag.IntVar(&compareRuns, "mariadb-runs", compareRuns, "warm runs of each query in the MariaDB comparison (the best is reported)")
 	flag.StringVar(&compareOnly, "mariadb-queries", "", "run only the comparison queries whose name matches this regular expression (see internal/bench/queries.go)")
 	flag.StringVar(&compareSkip, "mariadb-skip", "", "skip the comparison queries whose name matches this regular expression")
+	flag.IntVar(&replicaCount, "replicas", replicaCount, "compare one replica with this many on the same dashboard, alone and sharing a Redis (needs redis-server: make deps; 0: skip)")
+	flag.BoolVar(&replicasOnly, "replicas-only", false, "run only the replicas comparison")
 	serveFake := flag.String("serve-fake", "", "internal: serve the fake account on this address (the bench's child process)")
 	loadMariaDB := flag.String("load-mariadb", "", "internal: load the fake account into the MariaDB at this DSN (the bench's child process)")
 	flag.Parse()
@@ -122,12 +127,18 @@ func benchmark(w io.Writer, scale int, latency time.Duration, rate float64, para
 		return err
 	}
 	defer stopFake()
+	if replicasOnly {
+		return compareReplicas(w, url, rate, parallel)
+	}
 	if !mariaDBOnly {
 		if err := run(w, url, scale, latency, rate, parallel, quick); err != nil {
 			return err
 		}
 		if cacheOnly || onlyQueries > 0 {
 			return nil
+		}
+		if err := compareReplicas(w, url, rate, parallel); err != nil {
+			return err
 		}
 	}
 	if !withMariaDB {
@@ -206,10 +217,17 @@ type bench struct {
 	db   *sql.DB
 	cnt  *counter
 	cach *cache.Cache
+	stop func() // for the replicas comparison
 }
 
 // start serves the fake account at url over MySQL; cacheBytes 0 is no cache.
 func start(url string, rate float64, parallel int, cacheBytes int64) (*bench, func(), error) {
+	return startReplica(url, rate, parallel, cacheBytes, nil, 1)
+}
+
+// startReplica is start for one of several replicas sharing through
+// shared (nil: each alone), replicas of them in all.
+func startReplica(url string, rate float64, parallel int, cacheBytes int64, shared cache.Shared, replicas int) (*bench, func(), error) {
 	var c *cache.Cache
 	if cacheBytes > 0 {
 		c = cache.New(cache.Options{MaxBytes: cacheBytes, TTL: time.Hour})
@@ -220,7 +238,8 @@ func start(url string, rate float64, parallel int, cacheBytes int64) (*bench, fu
 	}
 	cnt := &counter{next: http.DefaultTransport.(*http.Transport).Clone()}
 	client := sqltable.NewClient(sqltable.ClientOptions{APIKey: "sk_test_bench", URL: url, Cache: c, MaxRetries: 8,
-		RetryBase: 200 * time.Millisecond, RateLimit: rate * throttleShare, HTTPClient: &http.Client{Transport: cnt, Timeout: 80 * time.Second}})
+		RetryBase: 200 * time.Millisecond, RateLimit: rate * throttleShare, HTTPClient: &http.Client{Transport: cnt, Timeout: 80 * time.Second},
+		Shared: shared, ExpectedReplicas: replicas})
 	client.SetParallelism(parallel)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
