@@ -1178,3 +1178,53 @@ func TestSegmentsConcurrent(t *testing.T) {
 		t.Errorf("claims left after all readers ended: %v", s.reading)
 	}
 }
+
+// A claim filled from elsewhere (another replica's read) stores what it
+// is given within its interval while it goes on, unless superseded; Put
+// and Finish say whether they stored.
+func TestClaimPut(t *testing.T) {
+	cases := []struct {
+		name      string
+		puts      [][2]int64 // intervals Put while claiming [100, 200)
+		supersede bool       // an Update at 150 before the puts
+		finish    [2]int64   // Finish's interval (none when lo == hi)
+		want      []bool     // what each Put returned, then Finish
+		held      string
+	}{
+		{name: "within the claim", puts: [][2]int64{{100, 150}, {150, 200}}, want: []bool{true, true, false},
+			held: "v0[100,150) v1[150,200)"},
+		{name: "clipped to the claim", puts: [][2]int64{{0, 120}, {180, 300}}, want: []bool{true, true, false},
+			held: "v0[100,120) v1[180,200)"},
+		{name: "outside the claim", puts: [][2]int64{{0, 100}}, want: []bool{false, false}},
+		{name: "superseded", puts: [][2]int64{{100, 150}}, supersede: true, finish: [2]int64{100, 200}, want: []bool{false, false}},
+		{name: "finish stores", finish: [2]int64{120, 200}, want: []bool{true}, held: "done[120,200)"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s, _ := newTestSegments(1<<20, time.Hour)
+			cl, err := s.Claim(context.Background(), "s", 1, 100, 200)
+			if err != nil || cl == nil {
+				t.Fatal(cl, err)
+			}
+			if c.supersede {
+				s.Update("s", 150, func(*Segment) (any, int64, int, bool) { return nil, 0, 0, false })
+			}
+			var got []bool
+			for i, p := range c.puts {
+				got = append(got, cl.Put(p[0], p[1], s.Now(), fmt.Sprintf("v%d", i), 1, 1))
+			}
+			var v any
+			if c.finish[0] < c.finish[1] {
+				v = "done"
+			}
+			got = append(got, cl.Finish(c.finish[0], c.finish[1], s.Now(), v, 1, 1))
+			if fmt.Sprint(got) != fmt.Sprint(c.want) {
+				t.Errorf("stored: %v, want %v", got, c.want)
+			}
+			if h := held(s, "s"); h != c.held {
+				t.Errorf("held %q, want %q", h, c.held)
+			}
+			checkSegments(t, s)
+		})
+	}
+}

@@ -93,7 +93,8 @@ type SharedSegments interface {
 	// Remove drops every segment of the streams; their leases will not
 	// publish.
 	Remove(ctx context.Context, streams ...string) error
-	// Streams lists the streams holding segments.
+	// Streams lists the streams holding segments, or leased: a stream
+	// being read for the first time is there to be invalidated.
 	Streams(ctx context.Context) ([]string, error)
 }
 

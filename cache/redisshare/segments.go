@@ -30,7 +30,9 @@ end
 
 // leaseScript takes a lease on [ARGV[1], ARGV[2]) for owner ARGV[4] as
 // token ARGV[3] for ARGV[5] ms, or returns the token of another owner's
-// overlapping lease. Expired leases are dropped on the way.
+// overlapping lease. Expired leases are dropped on the way. The stream
+// (ARGV[6]) is listed among the streams (KEYS[2]) while leased, so that
+// invalidating it finds the lease before anything is published.
 var leaseScript = redis.NewScript(nowMS + `
 local lo, hi = tonumber(ARGV[1]), tonumber(ARGV[2])
 local all = redis.call('HGETALL', KEYS[1])
@@ -44,6 +46,7 @@ for i = 1, #all, 2 do
 end
 redis.call('HSET', KEYS[1], ARGV[3], ARGV[1] .. ' ' .. ARGV[2] .. ' ' .. string.format('%.0f', now + tonumber(ARGV[5])) .. ' ' .. ARGV[4] .. ' 0')
 if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[5]) then redis.call('PEXPIRE', KEYS[1], ARGV[5]) end
+redis.call('ZADD', KEYS[2], 'GT', string.format('%.0f', now + tonumber(ARGV[5])), ARGV[6])
 return ''
 `)
 
@@ -56,13 +59,16 @@ if tonumber(e) <= now then return 0 end
 return 1
 `)
 
-// renewScript extends lease ARGV[1] by ARGV[2] ms; 0 when it is gone.
+// renewScript extends lease ARGV[1] by ARGV[2] ms, and the listing of
+// its stream ARGV[3] (KEYS[2]); 0 when it is gone.
 var renewScript = redis.NewScript(nowMS + `
 local v = redis.call('HGET', KEYS[1], ARGV[1])
 if not v then return 0 end
 local l, h, e, o, s = string.match(v, '^(%S+) (%S+) (%S+) (%S+) (%S+)$')
-redis.call('HSET', KEYS[1], ARGV[1], l .. ' ' .. h .. ' ' .. string.format('%.0f', now + tonumber(ARGV[2])) .. ' ' .. o .. ' ' .. s)
+local exp = string.format('%.0f', now + tonumber(ARGV[2]))
+redis.call('HSET', KEYS[1], ARGV[1], l .. ' ' .. h .. ' ' .. exp .. ' ' .. o .. ' ' .. s)
 if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+redis.call('ZADD', KEYS[2], 'GT', exp, ARGV[3])
 return 1
 `)
 
@@ -193,8 +199,8 @@ func (s *Store) Lease(ctx context.Context, stream, owner string, lo, hi int64) (
 	var other string
 	err := s.call(ctx, func(ctx context.Context) error {
 		var err error
-		other, err = leaseScript.Run(ctx, s.rdb, []string{s.leaseKey(stream)},
-			i64(lo), i64(hi), token, s.replica+"/"+owner, s.opts.LeaseTTL.Milliseconds()).Text()
+		other, err = leaseScript.Run(ctx, s.rdb, []string{s.leaseKey(stream), s.streamsKey()},
+			i64(lo), i64(hi), token, s.replica+"/"+owner, s.opts.LeaseTTL.Milliseconds(), stream).Text()
 		return err
 	})
 	if err != nil {
@@ -253,7 +259,8 @@ func (l *lease) renew() {
 		var held int64
 		err := l.s.call(ctx, func(ctx context.Context) error {
 			var err error
-			held, err = renewScript.Run(ctx, l.s.rdb, []string{l.s.leaseKey(l.stream)}, l.token, l.s.opts.LeaseTTL.Milliseconds()).Int64()
+			held, err = renewScript.Run(ctx, l.s.rdb, []string{l.s.leaseKey(l.stream), l.s.streamsKey()},
+				l.token, l.s.opts.LeaseTTL.Milliseconds(), l.stream).Int64()
 			return err
 		})
 		cancel()
@@ -338,7 +345,8 @@ func (s *Store) Remove(ctx context.Context, streams ...string) error {
 	})
 }
 
-// Streams lists the streams holding live segments (cache.SharedSegments).
+// Streams lists the streams holding live segments or leases
+// (cache.SharedSegments).
 func (s *Store) Streams(ctx context.Context) ([]string, error) {
 	var out []string
 	err := s.call(ctx, func(ctx context.Context) error {

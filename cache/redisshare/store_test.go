@@ -3,6 +3,7 @@ package redisshare_test
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -157,6 +158,22 @@ func TestSegments(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, ""},
+		{"a stream leased for the first time is listed, so that its lease is superseded", func(t *testing.T) {
+			l, err := a.Lease(ctx, "new", "q2", 0, 1)
+			if err != nil || l == nil {
+				t.Fatal(l, err)
+			}
+			streams, err := b.Streams(ctx)
+			if err != nil || !slices.Contains(streams, "new") {
+				t.Fatalf("streams while leased: %q %v", streams, err)
+			}
+			if err := b.Remove(ctx, "new"); err != nil {
+				t.Fatal(err)
+			}
+			if ok, _ := l.Publish(ctx, 0, 1, time.Now(), [][]byte{[]byte("stale")}); ok {
+				t.Error("a lease of a removed stream published")
+			}
+		}, ""},
 		{"a lease invalidated while reading publishes nothing", func(t *testing.T) {
 			l, err := a.Lease(ctx, "s", "q2", 0, 1000)
 			if err != nil || l == nil {
@@ -210,6 +227,9 @@ func TestSegments(t *testing.T) {
 				t.Errorf("cover: %q, want %q", got, c.want)
 			}
 		})
+	}
+	if err := a.Remove(ctx, "s", "new"); err != nil {
+		t.Fatal(err)
 	}
 	streams, err := a.Streams(ctx)
 	if err != nil || strings.Join(streams, ",") != "" {
