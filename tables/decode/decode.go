@@ -34,12 +34,16 @@ func Page(body []byte) (ListPage, error) {
 }
 
 // objectID returns an object's "id" without decoding the rest.
+// The key must be "id" exactly: encoding/json would also take "ID" or "iD"
+// (found by FuzzDecodeRow), which is no Stripe id.
 func ObjectID(raw json.RawMessage) string {
-	var o struct {
-		ID string `json:"id"`
-	}
-	_ = json.Unmarshal(raw, &o)
-	return o.ID
+	var id string
+	_ = Fields(raw, func(key, val []byte) {
+		if string(key) == "id" && id == "" && len(val) > 0 && val[0] == '"' {
+			_ = json.Unmarshal(val, &id)
+		}
+	})
+	return id
 }
 
 // decodeRow turns one Stripe object into a row of cols. It reads the raw

@@ -1,22 +1,14 @@
 package sqltable_test
 
 import (
-	"context"
-	"database/sql"
 	"fmt"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
-	sqle "github.com/dolthub/go-mysql-server"
-	"github.com/dolthub/go-mysql-server/memory"
-	gms "github.com/dolthub/go-mysql-server/sql"
-
 	"github.com/stripesql/stripesql/internal/fakestripe"
 	"github.com/stripesql/stripesql/internal/stripesqltest"
-	"github.com/stripesql/stripesql/tables"
-	"github.com/stripesql/stripesql/tables/sqltable"
 )
 
 // fuzzTables are the tables random predicates are made for, with the
@@ -35,13 +27,10 @@ var fuzzOps = []string{"=", "!=", "<", "<=", ">", ">=", "<=>", "IN", "NOT IN", "
 // pushdownOracle answers the same queries twice: through stripesql
 // (predicates pushed down into Stripe requests) and through
 // go-mysql-server's memory engine over a copy of the same rows, with no
-// index, so that it filters a full scan itself.
+// index, so that it filters a full scan itself (stripesqltest.Reference).
 type pushdownOracle struct {
 	env *stripesqltest.Env
-	ref *sqle.Engine
-	pro *memory.DbProvider
-	// values are the literals each table's columns hold, as SQL text.
-	values map[string]map[string][]string
+	ref *stripesqltest.Reference
 }
 
 // FuzzPushdown checks that a random WHERE clause (and optional ORDER BY …
@@ -78,97 +67,11 @@ func FuzzPushdown(f *testing.F) {
 
 func newPushdownOracle(tb testing.TB) *pushdownOracle {
 	env := stripesqltest.Start(tb, stripesqltest.Options{Fake: fakestripe.Options{Scale: 120}, CacheTTL: time.Hour})
-	db := memory.NewDatabase("stripe")
-	pro := memory.NewDBProvider(db)
-	ctx := gms.NewContext(context.Background(), gms.WithSession(memory.NewSession(gms.NewBaseSession(), pro)))
-	o := &pushdownOracle{env: env, ref: sqle.NewDefault(pro), pro: pro, values: map[string]map[string][]string{}}
+	columns := map[string][]string{}
 	for _, ft := range fuzzTables {
-		spec, ok := tables.Lookup(ft.name)
-		if !ok {
-			tb.Fatalf("no table %s", ft.name)
-		}
-		st, err := sqltable.New(spec, "stripe", nil)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		var schema gms.Schema
-		for _, name := range ft.columns {
-			i := st.Schema().IndexOfColName(name)
-			if i < 0 {
-				tb.Fatalf("%s has no column %s", ft.name, name)
-			}
-			col := *st.Schema()[i]
-			col.PrimaryKey = false // no index: the reference scans and filters
-			schema = append(schema, &col)
-		}
-		mt := memory.NewTable(db, ft.name, gms.NewPrimaryKeySchema(schema), nil)
-		db.AddTable(ft.name, mt)
-		rows, err := env.DB.Query("SELECT " + strings.Join(ft.columns, ", ") + " FROM " + ft.name)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		o.values[ft.name] = map[string][]string{}
-		seen := map[string]bool{}
-		for rows.Next() {
-			row := scanTyped(tb, rows, schema)
-			if err := mt.Insert(ctx, row); err != nil {
-				tb.Fatal(err)
-			}
-			for i, v := range row {
-				lit := literal(v)
-				if k := ft.columns[i] + lit; !seen[k] {
-					seen[k] = true
-					o.values[ft.name][ft.columns[i]] = append(o.values[ft.name][ft.columns[i]], lit)
-				}
-			}
-		}
-		if err := rows.Err(); err != nil {
-			tb.Fatal(err)
-		}
-		rows.Close()
+		columns[ft.name] = ft.columns
 	}
-	return o
-}
-
-// scanTyped reads a row into the Go values the engine uses for schema.
-func scanTyped(tb testing.TB, rows *sql.Rows, schema gms.Schema) gms.Row {
-	vals := make([]any, len(schema))
-	ptrs := make([]any, len(schema))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	if err := rows.Scan(ptrs...); err != nil {
-		tb.Fatal(err)
-	}
-	row := make(gms.Row, len(schema))
-	for i, v := range vals {
-		if v == nil {
-			continue
-		}
-		if b, ok := v.([]byte); ok {
-			v = string(b)
-		}
-		cv, _, err := schema[i].Type.Convert(context.Background(), v)
-		if err != nil {
-			tb.Fatalf("%s: %v", schema[i].Name, err)
-		}
-		row[i] = cv
-	}
-	return row
-}
-
-// literal renders a value as SQL.
-func literal(v any) string {
-	switch v := v.(type) {
-	case nil:
-		return "NULL"
-	case time.Time:
-		return "'" + v.UTC().Format("2006-01-02 15:04:05") + "'"
-	case string:
-		return "'" + strings.ReplaceAll(v, "'", "''") + "'"
-	default:
-		return fmt.Sprint(v)
-	}
+	return &pushdownOracle{env: env, ref: stripesqltest.NewReference(tb, env, columns)}
 }
 
 // predicate builds a WHERE clause from the fuzzer's numbers: up to three
@@ -217,7 +120,7 @@ func (o *pushdownOracle) leaf(table string, cols []string, n uint64) string {
 
 // value picks one of the column's values, nudged for some n.
 func (o *pushdownOracle) value(table, col string, n uint64) string {
-	vals := o.values[table][col]
+	vals := o.ref.Values[table][col]
 	v := vals[n%uint64(len(vals))]
 	nudge := (n / uint64(len(vals))) % 4
 	switch {
@@ -230,9 +133,9 @@ func (o *pushdownOracle) value(table, col string, n uint64) string {
 		}
 		switch nudge {
 		case 1:
-			return literal(t.Add(time.Second))
+			return stripesqltest.Literal(t.Add(time.Second))
 		case 2:
-			return literal(t.Add(-time.Second))
+			return stripesqltest.Literal(t.Add(-time.Second))
 		}
 		return "'" + t.Format("2006-01-02 15:04:05") + ".5'"
 	case strings.HasPrefix(v, "'"):
@@ -260,19 +163,13 @@ func (o *pushdownOracle) viaStripe(q string) ([]string, error) {
 }
 
 func (o *pushdownOracle) viaEngine(q string) ([]string, error) {
-	ctx := gms.NewContext(context.Background(), gms.WithSession(memory.NewSession(gms.NewBaseSession(), o.pro)))
-	ctx.SetCurrentDatabase("stripe")
-	_, iter, _, err := o.ref.Query(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := gms.RowIterToRows(ctx, iter)
+	rows, err := o.ref.Query(q)
 	if err != nil {
 		return nil, err
 	}
 	ids := make([]string, len(rows))
 	for i, r := range rows {
-		ids[i] = r[0].(string)
+		ids[i] = r[0]
 	}
 	sort.Strings(ids)
 	return ids, nil
