@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 )
 
@@ -10,6 +11,23 @@ type listParam struct {
 	Name  string
 	Range bool     // accepts the {gt,gte,lt,lte} range object, like created
 	Enum  []string // allowed values, if the spec restricts them
+	// Type is the JSON type of the parameter's plain value: "string",
+	// "boolean" or "integer"; "object" or "array" for a parameter that
+	// takes only a hash or a list (prices' recurring, products' ids).
+	Type string
+	// Field is the property of the listed object the parameter filters:
+	// the property of its name when that is a value of the parameter's
+	// type (an id, a code, a boolean; a Unix time for a range), or for a
+	// created range without a created property, the property holding the
+	// object's creation time (invoice items' date). "" when the object has
+	// none: the parameter filters on something the object does not show
+	// (balance transactions' payout).
+	Field string
+	// Reveals marks a parameter without which the list leaves out the
+	// objects it selects (customers of test clocks): the unfiltered list
+	// cannot stand in for it.
+	Reveals     bool
+	Description string
 }
 
 // paginationParams are list parameters the scan machinery owns; they are
@@ -32,7 +50,8 @@ func (o *openAPI) listParams(path string) ([]listParam, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := o.checkListResponse(path, op); err != nil {
+	listed, err := o.listedObject(path, op)
+	if err != nil {
 		return nil, err
 	}
 	params := []listParam{}
@@ -43,7 +62,7 @@ func (o *openAPI) listParams(path string) ([]listParam, error) {
 		if p.Schema == nil {
 			return nil, fmt.Errorf("GET %s: parameter %q has no schema", path, p.Name)
 		}
-		lp, err := o.listParam(p)
+		lp, err := o.listParam(p, listed)
 		if err != nil {
 			return nil, fmt.Errorf("GET %s: parameter %q: %w", path, p.Name, err)
 		}
@@ -52,7 +71,7 @@ func (o *openAPI) listParams(path string) ([]listParam, error) {
 	return params, nil
 }
 
-func (o *openAPI) listParam(p parameter) (listParam, error) {
+func (o *openAPI) listParam(p parameter, listed *schema) (listParam, error) {
 	s, err := o.deref(p.Schema)
 	if err != nil {
 		return listParam{}, err
@@ -61,7 +80,12 @@ func (o *openAPI) listParam(p parameter) (listParam, error) {
 	if err != nil {
 		return listParam{}, err
 	}
-	lp := listParam{Name: p.Name, Range: isRange}
+	typ, err := o.valueType(s)
+	if err != nil {
+		return listParam{}, err
+	}
+	lp := listParam{Name: p.Name, Range: isRange, Type: typ, Description: cleanDescription(p.Description),
+		Reveals: revealing.MatchString(p.Description)}
 	for _, v := range s.Enum {
 		str, ok := v.(string)
 		if !ok {
@@ -69,7 +93,76 @@ func (o *openAPI) listParam(p parameter) (listParam, error) {
 		}
 		lp.Enum = append(lp.Enum, str)
 	}
+	if listed != nil {
+		if lp.Field, err = o.filteredField(lp, listed); err != nil {
+			return listParam{}, err
+		}
+	}
 	return lp, nil
+}
+
+// revealing matches the descriptions of parameters without which the list
+// leaves objects out: "The response will not include customers with test
+// clocks if this parameter is not set."
+var revealing = regexp.MustCompile(`will not include .* if this`)
+
+// valueType is the JSON type of a parameter's plain value: of the schema,
+// or of its first anyOf alternative that is not a hash (created takes a
+// range hash or an integer).
+func (o *openAPI) valueType(s *schema) (string, error) {
+	if len(s.AnyOf) == 0 {
+		if s.Type == "" {
+			return "", fmt.Errorf("schema has no type, $ref or anyOf")
+		}
+		return s.Type, nil
+	}
+	for _, alt := range s.AnyOf {
+		alt, err := o.deref(alt)
+		if err != nil {
+			return "", err
+		}
+		if alt.Type != "object" && alt.Type != "" {
+			return alt.Type, nil
+		}
+	}
+	return "object", nil
+}
+
+// createdDescription opens the description of the property holding an
+// object's creation time, whatever its name.
+var createdDescription = regexp.MustCompile(`^Time at which the object was created\b`)
+
+// filteredField is listParam.Field.
+func (o *openAPI) filteredField(p listParam, listed *schema) (string, error) {
+	kindOf := func(name string) (kind, error) {
+		prop, ok := listed.Properties[name]
+		if !ok {
+			return "", nil
+		}
+		return o.propertyKind(prop)
+	}
+	k, err := kindOf(p.Name)
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case p.Range && k == kindTime:
+		return p.Name, nil
+	case p.Range && p.Name == "created" && k == "":
+		for _, name := range listed.propertyOrder {
+			k, err := kindOf(name)
+			if err != nil {
+				return "", err
+			}
+			if k == kindTime && createdDescription.MatchString(listed.Properties[name].Description) {
+				return name, nil
+			}
+		}
+	case p.Range:
+	case p.Type == "string" && (k == kindString || k == kindRef), p.Type == "boolean" && k == kindBool:
+		return p.Name, nil
+	}
+	return "", nil
 }
 
 // allowsRange reports whether s, or one of its anyOf alternatives, is an
@@ -90,19 +183,25 @@ func (o *openAPI) allowsRange(s *schema) (bool, error) {
 	return false, nil
 }
 
-// checkListResponse makes sure path is a list endpoint (its 200 response
-// has a data array), so that a wrong path in -lists fails loudly.
-func (o *openAPI) checkListResponse(path string, op *operation) error {
+// listedObject makes sure path is a list endpoint (its 200 response has a
+// data array), so that a wrong path in -lists fails loudly, and returns
+// the schema of the objects it lists; nil when they are of several kinds
+// (a customer's sources: cards, bank accounts and sources).
+func (o *openAPI) listedObject(path string, op *operation) (*schema, error) {
 	body := op.Responses["200"].Content["application/json"].Schema
 	if body == nil {
-		return fmt.Errorf("GET %s has no JSON 200 response", path)
+		return nil, fmt.Errorf("GET %s has no JSON 200 response", path)
 	}
 	body, err := o.deref(body)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if data := body.Properties["data"]; data == nil || data.Type != "array" {
-		return fmt.Errorf("GET %s is not a list endpoint (its response has no data array)", path)
+	data := body.Properties["data"]
+	if data == nil || data.Type != "array" {
+		return nil, fmt.Errorf("GET %s is not a list endpoint (its response has no data array)", path)
 	}
-	return nil
+	if data.Items == nil || data.Items.Ref == "" {
+		return nil, nil
+	}
+	return o.deref(data.Items)
 }

@@ -186,10 +186,11 @@ type operation struct {
 }
 
 type parameter struct {
-	Name     string  `json:"name"`
-	In       string  `json:"in"`
-	Required bool    `json:"required"`
-	Schema   *schema `json:"schema"`
+	Name        string  `json:"name"`
+	In          string  `json:"in"`
+	Required    bool    `json:"required"`
+	Description string  `json:"description"`
+	Schema      *schema `json:"schema"`
 }
 
 // operation returns the operation for method (lower case, as in the spec) on path.

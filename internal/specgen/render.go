@@ -29,6 +29,21 @@ type ListParam struct {
 	Range bool
 	// Enum lists the allowed values when the spec restricts them.
 	Enum []string
+	// Type is the JSON type of the parameter's plain value: "string",
+	// "boolean" or "integer"; "object" or "array" for a parameter that
+	// takes only a hash or a list.
+	Type string
+	// Field is the property of the listed object the parameter filters
+	// (usually its namesake; invoice items' created range filters date),
+	// "" when the object has none: the parameter selects objects by
+	// something they do not show (balance transactions' payout).
+	Field string
+	// Reveals marks a parameter without which the list leaves out the
+	// objects it selects (customers of test clocks).
+	Reveals bool
+	// Description is the spec's, for the column of a parameter that is no
+	// field.
+	Description string
 }
 
 // objectColumns holds the columns of each Stripe object, keyed by its
@@ -57,7 +72,8 @@ var listParams = map[string][]ListParam{
 	for _, path := range sortedKeys(params) {
 		fmt.Fprintf(&b, "%s: {\n", strconv.Quote(path))
 		for _, p := range params[path] {
-			fmt.Fprintf(&b, "{Name: %s, Range: %t, Enum: %s},\n", strconv.Quote(p.Name), p.Range, goStrings(p.Enum))
+			fmt.Fprintf(&b, "{Name: %s, Range: %t, Enum: %s, Type: %s, Field: %s, Reveals: %t, Description: %s},\n",
+				strconv.Quote(p.Name), p.Range, goStrings(p.Enum), strconv.Quote(p.Type), strconv.Quote(p.Field), p.Reveals, strconv.Quote(p.Description))
 		}
 		b.WriteString("},\n")
 	}
