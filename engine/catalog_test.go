@@ -96,6 +96,9 @@ func TestCatalogPushdown(t *testing.T) {
 		objs := env.Fake.Objects(name)
 		var checks []check
 		for _, f := range spec.Filters {
+			if f.Only {
+				continue // no field to check: TestFilterOnlyColumns
+			}
 			param := f.Param
 			if param == "" {
 				param = f.Column
@@ -108,13 +111,14 @@ func TestCatalogPushdown(t *testing.T) {
 		}
 		ranges := spec.Ranges
 		if spec.Created {
-			ranges = append([]string{"created"}, ranges...)
+			ranges = append([]tables.Range{{Column: "created"}}, ranges...)
 		}
-		for _, col := range ranges {
+		for _, r := range ranges {
+			col := r.Column
 			at := medianTime(objs, col)
 			keep := func(o map[string]any) bool { v, ok := o[col].(float64); return ok && int64(v) >= at }
 			checks = append(checks, check{col + " range", fmt.Sprintf("SELECT id FROM %s WHERE %s >= '%s'", name, col, sqlTime(at)),
-				pages(spec.Path, url.Values{col + "[gte]": {fmt.Sprint(at)}}, countOf(objs, keep)), keep})
+				pages(spec.Path, url.Values{r.ParamName() + "[gte]": {fmt.Sprint(at)}}, countOf(objs, keep)), keep})
 		}
 		id := fmt.Sprint(objs[len(objs)/2]["id"])
 		checks = append(checks, check{"id", "SELECT id FROM " + name + " WHERE id = '" + id + "'",
@@ -143,6 +147,7 @@ func TestCatalogPushdownEdges(t *testing.T) {
 	product, _ := sampleOf(prices, "product")
 	items := env.Fake.Objects("invoice_items")
 	at := medianTime(items, "date")
+	month := func(o map[string]any) bool { d := int64(o["date"].(float64)); return d >= at && d < at+30*86400 }
 	cases := []struct {
 		name, query string
 		wantAny     [][]string // the requests must be one of these
@@ -157,9 +162,9 @@ func TestCatalogPushdownEdges(t *testing.T) {
 		{"a pattern is checked in the engine", "SELECT id FROM events WHERE type LIKE 'charge.%'",
 			[][]string{pages("/v1/events", nil, len(env.Fake.Objects("events")))}, "events",
 			func(o map[string]any) bool { return strings.HasPrefix(fmt.Sprint(o["type"]), "charge.") }},
-		{"invoice items' date is not pushed", fmt.Sprintf("SELECT id FROM invoice_items WHERE date >= '%s'", sqlTime(at)),
-			[][]string{pages("/v1/invoiceitems", nil, len(items))}, "invoice_items",
-			func(o map[string]any) bool { return int64(o["date"].(float64)) >= at }},
+		{"invoice items' date is their created range", fmt.Sprintf("SELECT id FROM invoice_items WHERE date >= '%s' AND date < '%s'", sqlTime(at), sqlTime(at+30*86400)),
+			[][]string{pages("/v1/invoiceitems", url.Values{"created[gte]": {fmt.Sprint(at)}, "created[lt]": {fmt.Sprint(at + 30*86400)}}, countOf(items, month))},
+			"invoice_items", month},
 		{"unknown id", "SELECT id FROM payouts WHERE id = 'po_nope'",
 			[][]string{{"GET /v1/payouts/po_nope"}}, "payouts", func(map[string]any) bool { return false }},
 	}

@@ -25,8 +25,8 @@ func TestStripeMockConformance(t *testing.T) {
 					"SELECT * FROM "+s.Name+" WHERE created >= '2024-01-01' AND created < '2024-02-01' ORDER BY created DESC LIMIT 3",
 					"SELECT * FROM "+s.Name+" WHERE created = '2024-01-01 10:00:00'")
 			}
-			for _, col := range s.Ranges {
-				queries = append(queries, "SELECT * FROM "+s.Name+" WHERE "+col+" BETWEEN '2024-01-01' AND '2024-02-01'")
+			for _, r := range s.Ranges {
+				queries = append(queries, "SELECT * FROM "+s.Name+" WHERE "+r.Column+" BETWEEN '2024-01-01' AND '2024-02-01'")
 			}
 			if s.Retrievable() {
 				queries = append(queries, "SELECT * FROM "+s.Name+" WHERE id IN ('x_1', 'x_2')")

@@ -188,7 +188,9 @@ func NewEngine(pro sql.DatabaseProvider) *sqle.Engine {
 		AddPostAnalyzeRule(residualRuleID, residualFilters).
 		AddPostAnalyzeRule(limitHintRuleID, limitHint).
 		AddPostAnalyzeRule(topNRuleID, topNThroughProject).
+		AddPostAnalyzeRule(filterOnlyRuleID, filterOnlyGuard).
 		Build()
+	a.Coster = pinCoster{Coster: a.Coster}
 	a.ExecBuilder = portableCreateDatabase{inner: explainBuilder{inner: a.ExecBuilder}}
 	e := sqle.New(a, &sqle.Config{IsReadOnly: true})
 	identify()

@@ -6,7 +6,6 @@ func init() {
 		Object:  "invoice",
 		Path:    "/v1/invoices",
 		Created: true,
-		Ranges:  []string{"due_date"},
 		Filters: []Filter{{Column: "customer"}, {Column: "status"}, {Column: "subscription"}, {Column: "collection_method"}},
 		Comment: "Invoices, one-off and of subscriptions (GET /v1/invoices)",
 	})

@@ -6,7 +6,6 @@ func init() {
 		Object:  "payout",
 		Path:    "/v1/payouts",
 		Created: true,
-		Ranges:  []string{"arrival_date"},
 		Filters: []Filter{{Column: "destination"}, {Column: "status"}},
 		Comment: "Payouts of the balance to the account's bank accounts; their balance transactions have payout = … (GET /v1/payouts)",
 	})

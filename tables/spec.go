@@ -10,6 +10,7 @@ package tables
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -31,10 +32,13 @@ type Spec struct {
 	// Created is true when the list endpoint filters on created ranges.
 	Created bool
 	// Filters are the columns whose equality the list endpoint can filter.
+	// register adds every equality parameter of the endpoint not declared
+	// (see derive): declare a filter only for what the spec cannot say
+	// (events' type IN (…) as types[]).
 	Filters []Filter
 	// Ranges are the other unix-time columns the list endpoint filters by
-	// range, like created (invoices' due_date).
-	Ranges []string
+	// range, like created (invoices' due_date); register derives them.
+	Ranges []Range
 	// Defaults are list parameters sent on every list request, e.g.
 	// subscriptions' status=all: Stripe hides canceled subscriptions
 	// unless asked, and a table must hold every row.
@@ -90,6 +94,28 @@ type Filter struct {
 	// InParam is an array parameter taking several values at once, so
 	// that `col IN (…)` is one list (events: types[]).
 	InParam string
+	// Only marks a filter-only column: the parameter selects objects by
+	// something they do not show (balance transactions' payout). The
+	// column is NULL on rows read without the parameter and holds the
+	// parameter's value on rows read with it, so it must be pinned (=,
+	// IN, or a join on it) to mean anything in a condition.
+	Only bool
+}
+
+// Range maps a unix-time column onto a list parameter filtering it by
+// range (gt, gte, lt, lte).
+type Range struct {
+	Column string
+	// Param is the list parameter; empty means the column's name.
+	Param string
+}
+
+// ParamName is the list parameter of the range.
+func (r Range) ParamName() string {
+	if r.Param != "" {
+		return r.Param
+	}
+	return r.Column
 }
 
 // ParamName is the list parameter of the filter.
@@ -107,7 +133,66 @@ func register(s *Spec) {
 	if _, dup := registry[s.Name]; dup {
 		panic("tables: duplicate table " + s.Name)
 	}
+	s.derive()
 	registry[s.Name] = s
+}
+
+// derive adds the list parameters of the spec's endpoint it does not
+// declare, as the OpenAPI spec describes them (schema_gen.go): every
+// plain (string or boolean) equality parameter becomes a filter of the
+// field it filters, or a filter-only column when the object has no such
+// field; every range parameter a range of the unix-time field it filters.
+// Left out are parameters taking a hash or an array (prices' recurring),
+// the parent's id of a child list, defaults the table always sends, and
+// a parameter named like a field of another shape (promotion codes'
+// coupon, the coupon object: a filter-only column cannot take its name).
+func (s *Spec) derive() {
+	if s.Single || s.Derive != nil || s.Columns != nil {
+		return
+	}
+	for _, p := range listParams[s.Path] {
+		switch {
+		case s.declares(p.Name):
+		case p.Range && p.Field != "" && p.Field != "created":
+			s.Ranges = append(s.Ranges, Range{Column: p.Field, Param: paramIfRenamed(p)})
+		case p.Range:
+			// created is declared (Created); the generator finds a field
+			// for every range of the pinned version.
+		case p.Type != "string" && p.Type != "boolean":
+		case p.Field != "":
+			s.Filters = append(s.Filters, Filter{Column: p.Field, Param: paramIfRenamed(p)})
+		case !HasColumn(objectColumns[s.Object], p.Name):
+			s.Filters = append(s.Filters, Filter{Column: p.Name, Only: true})
+		}
+	}
+}
+
+// paramIfRenamed is a Filter's or Range's Param: empty when the column
+// has the parameter's name.
+func paramIfRenamed(p ListParam) string {
+	if p.Field == p.Name {
+		return ""
+	}
+	return p.Name
+}
+
+// declares reports whether list parameter name is already spoken for:
+// a declared filter or range, created, a default, or the parent's id.
+func (s *Spec) declares(name string) bool {
+	if _, ok := s.Defaults[name]; ok || name == "created" && s.Created || s.Parent != nil && s.Parent.Param == name {
+		return true
+	}
+	for _, f := range s.Filters {
+		if f.ParamName() == name || f.InParam == name {
+			return true
+		}
+	}
+	for _, r := range s.Ranges {
+		if r.ParamName() == name {
+			return true
+		}
+	}
+	return false
 }
 
 // Specs returns every registered resource, sorted by table name.
@@ -128,13 +213,56 @@ func Lookup(name string) (*Spec, bool) {
 }
 
 // AllColumns returns the table's columns: the generated columns of the
-// spec's object, plus the parent column when the object lacks it.
+// spec's object, plus the parent column when the object lacks it, the
+// amounts' major-unit twins, the filter-only columns and stripe_account.
 func (s *Spec) AllColumns() ([]Column, error) {
 	cols, err := s.objectColumns()
 	if err != nil {
 		return nil, err
 	}
-	return append(withMajors(cols), AccountColumnDef), nil
+	return append(append(withMajors(cols), s.filterOnlyColumns()...), AccountColumnDef), nil
+}
+
+// filterOnlyColumns are the columns of the filter-only list parameters.
+func (s *Spec) filterOnlyColumns() []Column {
+	var out []Column
+	for _, f := range s.Filters {
+		if !f.Only {
+			continue
+		}
+		p, _ := s.Param(f.ParamName())
+		c := Column{Name: f.Column, Kind: KindString, Nullable: true,
+			Comment: "Filter-only: the list parameter " + f.ParamName() + " of GET " + s.Path + ", not a field of the object (" +
+				strings.TrimSuffix(p.Description, ".") + "). NULL unless the query pins it with = or IN (…), or by joining on it; then the value pinned."}
+		if p.Type == "boolean" {
+			c.Kind = KindBool
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// FilterOnly reports whether col is a filter-only column.
+func (s *Spec) FilterOnly(col string) bool {
+	f, ok := s.FilterOf(col)
+	return ok && f.Only
+}
+
+// Narrows reports whether list parameter name (an array parameter as
+// name[]) only narrows the list to the objects whose field holds the
+// value sent: the unfiltered list's rows, checked on that field, are
+// then the filtered list's. Not so for a filter-only column's parameter
+// (the rows do not show what it selects), nor for one without which the
+// list leaves out the objects it selects (test_clock).
+func (s *Spec) Narrows(name string) bool {
+	name = strings.TrimSuffix(name, "[]")
+	for _, f := range s.Filters {
+		if f.ParamName() == name || f.InParam == name {
+			p, _ := s.Param(name)
+			return !f.Only && !p.Reveals
+		}
+	}
+	return false
 }
 
 // objectColumns are the columns of the API object (or the spec's own).
@@ -236,13 +364,19 @@ func (s *Spec) check() error {
 				return fmt.Errorf("%s: %s takes no parameter %q", s.Name, s.Path, f.InParam)
 			}
 		}
-		if !HasColumn(objectColumns[s.Object], f.Column) {
+		if has := HasColumn(objectColumns[s.Object], f.Column); has == f.Only {
+			if f.Only {
+				return fmt.Errorf("%s: filter-only column %q is a property of %s", s.Name, f.Column, s.Object)
+			}
 			return fmt.Errorf("%s: filter column %q is not a property of %s", s.Name, f.Column, s.Object)
 		}
 	}
 	for _, r := range s.Ranges {
-		if p, ok := s.Param(r); !ok || !p.Range {
-			return fmt.Errorf("%s: %s takes no %s range", s.Name, s.Path, r)
+		if p, ok := s.Param(r.ParamName()); !ok || !p.Range {
+			return fmt.Errorf("%s: %s takes no %s range", s.Name, s.Path, r.ParamName())
+		}
+		if i := slices.IndexFunc(objectColumns[s.Object], func(c Column) bool { return c.Name == r.Column }); i < 0 || objectColumns[s.Object][i].Kind != KindTime {
+			return fmt.Errorf("%s: range column %q is not a unix-time property of %s", s.Name, r.Column, s.Object)
 		}
 	}
 	for k := range s.Defaults {
@@ -270,15 +404,21 @@ func (s *Spec) Retrievable() bool {
 
 // IsRange reports whether col is filtered by unix-time ranges.
 func (s *Spec) IsRange(col string) bool {
+	_, ok := s.RangeParam(col)
+	return ok
+}
+
+// RangeParam returns the list parameter filtering col by range.
+func (s *Spec) RangeParam(col string) (string, bool) {
 	if col == "created" {
-		return s.Created
+		return col, s.Created
 	}
 	for _, r := range s.Ranges {
-		if r == col {
-			return true
+		if r.Column == col {
+			return r.ParamName(), true
 		}
 	}
-	return false
+	return "", false
 }
 
 // Accepts reports whether a list parameter takes a value: an enum

@@ -6,7 +6,6 @@ func init() {
 		Object:  "subscription",
 		Path:    "/v1/subscriptions",
 		Created: true,
-		Ranges:  []string{"current_period_start", "current_period_end"},
 		Filters: []Filter{{Column: "customer"}, {Column: "status"}, {Column: "collection_method"}},
 		// Stripe leaves canceled subscriptions out unless asked for all.
 		Defaults: map[string]string{"status": "all"},

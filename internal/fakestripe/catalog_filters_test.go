@@ -12,14 +12,10 @@ import (
 func idWithMost(objs []map[string]any, key string) string { return mostCommon(objs, key) }
 
 // paidOutBy keeps the balance transactions the generator assigned to a
-// payout (the object does not show it; TestPayoutsSweepTheBalance checks
-// that they are the right ones).
+// payout (the object does not show it; TestPayoutOfIsThePayoutFilter
+// checks PayoutOf against the filter for every payout).
 func paidOutBy(s *Server, payout map[string]any) func(map[string]any) bool {
-	po, _ := s.data.payouts.lookup(str(payout, "id"))
-	return func(o map[string]any) bool {
-		row, _ := s.data.balanceTransactions.lookup(str(o, "id"))
-		return s.data.txnRows[row].payout == po
-	}
+	return func(o map[string]any) bool { return s.PayoutOf(str(o, "id")) == str(payout, "id") }
 }
 
 func TestCatalogFilters(t *testing.T) {

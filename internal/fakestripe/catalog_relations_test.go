@@ -563,3 +563,29 @@ func TestExpandCatalog(t *testing.T) {
 		})
 	}
 }
+
+// PayoutOf, the reference tests outside the package compare SQL answers
+// with, names for every balance transaction the payout whose list
+// (?payout=…) holds it, and "" for those no list holds.
+func TestPayoutOfIsThePayoutFilter(t *testing.T) {
+	s := shared()
+	want := map[string][]string{} // payout → its transactions, by PayoutOf
+	for _, x := range s.Objects("balance_transactions") {
+		want[s.PayoutOf(str(x, "id"))] = append(want[s.PayoutOf(str(x, "id"))], str(x, "id"))
+	}
+	if len(want[""]) == 0 {
+		t.Error("every balance transaction is paid out: none pending")
+	}
+	for _, p := range s.Objects("payouts") {
+		var got []string
+		for _, x := range listAll(t, s, "/v1/balance_transactions", url.Values{"payout": {str(p, "id")}}) {
+			got = append(got, str(x, "id"))
+		}
+		if !slices.Equal(got, want[str(p, "id")]) {
+			t.Errorf("payout %s lists %v, PayoutOf names %v", p["id"], got, want[str(p, "id")])
+		}
+	}
+	if s.PayoutOf("txn_nope") != "" {
+		t.Error("an unknown transaction has a payout")
+	}
+}

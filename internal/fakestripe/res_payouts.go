@@ -142,3 +142,15 @@ func renderPayout(d *dataset, obj map[string]any, i int32) {
 	obj["status"] = p.status()
 	obj["type"] = "bank_account"
 }
+
+// PayoutOf returns the payout that paid balance transaction txn out (a
+// payout's own transaction: that payout), "" when none has or for an
+// unknown id: what GET /v1/balance_transactions?payout=… selects by, and a
+// balance transaction does not show.
+func (s *Server) PayoutOf(txn string) string {
+	row, ok := s.data.balanceTransactions.lookup(txn)
+	if !ok {
+		return ""
+	}
+	return s.data.payouts.id(s.data.txnRows[row].payout)
+}

@@ -24,6 +24,9 @@ func (t *Table) sqlError(err error) error {
 	if err == nil {
 		return nil
 	}
+	if se, ok := asSQLError(err); ok {
+		return se
+	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return mysql.NewSQLError(erQueryInterrupted, "70100", "Query execution was interrupted (table %s: %s)", t.spec.Name, err)
 	}

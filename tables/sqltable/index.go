@@ -113,10 +113,22 @@ func buildIndexes(db string, s *tables.Spec, schema sql.Schema) []*index {
 	}
 	out = append(out, mk(tables.AccountColumn, false, "reads the connected account: Stripe-Account header", tables.AccountColumn))
 	for _, r := range s.Ranges {
-		out = append(out, mk(r, false, "pushed down as "+r+"[gt|gte|lt|lte]", r))
+		out = append(out, mk(r.Column, false, "pushed down as "+r.ParamName()+"[gt|gte|lt|lte]", r.Column))
 	}
-	for _, f := range s.Filters {
-		out = append(out, mk(f.Column, false, "pushed down as "+f.ParamName()+"=…", withCreated(f.Column)...))
+	// Filter-only columns first: when the engine weighs two equalities
+	// alike, it keeps the first index, and a filter-only column must be
+	// pinned by its index (the other equality is then sent too, see
+	// WithResidual).
+	for _, only := range []bool{true, false} {
+		for _, f := range s.Filters {
+			switch {
+			case f.Only != only:
+			case only:
+				out = append(out, mk(f.Column, false, "filter-only: pushed down as "+f.ParamName()+"=…, the column holding the value sent; NULL without it", withCreated(f.Column)...))
+			default:
+				out = append(out, mk(f.Column, false, "pushed down as "+f.ParamName()+"=…", withCreated(f.Column)...))
+			}
+		}
 	}
 	return out
 }

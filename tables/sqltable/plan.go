@@ -270,6 +270,8 @@ func (t *Table) planRange(ix *index, r sql.MySQLRange, reverse bool) (st step, o
 		switch {
 		case col == "id" && point && key == nil:
 			return st, false, nil // id IS NULL: no object
+		case col == "id" && point && t.pinsResidual():
+			// checked on the rows of the pinned list (within)
 		case col == "id" && point:
 			id, err := paramValue(key)
 			if err != nil {
@@ -288,12 +290,15 @@ func (t *Table) planRange(ix *index, r sql.MySQLRange, reverse bool) (st step, o
 			case !point:
 				return st, false, errAccountRange
 			}
+		case t.spec.FilterOnly(col) && (!point || key == nil):
+			return st, false, PinError(t.spec, col)
 		case t.spec.IsRange(col):
 			lo, hi, ok, err := unixBounds(ce)
 			if err != nil || !ok {
 				return st, false, err
 			}
-			setRange(params, col, lo, hi)
+			p, _ := t.spec.RangeParam(col)
+			setRange(params, p, lo, hi)
 		case point && key != nil:
 			v, err := paramValue(key)
 			if err != nil {

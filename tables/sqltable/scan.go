@@ -173,6 +173,7 @@ func (s *scan) keep(ctx context.Context, st step, b batch) ([]sql.Row, error) {
 			if b.account != "" {
 				row[s.t.accountOrd] = b.account
 			}
+			s.t.fillPinned(row, st.req.params)
 			if len(st.within) > 0 && s.ix != nil && !inAnyRange(ctx, s.ix, st.within, row) {
 				continue
 			}

@@ -40,6 +40,8 @@ type Table struct {
 	accountOrd int
 	dec        *decode.Decoder
 	majors     []major
+	// pinned are the filter-only columns (see filteronly.go).
+	pinned []pinnedCol
 	// proj are the positions of the columns the query reads (nil: all),
 	// set by the engine through WithProjections.
 	proj       []int
@@ -74,6 +76,7 @@ func New(s *tables.Spec, db string, client *Client) (*Table, error) {
 		parentOrd: -1,
 		dec:       decode.New(cols),
 		majors:    majorsOf(cols),
+		pinned:    pinnedCols(s, cols),
 	}
 	if s.Parent != nil {
 		t.parentOrd = schema.Schema.IndexOfColName(s.Parent.Column)
@@ -252,7 +255,8 @@ func (t *Table) Describe(lookup *sql.IndexLookup, dynamic sql.Index, keys []stri
 			case c == "id":
 				req = request{kind: reqRetrieve, path: t.spec.Path, id: v}
 			case t.spec.IsRange(c):
-				params.Set(c, v)
+				p, _ := t.spec.RangeParam(c)
+				params.Set(p, v)
 			case t.spec.Parent != nil && c == t.spec.Parent.Column:
 				parentID = v
 			default:

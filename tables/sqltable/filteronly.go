@@ -1,0 +1,105 @@
+package sqltable
+
+import (
+	"encoding/json"
+	"errors"
+	"net/url"
+
+	"github.com/dolthub/vitess/go/mysql"
+
+	"github.com/stripesql/stripesql/tables"
+	"github.com/stripesql/stripesql/tables/decode"
+)
+
+// Filter-only columns are list parameters that are no field of the object
+// (balance transactions' payout): a row holds the parameter's value when
+// the request that read it sent the parameter, NULL otherwise. Every row
+// is filled from its own request (fillPinned), before anything checks it
+// or the row cache stores it; a step pinning one is never answered from
+// the unfiltered list's rows (see checksAll).
+
+// pinnedCol is a filter-only column of a table.
+type pinnedCol struct {
+	ord   int
+	param string
+	kind  tables.Kind
+}
+
+// pinnedCols lists the filter-only columns of a table's schema.
+func pinnedCols(s *tables.Spec, cols []tables.Column) []pinnedCol {
+	var out []pinnedCol
+	for i, c := range cols {
+		if f, ok := s.FilterOf(c.Name); ok && f.Only {
+			out = append(out, pinnedCol{ord: i, param: f.ParamName(), kind: c.Kind})
+		}
+	}
+	return out
+}
+
+// fillPinned sets the filter-only columns of a row read by a request
+// with params to the values the request sent.
+func (t *Table) fillPinned(row []any, params url.Values) {
+	for _, p := range t.pinned {
+		v := params[p.param]
+		if len(v) != 1 {
+			continue
+		}
+		raw := []byte(v[0]) // a boolean's value is its JSON
+		if p.kind != tables.KindBool {
+			raw, _ = json.Marshal(v[0])
+		}
+		row[p.ord], _ = decode.Value(raw, p.kind)
+	}
+}
+
+// pinsResidual reports whether the table's residual filters pin a
+// filter-only column: only the list with that parameter can tell which
+// objects have the value, so an id is then checked on that list's rows
+// rather than retrieved (a retrieve cannot say whether txn_… was paid out
+// by po_…).
+func (t *Table) pinsResidual() bool {
+	for _, p := range t.pinned {
+		if _, ok := t.residual[p.param]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// erNotSupportedYet is MySQL's ER_NOT_SUPPORTED_YET: the query asks what
+// the API cannot answer.
+const erNotSupportedYet = 1235
+
+// PinError is the error of a condition on a filter-only column that no
+// request can answer: a range, IS NULL, or a comparison the engine would
+// make against the NULL of rows read without the parameter.
+func PinError(s *tables.Spec, col string) error {
+	return mysql.NewSQLError(erNotSupportedYet, "42000",
+		"%s.%s is a filter-only column (the list parameter %s of GET %s, not a field of the object): "+
+			"pin it to constants (%s = '…' or %s IN ('…', …)) or join on it (… JOIN %s ON %s.%s = other.id); "+
+			"read without the parameter it is NULL, so no other condition on it can be answered",
+		s.Name, col, paramOf(s, col), s.Path, col, col, s.Name, s.Name, col)
+}
+
+func paramOf(s *tables.Spec, col string) string {
+	p, _ := s.FilterParam(col)
+	return p
+}
+
+// asSQLError passes an error the table made for the client unchanged.
+func asSQLError(err error) (*mysql.SQLError, bool) {
+	var se *mysql.SQLError
+	return se, errors.As(err, &se)
+}
+
+// PinnedByResidual reports whether the table's residual filters pin
+// filter-only column col (see WithResidual).
+func (t *Table) PinnedByResidual(col string) bool {
+	for _, p := range t.pinned {
+		if t.schema.Schema[p.ord].Name == col {
+			_, ok := t.residual[p.param]
+			return ok
+		}
+	}
+	return false
+}
