@@ -3,7 +3,10 @@
 -- per request stream; `limit=N` marks a LIMIT the stream can stop at).
 -- `make pushdown-report` runs every query on the demo account, counts the
 -- requests stripesql made and compares them with the ideal plan's pages.
--- Placeholders in braces are filled from the demo account's data.
+-- Placeholders in braces are filled from the demo account's data. A
+-- join reading the inner table once per outer row is written
+-- `-- ideal: INNER for each OUTER`, INNER's {id} being each object OUTER
+-- lists.
 
 -- name: newest charges
 -- ideal: GET /v1/charges limit=10
@@ -112,6 +115,29 @@ SELECT id, amount, fee, net FROM balance_transactions WHERE source = '{charge}';
 -- name: fees in euros
 -- ideal: GET /v1/balance_transactions currency=eur
 SELECT SUM(fee) FROM balance_transactions WHERE currency = 'eur';
+
+-- name: a payout's transactions by type (filter-only column)
+-- ideal: GET /v1/balance_transactions payout={payout}
+SELECT type, COUNT(*), SUM(net) FROM balance_transactions WHERE payout = '{payout}' GROUP BY type;
+
+-- name: fees per payout (join: one list per payout)
+-- ideal: GET /v1/payouts arrival_date[gte]=1733011200
+-- ideal: GET /v1/balance_transactions payout={id} for each GET /v1/payouts arrival_date[gte]=1733011200
+SELECT p.id, p.amount, SUM(b.fee) FROM payouts p JOIN balance_transactions b ON b.payout = p.id
+WHERE p.arrival_date >= '2024-12-01' GROUP BY p.id, p.amount;
+
+-- name: payouts' transactions (IN subquery)
+-- ideal: GET /v1/payouts arrival_date[gte]=1733011200
+-- ideal: GET /v1/balance_transactions payout={id} for each GET /v1/payouts arrival_date[gte]=1733011200
+SELECT id, type, net FROM balance_transactions WHERE payout IN (SELECT id FROM payouts WHERE arrival_date >= '2024-12-01');
+
+-- name: subscriptions holding a price (filter-only column)
+-- ideal: GET /v1/subscriptions price={subscribed_price} status=all
+SELECT id, status FROM subscriptions WHERE price = '{subscribed_price}';
+
+-- name: pending invoice items (filter-only column)
+-- ideal: GET /v1/invoiceitems pending=true
+SELECT id, customer, amount FROM invoice_items WHERE pending = TRUE;
 
 -- name: active prices of a product
 -- ideal: GET /v1/prices product={product}

@@ -77,6 +77,17 @@ func placeholders(t *testing.T, f *fakestripe.Server) map[string]string {
 	p["subscribed_customer"] = first("subscriptions", str("customer"))
 	p["subscription"] = first("subscriptions", str("id"))
 	p["product"] = first("prices", str("product"))
+	p["payout"] = first("payouts", str("id"))
+	p["subscribed_price"] = first("subscriptions", func(o map[string]any) string {
+		items, _ := o["items"].(map[string]any)
+		data, _ := items["data"].([]any)
+		if len(data) == 0 {
+			return ""
+		}
+		price, _ := data[0].(map[string]any)["price"].(map[string]any)
+		s, _ := price["id"].(string)
+		return s
+	})
 	// Relative times are filled with now's value: a second's difference
 	// with the query's NOW() changes no page count.
 	p["30_days_ago"] = strconv.FormatInt(time.Now().Add(-30*24*time.Hour).Unix(), 10)
@@ -92,8 +103,29 @@ func fill(s string, p map[string]string) string {
 
 // idealRequests counts the pages of an ideal request stream by reading it
 // from the fake directly: a retrieve is one request; a list is paged with
-// Stripe's largest page, or up to its limit.
+// Stripe's largest page, or up to its limit. "STREAM for each OUTER" is
+// STREAM once per object OUTER lists, its {id} filled with the object's
+// (a join reading the inner table per row of the outer one).
 func idealRequests(t *testing.T, f *fakestripe.Server, stream string) int {
+	if inner, outer, ok := strings.Cut(stream, " for each "); ok {
+		n := 0
+		for _, id := range listIDs(t, f, outer) {
+			n += idealRequests(t, f, strings.ReplaceAll(inner, "{id}", id))
+		}
+		return n
+	}
+	path, params, need := parseStream(stream)
+	if !isList(f, path) {
+		return 1 // a retrieve, or a single object (/v1/account)
+	}
+	n := 0
+	readList(t, f, path, params, need, func([]string) { n++ })
+	return n
+}
+
+// parseStream splits "GET /v1/x k=v limit=N" into the path, the
+// parameters and the limit (-1 for none).
+func parseStream(stream string) (string, url.Values, int) {
 	fields := strings.Fields(stream)
 	path := fields[1]
 	params := url.Values{}
@@ -106,10 +138,22 @@ func idealRequests(t *testing.T, f *fakestripe.Server, stream string) int {
 		}
 		params.Set(k, v)
 	}
-	if !isList(f, path) {
-		return 1 // a retrieve, or a single object (/v1/account)
-	}
-	n, cursor := 0, ""
+	return path, params, need
+}
+
+// listIDs are the ids of the objects a list stream reads.
+func listIDs(t *testing.T, f *fakestripe.Server, stream string) []string {
+	path, params, need := parseStream(stream)
+	var ids []string
+	readList(t, f, path, params, need, func(page []string) { ids = append(ids, page...) })
+	return ids
+}
+
+// readList pages through a list from the fake with Stripe's largest page
+// (or up to need objects), handing each page's ids to got.
+func readList(t *testing.T, f *fakestripe.Server, path string, params url.Values, need int, got func(ids []string)) {
+	stream := "GET " + path + " " + params.Encode()
+	cursor := ""
 	for {
 		size := 100
 		if need >= 0 && need < size {
@@ -124,7 +168,6 @@ func idealRequests(t *testing.T, f *fakestripe.Server, stream string) int {
 			q.Set("starting_after", cursor)
 		}
 		page := get(t, f, path+"?"+q.Encode())
-		n++
 		var p struct {
 			Data    []struct{ ID string } `json:"data"`
 			HasMore bool                  `json:"has_more"`
@@ -132,11 +175,16 @@ func idealRequests(t *testing.T, f *fakestripe.Server, stream string) int {
 		if err := json.Unmarshal(page, &p); err != nil {
 			t.Fatalf("%s: %v", stream, err)
 		}
+		ids := make([]string, len(p.Data))
+		for i, o := range p.Data {
+			ids[i] = o.ID
+		}
+		got(ids)
 		if need >= 0 {
 			need -= len(p.Data)
 		}
 		if !p.HasMore || len(p.Data) == 0 || need == 0 {
-			return n
+			return
 		}
 		cursor = p.Data[len(p.Data)-1].ID
 	}
