@@ -1,7 +1,8 @@
 -- Dashboard queries for stripesql.
 --
 -- Each query starts with a "-- name:" line; internal/compat runs every one
--- against the demo account (`make demo`) and checks it returns rows.
+-- against the demo account (`make demo`) and checks it returns rows (or
+-- none, where a "-- demo: no rows" line says the demo account has none).
 --
 -- Amounts are in the currency's smallest unit (cents); each has a
 -- `<name>_major` twin in the major unit (right for JPY and KWD too), so
@@ -122,6 +123,45 @@ FROM balance_transactions
 WHERE created >= '2024-10-01' AND created < '2025-01-01'
 GROUP BY type, currency
 ORDER BY type, currency;
+
+-- Payout reconciliation. A balance transaction does not show the payout
+-- that paid it out: `payout` is a filter-only column, the list parameter
+-- of GET /v1/balance_transactions, filled in when the query pins it, with
+-- payout = 'po_…' or by joining from payouts (one list per payout; EXPLAIN
+-- shows it). A payout's own transaction (type payout) is in its list too.
+
+-- name: payout_transactions_by_type
+-- What a payout is made of: its transactions by type. Here the latest
+-- payout; for another, WHERE b.payout = 'po_…' over balance_transactions.
+SELECT p.id AS payout, p.arrival_date, b.type, b.currency, COUNT(*) AS transactions,
+       SUM(b.amount_major) AS gross, SUM(b.fee_major) AS fees, SUM(b.net_major) AS net
+FROM (SELECT id, arrival_date FROM payouts ORDER BY created DESC LIMIT 1) AS p
+JOIN balance_transactions AS b ON b.payout = p.id
+GROUP BY p.id, p.arrival_date, b.type, b.currency
+ORDER BY net DESC;
+
+-- name: fees_per_payout
+-- Stripe's fees in each payout of the last quarter, beside the amount paid out.
+SELECT p.id AS payout, p.arrival_date, p.currency, p.amount_major AS paid_out,
+       SUM(b.fee_major) AS fees, SUM(b.amount_major) AS gross, COUNT(*) AS transactions
+FROM payouts AS p
+JOIN balance_transactions AS b ON b.payout = p.id
+WHERE p.arrival_date >= '2024-10-01' AND p.arrival_date < '2025-01-01' AND b.type <> 'payout'
+GROUP BY p.id, p.arrival_date, p.currency, p.amount_major
+ORDER BY p.arrival_date DESC, p.currency;
+
+-- name: unreconciled_payouts
+-- demo: no rows (each of the demo account's payouts is the sum of its transactions)
+-- Payouts whose transactions do not add up to the amount paid out (a
+-- payout without any transaction included).
+SELECT p.id AS payout, p.arrival_date, p.status, p.currency, p.amount_major AS paid_out,
+       SUM(b.net_major) AS transactions_net, p.amount_major - COALESCE(SUM(b.net_major), 0) AS difference
+FROM payouts AS p
+LEFT JOIN balance_transactions AS b ON b.payout = p.id AND b.type <> 'payout'
+WHERE p.arrival_date >= '2024-10-01' AND p.arrival_date < '2025-01-01'
+GROUP BY p.id, p.arrival_date, p.status, p.currency, p.amount_major
+HAVING COALESCE(SUM(b.net_major), 0) <> p.amount_major
+ORDER BY p.arrival_date DESC;
 
 -- name: new_customers_by_month
 SELECT DATE_FORMAT(created, '%Y-%m') AS month, COUNT(*) AS customers
