@@ -357,3 +357,41 @@ func TestFilterOnlyRowCache(t *testing.T) {
 		t.Errorf("the held list asked Stripe:\n%s", stripesqltest.Join(reqs))
 	}
 }
+
+// An id beside a pinned payout is checked on the payout's list: a
+// retrieve cannot say whether the transaction is that payout's. Several
+// ids read the list once.
+func TestFilterOnlyWithID(t *testing.T) {
+	env := stripesqltest.Start(t, stripesqltest.Options{})
+	bt, _ := tables.Lookup("balance_transactions")
+	po := fmt.Sprint(env.Fake.Objects("payouts")[2]["id"])
+	var in, out string
+	for _, x := range env.Fake.Objects("balance_transactions") {
+		if id := fmt.Sprint(x["id"]); env.Fake.PayoutOf(id) == po {
+			in = id
+		} else {
+			out = id
+		}
+	}
+	list := listRequests(bt, url.Values{"payout": {po}}, len(fakeList(t, env.Fake, bt.Path, url.Values{"payout": {po}})))
+	cases := []struct {
+		name, where string
+		want        [][]string
+	}{
+		{"its payout", "id = '" + in + "' AND payout = '" + po + "'", [][]string{{in, po}}},
+		{"another payout's", "id = '" + out + "' AND payout = '" + po + "'", nil},
+		{"several ids", "id IN ('" + in + "', '" + out + "') AND payout = '" + po + "'", [][]string{{in, po}}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			env.Requests()
+			q := "SELECT id, payout FROM balance_transactions WHERE " + c.where
+			if rows := env.Rows(t, q); fmt.Sprint(rows) != fmt.Sprint(c.want) && len(rows)+len(c.want) > 0 {
+				t.Errorf("%s: %v, want %v", q, rows, c.want)
+			}
+			if got := env.Requests(); !sameRequests(got, list) {
+				t.Errorf("%s\nrequests:\n%s\nwant:\n%s", q, stripesqltest.Join(got), stripesqltest.Join(list))
+			}
+		})
+	}
+}

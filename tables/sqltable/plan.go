@@ -199,8 +199,31 @@ func (t *Table) planLookup(lookup sql.IndexLookup) (plan, error) {
 		}
 	}
 	p.steps = t.mergeIn(ix, p.steps, lookup.IsReverse)
+	p.steps = t.mergeSame(ix, p.steps, lookup.IsReverse)
 	p.empty = len(p.steps) == 0
 	return p, nil
+}
+
+// mergeSame makes ranges planned as the same list one stream, its rows
+// checked against each range: `id IN (…) AND payout = …` is the payout's
+// list once (see pinsResidual), not once per id.
+func (t *Table) mergeSame(ix *index, steps []step, reverse bool) []step {
+	var out []step
+	for _, st := range steps {
+		if n := len(out); n > 0 && st.req.kind == reqList && sameRequest(out[n-1].req, st.req) {
+			out[n-1].within = append(out[n-1].within, st.within...)
+			out[n-1].order = t.orderFor(ix, 0, reverse)
+			continue
+		}
+		out = append(out, st)
+	}
+	return out
+}
+
+// sameRequest reports whether two requests are the same stream.
+func sameRequest(a, b request) bool {
+	return a.kind == b.kind && a.path == b.path && a.id == b.id && a.parentID == b.parentID &&
+		canonicalQuery(a.params) == canonicalQuery(b.params)
 }
 
 // maxIn is the most values an array filter takes (events' types).
