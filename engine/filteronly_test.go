@@ -82,8 +82,12 @@ func sameRequests(got, want []string) bool {
 }
 
 // pinValue is a value to pin a filter-only column to: the SQL literal,
-// the list parameter's value and the column's value as a client reads it.
-type pinValue struct{ literal, param, shown string }
+// the list parameter's value, the column's value as a client reads it,
+// and as a prepared statement's argument.
+type pinValue struct {
+	literal, param, shown string
+	arg                   any
+}
 
 // pinValues are two values of a filter-only column that select objects:
 // TRUE and FALSE for a boolean, else the ids of two objects of the
@@ -92,7 +96,7 @@ type pinValue struct{ literal, param, shown string }
 func pinValues(t *testing.T, f *fakestripe.Server, s *tables.Spec, col string) []pinValue {
 	p, _ := s.Param(col)
 	if p.Type == "boolean" {
-		return []pinValue{{"TRUE", "true", "1"}, {"FALSE", "false", "0"}}
+		return []pinValue{{"TRUE", "true", "1", 1}, {"FALSE", "false", "0", 0}}
 	}
 	var named *tables.Spec
 	for _, o := range tables.Specs() {
@@ -107,7 +111,7 @@ func pinValues(t *testing.T, f *fakestripe.Server, s *tables.Spec, col string) [
 	for _, o := range f.Objects(named.Name) {
 		id := fmt.Sprint(o["id"])
 		if len(fakeList(t, f, s.Path, url.Values{col: {id}})) > 0 {
-			out = append(out, pinValue{"'" + id + "'", id, id})
+			out = append(out, pinValue{"'" + id + "'", id, id, id})
 		}
 		if len(out) == 2 {
 			return out
@@ -149,17 +153,19 @@ func TestFilterOnlyColumns(t *testing.T) {
 			}
 			cases := []struct {
 				name, where string
+				args        []any
 				want        want
 			}{
-				{"=", col + " = " + vals[0].literal, read(vals[0])},
-				{"= other", col + " = " + vals[1].literal, read(vals[1])},
-				{"IN", col + " IN (" + vals[0].literal + ", " + vals[1].literal + ")", read(vals...)},
+				{"=", col + " = " + vals[0].literal, nil, read(vals[0])},
+				{"= other", col + " = " + vals[1].literal, nil, read(vals[1])},
+				{"IN", col + " IN (" + vals[0].literal + ", " + vals[1].literal + ")", nil, read(vals...)},
+				{"prepared", col + " = ?", []any{vals[1].arg}, read(vals[1])},
 			}
 			for _, c := range cases {
 				t.Run(s.Name+" "+col+" "+c.name, func(t *testing.T) {
 					env.Requests()
 					q := "SELECT id, " + col + " FROM " + s.Name + " WHERE " + c.where
-					rows := env.Rows(t, q)
+					rows := env.Rows(t, q, c.args...)
 					if got := env.Requests(); !sameRequests(got, c.want.reqs) {
 						t.Errorf("%s\nrequests:\n%s\nwant:\n%s", q, stripesqltest.Join(got), stripesqltest.Join(c.want.reqs))
 					}
