@@ -61,8 +61,8 @@ type pinSource struct {
 	pinned map[string]bool
 }
 
-// sourceOf describes the table access n (a table, or an indexed access:
-// the index's first column is pinned when filter-only).
+// sourceOf describes the table access n: a table, or an indexed access
+// (by a lookup known at planning time, or per row of a join).
 func sourceOf(n sql.Node) (pinSource, bool) {
 	tn, ok := n.(sql.TableNode)
 	if !ok {
@@ -72,19 +72,15 @@ func sourceOf(n sql.Node) (pinSource, bool) {
 	if !ok {
 		return pinSource{}, false
 	}
-	src := pinSource{t: t, pinned: map[string]bool{}}
-	if ita, ok := n.(*plan.IndexedTableAccess); ok {
-		if exprs := ita.Index().Expressions(); len(exprs) > 0 {
-			col := exprs[0][strings.LastIndexByte(exprs[0], '.')+1:]
-			src.pinned[col] = t.Spec().FilterOnly(col)
-		}
+	ita, ok := n.(*plan.IndexedTableAccess)
+	switch {
+	case !ok:
+		return pinSource{t: t, pinned: t.Pinned(nil, nil)}, true
+	case ita.IsStatic():
+		lookup := plan.GetIndexLookup(ita)
+		return pinSource{t: t, pinned: t.Pinned(ita.Index(), &lookup)}, true
 	}
-	for _, c := range t.Schema() {
-		if t.PinnedByResidual(c.Name) {
-			src.pinned[c.Name] = true
-		}
-	}
-	return src, true
+	return pinSource{t: t, pinned: t.Pinned(ita.Index(), nil)}, true
 }
 
 // memoSources are the Stripe table accesses of a memo expression's best
@@ -167,7 +163,21 @@ func checkPinned(n sql.Node, outer map[string]pinSource) error {
 	// pins only what every one of them pins; a subquery's own tables
 	// hide the outer query's of the same name.
 	local := map[string]pinSource{}
-	add := func(name string, src pinSource) {
+	var err error
+	add := func(name string, n sql.Node) bool {
+		src, ok := sourceOf(n)
+		if !ok {
+			return false
+		}
+		// A lookup through a filter-only column's index that does not fix
+		// it to values (payout > …, payout IS NULL) would read it NULL.
+		if ita, ok := n.(*plan.IndexedTableAccess); ok && err == nil {
+			exprs := ita.Index().Expressions()
+			col := exprs[0][strings.LastIndexByte(exprs[0], '.')+1:]
+			if src.t.Spec().FilterOnly(col) && !src.pinned[col] {
+				err = sqltable.PinError(src.t.Spec(), col)
+			}
+		}
 		name = strings.ToLower(name)
 		if prev, ok := local[name]; ok {
 			for c := range src.pinned {
@@ -175,21 +185,20 @@ func checkPinned(n sql.Node, outer map[string]pinSource) error {
 			}
 		}
 		local[name] = src
+		return true
 	}
 	transform.Inspect(n, func(n sql.Node) bool {
 		switch n := n.(type) {
 		case *plan.TableAlias:
-			if src, ok := sourceOf(n.Child); ok {
-				add(n.Name(), src)
-				return false
-			}
+			return !add(n.Name(), n.Child)
 		case *plan.IndexedTableAccess, *plan.ResolvedTable:
-			if src, ok := sourceOf(n); ok {
-				add(n.(sql.Nameable).Name(), src)
-			}
+			add(n.(sql.Nameable).Name(), n)
 		}
 		return true
 	})
+	if err != nil {
+		return err
+	}
 	srcs := map[string]pinSource{}
 	for k, v := range outer {
 		srcs[k] = v

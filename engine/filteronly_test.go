@@ -285,6 +285,8 @@ func TestFilterOnlyRefused(t *testing.T) {
 		"SELECT id FROM events WHERE delivery_success IS NULL",
 		"SELECT id FROM subscriptions WHERE price LIKE 'price_%'",
 		"EXPLAIN SELECT id FROM balance_transactions WHERE payout LIKE 'po_%'",
+		"EXPLAIN SELECT id FROM balance_transactions WHERE payout > 'po_'",
+		"EXPLAIN SELECT id FROM balance_transactions WHERE payout IS NULL",
 	}
 	for _, q := range queries {
 		t.Run(q, func(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/url"
 
+	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/vitess/go/mysql"
 
 	"github.com/stripesql/stripesql/tables"
@@ -92,14 +93,33 @@ func asSQLError(err error) (*mysql.SQLError, bool) {
 	return se, errors.As(err, &se)
 }
 
-// PinnedByResidual reports whether the table's residual filters pin
-// filter-only column col (see WithResidual).
-func (t *Table) PinnedByResidual(col string) bool {
+// Pinned returns the filter-only columns an access to the table pins:
+// those its residual filters send, and the first column of index ix (nil
+// for a scan) when filter-only and fixed to a value by each range of
+// lookup, or per row of a join (lookup nil). Any other condition on a
+// filter-only column compares the NULL of rows read without it.
+func (t *Table) Pinned(ix sql.Index, lookup *sql.IndexLookup) map[string]bool {
+	out := map[string]bool{}
 	for _, p := range t.pinned {
-		if t.schema.Schema[p.ord].Name == col {
-			_, ok := t.residual[p.param]
-			return ok
+		if _, ok := t.residual[p.param]; ok {
+			out[t.schema.Schema[p.ord].Name] = true
 		}
 	}
-	return false
+	own, ok := ix.(*index)
+	if !ok || !t.spec.FilterOnly(own.columns[0]) {
+		return out
+	}
+	if lookup != nil {
+		ranges, ok := lookup.Ranges.(sql.MySQLRangeCollection)
+		if !ok {
+			return out
+		}
+		for _, r := range ranges {
+			if key, point := pointKey(r[0]); !point || key == nil {
+				return out
+			}
+		}
+	}
+	out[own.columns[0]] = true
+	return out
 }
