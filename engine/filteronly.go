@@ -27,7 +27,8 @@ import (
 //     rather than scanning the transactions (a hash join, or a lookup of
 //     the payout by b.payout);
 //   - filterOnlyGuard refuses, with a MySQL error saying how to pin the
-//     column, a final plan that still reads one unpinned in a condition.
+//     column, a final plan that still reads one unpinned in a condition,
+//     or through its index without fixing it to values.
 
 const filterOnlyRuleID analyzer.RuleId = 10_007
 
@@ -50,7 +51,6 @@ func (c pinCoster) EstimateCost(ctx *sql.Context, r memo.RelExpr, s sql.StatsPro
 		if _, _, bad := unpinnedRef(conds, srcs); bad {
 			cost += unpinnedPenalty
 		}
-
 	}
 	return cost, err
 }
