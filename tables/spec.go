@@ -350,10 +350,10 @@ func (s *Spec) check() error {
 	if _, ok := listParams[s.Path]; !ok {
 		return fmt.Errorf("%s: %s is not a list endpoint of the API", s.Name, s.Path)
 	}
-	if s.Created {
-		if p, ok := s.Param("created"); !ok || !p.Range {
-			return fmt.Errorf("%s: %s takes no created range", s.Name, s.Path)
-		}
+	if p, ok := s.Param("created"); s.Created && (!ok || !p.Range) {
+		return fmt.Errorf("%s: %s takes no created range", s.Name, s.Path)
+	} else if ok && p.Range && p.Field == "created" && !s.Created && s.Parent == nil {
+		return fmt.Errorf("%s: %s filters created: declare Created", s.Name, s.Path)
 	}
 	for _, f := range s.Filters {
 		if _, ok := s.Param(f.ParamName()); !ok {

@@ -28,6 +28,7 @@ func TestSpecCheckCatchesMistakes(t *testing.T) {
 		{Name: "x", Object: "charge", Path: "/v1/charges", Filters: []Filter{{Column: "customer", Only: true}}},
 		{Name: "x", Object: "payout", Path: "/v1/payouts", Ranges: []Range{{Column: "amount", Param: "arrival_date"}}},
 		{Name: "x", Object: "payout", Path: "/v1/payouts", Ranges: []Range{{Column: "destination"}}},
+		{Name: "x", Object: "payout", Path: "/v1/payouts"}, // created filtered, not declared
 	}
 	for _, c := range cases {
 		if err := c.check(); err == nil {
