@@ -388,3 +388,42 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// A replica warmed by another's read of a payout's transactions serves
+// them with the payout, as the one that read them: what replicas share are
+// Stripe's objects, which do not show it, so the rows take it from the
+// stream they were read for. A join on it, too, asks Stripe nothing more.
+func TestReplicasShareFilterOnlyRows(t *testing.T) {
+	acct := newAccount(t, 1000)
+	po := fmt.Sprint(acct.fake.Objects("payouts")[3]["id"])
+	queries := []struct {
+		sql    string
+		payout int // the column holding b.payout
+	}{
+		{"SELECT id, payout, type FROM balance_transactions WHERE payout = '" + po + "' ORDER BY id", 1},
+		{"SELECT p.id, b.id, b.payout FROM payouts p JOIN balance_transactions b ON b.payout = p.id WHERE p.arrival_date >= '2024-12-01' ORDER BY b.id", 2},
+	}
+	rdb := redistest.Start(t)
+	rs := acct.replicas(t, rdb, 2)
+	for _, c := range queries {
+		q := c.sql
+		want, err := stripesqltest.Query(context.Background(), rs[0].env.DB, q)
+		if err != nil || len(want) == 0 {
+			t.Fatalf("%s: %d rows, %v", q, len(want), err)
+		}
+		for _, row := range want {
+			if row[c.payout] == "NULL" {
+				t.Fatalf("%s: a row without its payout: %v", q, row)
+			}
+		}
+		acct.requests()
+		got, err := stripesqltest.Query(context.Background(), rs[1].env.DB, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		compare(t, "the other replica: "+q, []string{fmt.Sprint(got)}, []string{fmt.Sprint(want)})
+		if n, _ := acct.requests(); n != 0 {
+			t.Errorf("%s: the other replica asked Stripe %d times, want its rows from the first's read", q, n)
+		}
+	}
+}

@@ -43,7 +43,10 @@ type rowSource struct {
 	lo, hi int64
 	own    string // the step's stream
 	base   string // the base stream, "" when it cannot answer the step
-	store  *cache.Segments
+	// baseParams are the base stream's parameters (the spec's defaults and
+	// the connected account).
+	baseParams url.Values
+	store      *cache.Segments
 
 	planned bool
 	parts   []rowPart
@@ -175,7 +178,7 @@ func (t *Table) newRowSource(ctx context.Context, st step, ix *index) *rowSource
 		baseParams.Set(tables.AccountParam, a)
 	}
 	if base := t.streamOf(st.req.path, baseParams); base == r.own || t.checksAll(st, ix, r.params, baseParams) {
-		r.base = base
+		r.base, r.baseParams = base, baseParams
 	}
 	r.keys = pointKeys(st, ix)
 	r.exact = ix != nil && (len(ix.columns) == 1 && ix.columns[0] == "created" ||

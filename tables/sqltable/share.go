@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"net/url"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -178,9 +179,9 @@ func (c *Client) fresh(since time.Time) bool {
 	return c.opts.Cache != nil && c.clock().Before(since.Add(c.opts.Cache.TTL()))
 }
 
-// warm fills claim cl, on [lo, hi) of stream, with the segments other
-// replicas shared, and reports whether it stored any.
-func (r *rowSource) warm(ctx context.Context, cl *cache.Claim, stream string, lo, hi int64) bool {
+// warm fills claim cl, on [lo, hi) of stream (read with params), with the
+// segments other replicas shared, and reports whether it stored any.
+func (r *rowSource) warm(ctx context.Context, cl *cache.Claim, stream string, params url.Values, lo, hi int64) bool {
 	c := r.t.client
 	segs, err := c.share.Cover(ctx, stream, lo, hi)
 	if err != nil {
@@ -200,7 +201,7 @@ func (r *rowSource) warm(ctx context.Context, cl *cache.Claim, stream string, lo
 		if clo == g.Lo {
 			from = minInt64
 		}
-		blk, err := r.t.blockOf(chunks, accountOf(r.params), from, chi)
+		blk, err := r.t.blockOf(chunks, params, from, chi)
 		if err != nil {
 			continue
 		}
@@ -215,10 +216,13 @@ func (r *rowSource) warm(ctx context.Context, cl *cache.Claim, stream string, lo
 
 const minInt64 = -1 << 63
 
-// blockOf decodes shared objects into a block of the rows created in
-// [from, to).
-func (t *Table) blockOf(chunks [][]byte, account string, from, to int64) (*rowcache.Block, error) {
+// blockOf decodes shared objects, read with params, into a block of the
+// rows created in [from, to): the objects are Stripe's, so the rows take
+// the connected account and the filter-only columns' values from params,
+// as the replica that read them did.
+func (t *Table) blockOf(chunks [][]byte, params url.Values, from, to int64) (*rowcache.Block, error) {
 	b := rowcache.NewBuilder(t.layout())
+	account := accountOf(params)
 	err := unpack(chunks, func(o json.RawMessage) error {
 		row, err := t.dec.Decode(o, nil)
 		if err != nil {
@@ -227,6 +231,7 @@ func (t *Table) blockOf(chunks [][]byte, account string, from, to int64) (*rowca
 		if account != "" {
 			row[t.accountOrd] = account
 		}
+		t.fillPinned(row, params)
 		b.Add(row)
 		return nil
 	})
@@ -256,7 +261,7 @@ func (r *rowSource) warmBase(ctx context.Context, lo, hi int64) bool {
 	if cl == nil {
 		return true // read here meanwhile
 	}
-	warmed := r.warm(ctx, cl, r.base, lo, hi)
+	warmed := r.warm(ctx, cl, r.base, r.baseParams, lo, hi)
 	cl.Finish(0, 0, time.Time{}, nil, 0, 0)
 	return warmed
 }
@@ -271,7 +276,7 @@ func (r *rowSource) shareGap(ctx context.Context, cl *cache.Claim, lo, hi int64)
 	if !c.sharing() {
 		return nil, false
 	}
-	if r.warm(ctx, cl, r.own, lo, hi) {
+	if r.warm(ctx, cl, r.own, r.params, lo, hi) {
 		return nil, true
 	}
 	lease, err := c.share.Lease(ctx, r.own, leaseOwner(ctx), lo, hi)
