@@ -57,27 +57,12 @@ type Server struct {
 // in PATH and in /usr/sbin and /usr/bin (Debian installs mariadbd in
 // /usr/sbin, which a non-root PATH often lacks).
 func Binaries() (mariadbd, installDB string, err error) {
-	mariadbd = lookPath("mariadbd", "mysqld")
-	installDB = lookPath("mariadb-install-db", "mysql_install_db")
+	mariadbd = testutil.LookPath("mariadbd", "mysqld")
+	installDB = testutil.LookPath("mariadb-install-db", "mysql_install_db")
 	if mariadbd == "" || installDB == "" {
 		return "", "", errors.New(missingBinaries)
 	}
 	return mariadbd, installDB, nil
-}
-
-func lookPath(names ...string) string {
-	for _, name := range names {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-		for _, dir := range []string{"/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin"} {
-			p := filepath.Join(dir, name)
-			if st, err := os.Stat(p); err == nil && !st.IsDir() && st.Mode()&0o111 != 0 {
-				return p
-			}
-		}
-	}
-	return ""
 }
 
 // Start starts a server for the test on a temporary directory and stops
@@ -179,7 +164,7 @@ func (s *Server) install(ctx context.Context, installDB string) error {
 
 // start runs mariadbd on a free port and waits until it answers.
 func (s *Server) start(ctx context.Context, mariadbd string) error {
-	port, err := freePort()
+	port, err := testutil.FreePort()
 	if err != nil {
 		return err
 	}
@@ -380,16 +365,6 @@ func removeStale() {
 			_ = os.RemoveAll(d)
 		}
 	}
-}
-
-// freePort returns a loopback TCP port that was free a moment ago.
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
 func tail(s string, n int) string {

@@ -24,6 +24,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stripesql/stripesql/internal/testutil"
 )
 
 // startTimeout bounds one start, until the server answers PING.
@@ -42,14 +44,8 @@ type Server struct {
 
 // Binary returns the path of redis-server (PATH, /usr/bin, /usr/sbin).
 func Binary() (string, error) {
-	if p, err := exec.LookPath("redis-server"); err == nil {
+	if p := testutil.LookPath("redis-server"); p != "" {
 		return p, nil
-	}
-	for _, dir := range []string{"/usr/bin", "/usr/sbin", "/usr/local/bin"} {
-		p := filepath.Join(dir, "redis-server")
-		if st, err := os.Stat(p); err == nil && !st.IsDir() && st.Mode()&0o111 != 0 {
-			return p, nil
-		}
 	}
 	return "", errors.New(missingBinary)
 }
@@ -89,7 +85,7 @@ func StartProcess() (*Server, error) {
 	}
 	s := &Server{bin: bin, dir: dir}
 	for attempt := 1; ; attempt++ {
-		if s.port, err = freePort(); err != nil {
+		if s.port, err = testutil.FreePort(); err != nil {
 			break
 		}
 		if err = s.start(); err == nil {
@@ -218,14 +214,4 @@ func (s *Server) log() string {
 		lines = lines[len(lines)-20:]
 	}
 	return strings.Join(lines, "\n")
-}
-
-// freePort returns a loopback TCP port that was free a moment ago.
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }
