@@ -1,9 +1,11 @@
 package sqltable
 
 import (
+	"encoding/json"
 	"strings"
 
 	"github.com/stripesql/stripesql/tables"
+	"github.com/stripesql/stripesql/tables/decode"
 )
 
 // Cache keys are "<account> GET <path>?<canonical query>" (cacheKey); the
@@ -117,6 +119,25 @@ func (c *Client) InvalidateObject(object, id string) int {
 	rows := func(path string) bool { return matchesAny(c.listPaths(object), path) }
 	c.dropShared(c.pagesNaming(object, id), rows)
 	return c.invalidatePages(object, id) + c.dropRows(rows)
+}
+
+// applyWrite brings the cache up to date with an object stripesql wrote
+// (obj is Stripe's answer): like an event of it (applyEvent), and the
+// copies other replicas share are dropped.
+func (c *Client) applyWrite(object, id, account string, obj json.RawMessage, deleted bool) {
+	rows := func(path string) bool { return matchesAny(c.listPaths(object), path) }
+	c.dropShared(c.pagesNaming(object, id), rows)
+	if !json.Valid(obj) || decode.ObjectID(obj) != id {
+		c.invalidatePages(object, id)
+		c.dropRows(rows)
+		return
+	}
+	e := event{Type: object + ".updated", Account: account}
+	if deleted {
+		e.Type = object + ".deleted"
+	}
+	e.Data.Object = obj
+	c.applyEvent(e, eventObject{ID: id, Object: object})
 }
 
 // listPaths are the list paths of the tables of an object type and of

@@ -2,11 +2,13 @@ package sqltable
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/vitess/go/mysql"
@@ -93,7 +95,7 @@ func (e *editor) Insert(ctx *sql.Context, row sql.Row) error {
 	}
 	id := decode.ObjectID(body)
 	e.stmt.noteCreated(e.t.spec.Name, id)
-	e.wrote(id, f)
+	e.wrote(id, f, body, false)
 	return nil
 }
 
@@ -107,10 +109,11 @@ func (e *editor) Update(ctx *sql.Context, old, new sql.Row) error {
 		return e.failed(err, id)
 	}
 	e.inAccountOf(old, f)
-	if _, err := e.t.client.Post(ctx, e.op.objectPath(id), f, e.key(id)); err != nil {
+	body, err := e.t.client.Post(ctx, e.op.objectPath(id), f, e.key(id))
+	if err != nil {
 		return e.failed(err, id)
 	}
-	e.wrote(id, f)
+	e.wrote(id, f, body, false)
 	return nil
 }
 
@@ -124,8 +127,21 @@ func (e *editor) Delete(ctx *sql.Context, row sql.Row) error {
 	if _, err := e.t.client.Delete(ctx, e.op.objectPath(id), f, e.key(id)); err != nil {
 		return e.failed(err, id)
 	}
-	e.wrote(id, nil)
+	// Stripe answers a deletion with a stub; the held row is found by the
+	// deleted row's created time.
+	stub, _ := json.Marshal(map[string]any{"id": id, "object": e.t.spec.Object, "created": e.created(row)})
+	e.wrote(id, nil, stub, true)
 	return nil
+}
+
+// created is a row's created time in Unix seconds (0 when it has none).
+func (e *editor) created(row sql.Row) int64 {
+	if o := e.t.schema.Schema.IndexOfColName("created"); o >= 0 {
+		if t, ok := row[o].(time.Time); ok {
+			return t.Unix()
+		}
+	}
+	return 0
 }
 
 // key is the idempotency key of the row being written (see
@@ -148,13 +164,16 @@ func (e *editor) id(row sql.Row) string {
 	return s
 }
 
-// wrote records a written row and drops what the cache holds of it and of
-// the objects it names (a refund's charge, a price's product), so that
-// the next query sees the change.
-func (e *editor) wrote(id string, f url.Values) {
+// wrote records a written row and brings the cache up to date with it,
+// as an event would (Stripe's answer, obj, is the object as written, or
+// the stub of a deletion): the held rows of the table take it, and what
+// may hold an older copy of it or of the objects it names (a refund's
+// charge, a price's product) is dropped, so that the next query sees the
+// change.
+func (e *editor) wrote(id string, f url.Values, obj json.RawMessage, deleted bool) {
 	e.done = append(e.done, id)
 	c := e.t.client
-	c.InvalidateObject(e.t.spec.Object, id)
+	c.applyWrite(e.t.spec.Object, id, f.Get(tables.AccountParam), obj, deleted)
 	for i, col := range e.t.cols {
 		if col.Kind != tables.KindRef {
 			continue
