@@ -439,10 +439,8 @@ func (b *Block) With(id string, row sql.Row) *Block {
 		if k, ok := key(d); ok {
 			nb.index[k] = uint32(i + 1)
 		}
-		if _, ok := d.(blobRef); ok {
-			nb.blobs++
-		}
 	}
+	nb.blobs = b.blobCount
 	nb.chunks = append([][]byte(nil), b.blobs...)
 	nb.starts = append([]int(nil), b.starts...)
 	nb.flushed = nb.blobs
@@ -452,7 +450,7 @@ func (b *Block) With(id string, row sql.Row) *Block {
 		nb.Add(row)
 	}
 	for i := 0; i < b.Len(); i++ {
-		rid, _ := b.Cell(i, b.layout.IDOrd).(string)
+		rid := b.ID(i)
 		if rid == id {
 			continue
 		}

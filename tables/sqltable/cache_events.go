@@ -246,11 +246,11 @@ func (c *Client) applyToRows(s *tables.Spec, e event, obj eventObject) int {
 		return 0
 	}
 	t, err := New(s, "", c)
-	if err != nil || !t.rowCached(step{req: t.listRequest(url.Values{})}) {
+	if err != nil || !t.listsHeld() {
 		return c.dropRows(func(path string) bool { return pathMatches(s.Path, path) })
 	}
 	t.account = e.Account
-	base := t.streamOf(s.Path, t.forAccount(defaults(s)))
+	base := t.baseStream()
 	created := createdOf(e.Data.Object)
 	var row sql.Row
 	if !strings.HasSuffix(e.Type, ".deleted") {

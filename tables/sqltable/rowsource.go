@@ -134,10 +134,21 @@ func (t *Table) layout() *rowcache.Layout {
 }
 
 // rowCached reports whether a step's rows can come from the row cache:
-// a top-level list of objects over created ranges.
+// a list of the table's own (see listsHeld).
 func (t *Table) rowCached(st step) bool {
-	return st.req.kind == reqList && t.spec.Created && t.spec.Explode == nil && st.req.parentID == "" &&
-		t.spec.Parent == nil && t.schema.Schema.IndexOfColName("id") >= 0
+	return st.req.kind == reqList && st.req.parentID == "" && t.listsHeld()
+}
+
+// listsHeld reports whether the table's lists go through the row cache:
+// a top-level list of objects, with ids, over created ranges.
+func (t *Table) listsHeld() bool {
+	return t.spec.Created && t.spec.Explode == nil && t.spec.Parent == nil && t.schema.Schema.IndexOfColName("id") >= 0
+}
+
+// baseStream is the stream of the table's whole list (in its connected
+// account, if any).
+func (t *Table) baseStream() string {
+	return t.streamOf(t.spec.Path, t.forAccount(defaults(t.spec)))
 }
 
 // streamOf names the stream of a list: account, path and parameters
@@ -248,10 +259,10 @@ func pointKeys(st step, ix *index) []any {
 // not held may be newer than the rows held: Stripe is asked).
 func (t *Table) heldRetrieve(ctx context.Context, st step, ix *index) *rowSource {
 	store := t.rows(ctx)
-	if store == nil || st.req.kind != reqRetrieve || !t.rowCached(step{req: t.listRequest(url.Values{})}) {
+	if store == nil || st.req.kind != reqRetrieve || !t.listsHeld() {
 		return nil
 	}
-	segs, ok := store.Whole(t.streamOf(t.spec.Path, t.forAccount(defaults(t.spec))), 0, unbounded)
+	segs, ok := store.Whole(t.baseStream(), 0, unbounded)
 	if !ok {
 		return nil
 	}
@@ -271,40 +282,33 @@ func (t *Table) heldRetrieve(ctx context.Context, st step, ix *index) *rowSource
 // holds all of it.
 func (t *Table) heldCount(ctx context.Context) (uint64, bool) {
 	store := t.rows(ctx)
-	if store == nil || !t.rowCached(step{req: t.listRequest(url.Values{})}) || len(t.residual) > 0 {
+	if store == nil || !t.listsHeld() || len(t.residual) > 0 {
 		return 0, false
 	}
-	n, ok := store.Count(t.streamOf(t.spec.Path, t.forAccount(defaults(t.spec))), 0, unbounded)
+	n, ok := store.Count(t.baseStream(), 0, unbounded)
 	return uint64(n), ok
 }
 
 // plan splits the range into parts: the base stream's held segments, and
 // for the rest the step's own stream's segments and gaps.
 func (r *rowSource) plan(lo, hi int64) []rowPart {
-	var out []rowPart
-	add := func(ps []cache.Part, fill func(lo, hi int64) []rowPart) {
-		for _, p := range ps {
-			switch {
-			case p.Segment != nil:
-				out = append(out, rowPart{lo: p.Lo, hi: p.Hi, seg: p.Segment})
-			case fill != nil:
-				out = append(out, fill(p.Lo, p.Hi)...)
-			default:
-				out = append(out, rowPart{lo: p.Lo, hi: p.Hi})
-			}
-		}
-	}
 	own := func(lo, hi int64) []rowPart {
-		var o []rowPart
+		var out []rowPart
 		for _, p := range r.store.Cover(r.own, lo, hi) {
-			o = append(o, rowPart{lo: p.Lo, hi: p.Hi, seg: p.Segment})
+			out = append(out, rowPart{lo: p.Lo, hi: p.Hi, seg: p.Segment})
 		}
-		return o
+		return out
 	}
-	if r.base != "" && r.base != r.own {
-		add(r.store.Cover(r.base, lo, hi), own)
-	} else {
-		add(r.store.Cover(r.own, lo, hi), nil)
+	if r.base == "" || r.base == r.own {
+		return withTails(own(lo, hi))
+	}
+	var out []rowPart
+	for _, p := range r.store.Cover(r.base, lo, hi) {
+		if p.Segment != nil {
+			out = append(out, rowPart{lo: p.Lo, hi: p.Hi, seg: p.Segment})
+		} else {
+			out = append(out, own(p.Lo, p.Hi)...)
+		}
 	}
 	return withTails(out)
 }
@@ -588,13 +592,12 @@ func (r *rowSource) readGap(ctx context.Context, s *scan) ([]sql.Row, error) {
 			continue // read twice (an object moved between pages)
 		}
 		r.gap.pack.add(o)
-		if id, _ := row[t.layout().IDOrd].(string); r.served[id] {
-			r.gap.got = true
-			continue // served from a held block's tail already
-		}
 		r.gap.got = true
-		if c := createdOf(o); c < r.gap.oldest {
-			r.gap.oldest = c
+		if c, ok := row[t.layout().CreatedOrd].(time.Time); ok && c.Unix() < r.gap.oldest {
+			r.gap.oldest = c.Unix()
+		}
+		if id, _ := row[r.gap.idOrd].(string); r.served[id] {
+			continue // served from a held block's tail already
 		}
 		t.fillMajors(row)
 		if len(r.st.within) > 0 && s.ix != nil && !inAnyRange(ctx, s.ix, r.st.within, row) {
@@ -626,7 +629,8 @@ func (r *rowSource) endGap(complete bool, err error) {
 	// above the oldest object read: only a complete read is stored.
 	sp, unordered := g.pager.(*slicedPager)
 	unordered = unordered && sp.unordered && sp.sliced
-	if err != nil || !complete && (!g.got || unordered) || lo >= g.hi {
+	// g.b is nil when the gap was larger than the cache: not kept.
+	if err != nil || !complete && (!g.got || unordered) || lo >= g.hi || g.b == nil {
 		g.claim.Finish(0, 0, g.since, nil, 0, 0)
 		if g.lease != nil {
 			g.lease.Release()
@@ -635,13 +639,6 @@ func (r *rowSource) endGap(complete bool, err error) {
 	}
 	// A read stopped early keeps its oldest second's rows too, as the
 	// block's tail (see withTails); they are not part of the interval.
-	if g.b == nil {
-		g.claim.Finish(0, 0, g.since, nil, 0, 0) // larger than the cache: not kept
-		if g.lease != nil {
-			g.lease.Release()
-		}
-		return
-	}
 	blk := g.b.Build(min(lo, g.oldest), g.hi)
 	stored := g.claim.Finish(lo, g.hi, g.since, blk, blk.Size(), blk.Count(lo, g.hi))
 	switch {
