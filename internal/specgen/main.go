@@ -38,6 +38,8 @@ type options struct {
 	// outWrites (for the fake server) and in outGo.
 	writes    []string
 	outWrites string
+	// outLists is the fake server's copy of the list endpoints.
+	outLists string
 }
 
 func parseArgs(args []string, stderr io.Writer) (options, error) {
@@ -48,7 +50,8 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.outGo, "out-go", "", "Go file to write (package tables)")
 	fs.StringVar(&o.outFixtures, "out-fixtures", "", "JSON file of example objects to write")
 	fs.StringVar(&objects, "objects", "", "comma-separated OpenAPI schema names, e.g. charge,checkout.session")
-	fs.StringVar(&lists, "lists", "", "comma-separated list endpoint paths, e.g. /v1/charges")
+	fs.StringVar(&lists, "lists", "", "comma-separated list endpoint paths, e.g. /v1/charges, or "+allLists+" for every list endpoint of the spec")
+	fs.StringVar(&o.outLists, "out-lists", "", "JSON file describing every list endpoint of the spec (for the fake server)")
 	fs.StringVar(&writes, "writes", "", "comma-separated list paths whose create, update and delete endpoints stripesql may call, e.g. /v1/customers")
 	fs.StringVar(&o.outWrites, "out-writes", "", "JSON file describing the -writes endpoints' parameters (for the fake server)")
 	fs.StringVar(&o.stripeMockDir, "stripe-mock-dir", "", "stripe-mock module directory (default: located with go list -m "+stripeMockModule+")")
@@ -119,6 +122,11 @@ func run(args []string, stderr io.Writer) error {
 	if err := os.WriteFile(opts.outGo, out.goSrc, 0o644); err != nil {
 		return err
 	}
+	if opts.outLists != "" {
+		if err := os.WriteFile(opts.outLists, out.lists, 0o644); err != nil {
+			return err
+		}
+	}
 	if opts.outWrites != "" {
 		if err := os.WriteFile(opts.outWrites, out.writes, 0o644); err != nil {
 			return err
@@ -129,12 +137,41 @@ func run(args []string, stderr io.Writer) error {
 
 // outputs are the generated files' contents.
 type outputs struct {
-	goSrc, fixtures, writes []byte
+	goSrc, fixtures, writes, lists []byte
+}
+
+// allLists is the -lists value naming every list endpoint of the spec.
+const allLists = "all"
+
+// expandLists resolves -lists: every list endpoint of the spec for
+// allLists, else the named ones (checked by listParams). The objects those
+// lists list are added to objects, each once.
+func expandLists(spec *openAPI, objects, lists []string) (allObjects, allPaths []string, endpoints []listEndpoint, err error) {
+	if endpoints, err = spec.listEndpoints(); err != nil {
+		return nil, nil, nil, err
+	}
+	if !slices.Equal(lists, []string{allLists}) {
+		return objects, lists, endpoints, nil
+	}
+	allObjects = slices.Clone(objects)
+	for _, e := range endpoints {
+		allPaths = append(allPaths, e.Path)
+		for _, obj := range e.Objects {
+			if !slices.Contains(allObjects, obj) {
+				allObjects = append(allObjects, obj)
+			}
+		}
+	}
+	return allObjects, allPaths, endpoints, nil
 }
 
 // generate produces the outputs. Unknown object names or paths are all
 // reported together rather than one per run.
 func generate(spec *openAPI, examples map[string]json.RawMessage, objects, lists, writes []string, warn io.Writer) (out outputs, err error) {
+	objects, lists, endpoints, err := expandLists(spec, objects, lists)
+	if err != nil {
+		return out, err
+	}
 	var errs []error
 	columns := map[string][]column{}
 	for _, name := range objects {
@@ -162,9 +199,9 @@ func generate(spec *openAPI, examples map[string]json.RawMessage, objects, lists
 		}
 		params[path] = ps
 	}
-	endpoints := map[string]writeEndpoints{}
+	writeEPs := map[string]writeEndpoints{}
 	for _, path := range writes {
-		if _, dup := endpoints[path]; dup {
+		if _, dup := writeEPs[path]; dup {
 			errs = append(errs, fmt.Errorf("write path %q listed twice", path))
 			continue
 		}
@@ -173,18 +210,21 @@ func generate(spec *openAPI, examples map[string]json.RawMessage, objects, lists
 			errs = append(errs, fmt.Errorf("writes %q: %w", path, err))
 			continue
 		}
-		endpoints[path] = w
+		writeEPs[path] = w
 	}
 	if len(errs) > 0 {
 		return out, errors.Join(errs...)
 	}
-	if out.goSrc, err = renderGo(spec.Info.Version, columns, params, endpoints); err != nil {
+	if out.goSrc, err = renderGo(spec.Info.Version, columns, params, endpoints, writeEPs); err != nil {
 		return out, err
 	}
 	if out.fixtures, err = buildFixtures(spec, examples, objects, warn); err != nil {
 		return out, err
 	}
-	if out.writes, err = renderWritesJSON(endpoints); err != nil {
+	if out.writes, err = renderWritesJSON(writeEPs); err != nil {
+		return out, err
+	}
+	if out.lists, err = renderListsJSON(endpoints); err != nil {
 		return out, err
 	}
 	return out, nil

@@ -177,8 +177,9 @@ func (o *openAPI) deref(s *schema) (*schema, error) {
 
 // operation is the subset of an OpenAPI operation the generator reads.
 type operation struct {
-	Parameters []parameter `json:"parameters"`
-	Responses  map[string]struct {
+	Description string      `json:"description"`
+	Parameters  []parameter `json:"parameters"`
+	Responses   map[string]struct {
 		Content map[string]struct {
 			Schema *schema `json:"schema"`
 		} `json:"content"`

@@ -22,6 +22,7 @@ func TestGeneratedFilesUpToDate(t *testing.T) {
 		{"-out-go", "schema_gen.go"},
 		{"-out-fixtures", "fixtures_gen.json"},
 		{"-out-writes", "writes_gen.json"},
+		{"-out-lists", "lists_gen.json"},
 	}
 	for _, o := range outputs {
 		// The flag package keeps the last value given, so these win.
