@@ -62,6 +62,8 @@ type dataset struct {
 	sources map[string]*table
 	// edits are what API writes changed (write_edits.go).
 	edits edits
+	// index is the Search API's index (search_index.go).
+	index searchState
 
 	products, prices, plans, taxRates, coupons, promotionCodes, discounts,
 	customers, cards, bankAccounts, subscriptions, subscriptionItems,

@@ -24,7 +24,8 @@ func (s *Server) RefundCharge(id string, amount int64) (string, error) {
 	if amount <= 0 || c.amountRefunded+amount > c.amount {
 		return "", fmt.Errorf("fakestripe: cannot refund %d of charge %s (amount %d, refunded %d)", amount, id, c.amount, c.amountRefunded)
 	}
-	at := d.nextEventTime()
+	before := d.render(d.charges, ci)
+	at := d.advance()
 	c.amountRefunded += amount
 
 	d.refundRows = append(d.refundRows, refundRow{created: at, charge: ci, amount: amount, txn: -1})
@@ -33,19 +34,9 @@ func (s *Server) RefundCharge(id string, amount int64) (string, error) {
 	d.refundsByPaymentIntent = newRefIndex(columnOf(d.refundRows, func(x *refundRow) int32 { return d.chargeRows[x.charge].paymentIntent }),
 		len(d.paymentIntentRows))
 
-	d.eventRows = append(d.eventRows, eventRow{created: at, kind: eventKindOf("charge.refunded"), source: ci})
-	d.events.appendRow(d.seed, at)
+	d.keepIndexed(d.charges, ci, at, before)
+	d.emit("charge.refunded", ci, at, d.render(d.charges, ci), nil)
 	return d.refunds.ids[refund], nil
-}
-
-// nextEventTime is a second after the newest event (and after the
-// generated window), so that new objects and events sort newest.
-func (d *dataset) nextEventTime() int64 {
-	last := windowEnd
-	if n := len(d.eventRows); n > 0 {
-		last = max(last, d.eventRows[n-1].created)
-	}
-	return last + 1
 }
 
 // appendRow adds a row created at the given time, with a fresh id, and

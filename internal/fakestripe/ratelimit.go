@@ -42,6 +42,21 @@ func (l *rateLimiter) allow() bool {
 	return true
 }
 
+// searchRate is the Search API's rate (Options.SearchRateLimit).
+func searchRate(opts Options) float64 {
+	switch {
+	case opts.SearchRateLimit < 0:
+		return 0
+	case opts.SearchRateLimit == 0 && opts.RateLimit > 0:
+		return stripeSearchRate
+	}
+	return opts.SearchRateLimit
+}
+
+// stripeSearchRate is Stripe's documented Search API limit: "up to 20 read
+// operations per second which applies for all search endpoints".
+const stripeSearchRate = 20
+
 func rateLimited() *apiError {
 	return &apiError{status: http.StatusTooManyRequests, Type: "invalid_request_error", Code: "rate_limit",
 		Message: "Request rate limit exceeded. You can learn more about rate limits here https://stripe.com/docs/rate-limits."}

@@ -3,8 +3,9 @@ package fakestripe
 import "strings"
 
 // Events: what happened in the last 30 days before "now", the retention of
-// Stripe's events API. data.object is the object as it is now (the fake
-// keeps no history of earlier states).
+// Stripe's events API. A generated event's data.object is the object as it
+// is now (the fake keeps no history of earlier states); an event of a
+// change (changes.go) carries the object as of the change.
 
 // eventRetention is how far back Stripe keeps events.
 const eventRetention = 30 * day
@@ -49,6 +50,20 @@ var eventKinds = []struct {
 	{"price.created", "prices", false},
 	{"coupon.created", "coupons", false},
 	{"promotion_code.created", "promotion_codes", false},
+	// Emitted by API writes and test hooks (changes.go).
+	{"customer.updated", "customers", false},
+	{"customer.deleted", "customers", false},
+	{"charge.updated", "charges", false},
+	{"product.updated", "products", false},
+	{"product.deleted", "products", false},
+	{"price.updated", "prices", false},
+	{"invoice.updated", "invoices", false},
+	{"customer.subscription.updated", "subscriptions", false},
+	{"coupon.updated", "coupons", false},
+	{"coupon.deleted", "coupons", false},
+	{"tax_rate.created", "tax_rates", false},
+	{"tax_rate.updated", "tax_rates", false},
+	{"invoiceitem.deleted", "invoice_items", false},
 }
 
 func eventKindOf(name string) eventKind {
@@ -64,6 +79,11 @@ type eventRow struct {
 	created int64
 	kind    eventKind
 	source  int32 // row of the object, in the kind's resource
+	// object is the object as of a change (changes.go); nil for generated
+	// events, which carry the object as it is now.
+	object map[string]any
+	// previous is an update's data.previous_attributes.
+	previous map[string]any
 }
 
 var eventsDef = &resourceDef{
@@ -203,7 +223,16 @@ func renderEvent(d *dataset, obj map[string]any, i int32) {
 	kind := eventKinds[e.kind]
 	obj["account"] = nil
 	obj["api_version"] = apiVersion
-	obj["data"] = map[string]any{"object": d.render(d.tables[kind.resource], e.source)}
+	data := map[string]any{}
+	if e.object != nil {
+		data["object"] = deepCopy(e.object)
+	} else {
+		data["object"] = d.render(d.tables[kind.resource], e.source)
+	}
+	if e.previous != nil {
+		data["previous_attributes"] = deepCopy(e.previous)
+	}
+	obj["data"] = data
 	obj["pending_webhooks"] = d.pendingWebhooks(i)
 	obj["request"] = map[string]any{"id": nil, "idempotency_key": nil}
 	if !kind.automatic {

@@ -30,6 +30,17 @@ type Options struct {
 	// RateLimit, in requests per second (0 = none); requests beyond it get
 	// Stripe's 429 rate_limit error.
 	RateLimit float64
+	// SearchRateLimit is the Search API's own limit, in requests per
+	// second, a budget separate from RateLimit's (Stripe allows 20 search
+	// requests per second whatever the account's other limits). 0 means
+	// 20 when RateLimit is set and none otherwise; negative means none.
+	SearchRateLimit float64
+	// SearchLag is how far Search API results trail changes, on the fake's
+	// clock (Server.Now): an object created less than SearchLag ago is not
+	// found, one changed less than SearchLag ago is matched as it was
+	// before the change (search_index.go). 0 makes changes searchable at
+	// once.
+	SearchLag time.Duration
 	// APIKey, if set, is the only key accepted; otherwise any well-formed
 	// sk_/rk_ test or live key is.
 	APIKey string
@@ -63,7 +74,9 @@ type Server struct {
 	opts    Options
 	data    *dataset
 	limiter *rateLimiter
-	log     *slog.Logger
+	// searchLimiter is the Search API's limiter (nil for none).
+	searchLimiter *rateLimiter
+	log           *slog.Logger
 
 	requestSeq atomic.Uint64
 	fault      atomic.Pointer[FaultFunc]
@@ -89,7 +102,8 @@ func New(opts Options) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Server{opts: opts, data: data, limiter: newRateLimiter(opts.RateLimit), log: log}
+	return &Server{opts: opts, data: data, limiter: newRateLimiter(opts.RateLimit),
+		searchLimiter: newRateLimiter(searchRate(opts)), log: log}
 }
 
 // Requests returns every request received so far, in order.
@@ -201,7 +215,11 @@ func (s *Server) answer(r *http.Request) (status int, body []byte, objects int) 
 	if err := checkAuth(r, s.opts.APIKey); err != nil {
 		return err.status, err.body(), 0
 	}
-	if !s.limiter.allow() {
+	limiter := s.limiter
+	if isSearchPath(r.URL.Path) {
+		limiter = s.searchLimiter
+	}
+	if !limiter.allow() {
 		err := rateLimited()
 		return err.status, err.body(), 0
 	}
@@ -215,7 +233,7 @@ func (s *Server) answer(r *http.Request) (status int, body []byte, objects int) 
 		return err.status, err.body(), 0
 	}
 	objects = 1
-	if data, isList := obj["data"].([]any); isList && obj["object"] == "list" {
+	if data, isList := obj["data"].([]any); isList && (obj["object"] == "list" || obj["object"] == "search_result") {
 		objects = len(data)
 	}
 	return http.StatusOK, b, objects
@@ -242,6 +260,9 @@ func (s *Server) route(r *http.Request) (map[string]any, *apiError) {
 		return nil, err
 	}
 	seg := strings.Split(rest, "/")
+	if t := d.routes[route{resource: seg[0]}]; len(seg) == 2 && seg[1] == "search" && t != nil && searchable(t) {
+		return d.search(t, r.URL.Path, params, lagSeconds(s.opts.SearchLag))
+	}
 	if obj, err, ok := d.serveSpecial(seg, r.URL.Path, params); ok {
 		return obj, err
 	}

@@ -137,7 +137,9 @@ func (s *Server) write(r *http.Request) (map[string]any, *apiError) {
 				return nil, err
 			}
 		}
+		before := d.render(t, row)
 		d.edits.markDeleted(t, row)
+		d.changed(t, row, d.advance(), changeDeleted, before)
 		return deletedStub(t, row), nil
 	}
 	return nil, unrecognizedURL(r)
@@ -163,6 +165,7 @@ func (d *dataset) create(s *Server, t *table, w *resourceWriter, r *http.Request
 	}
 	d.edits.set(t, row, w.blank)
 	d.show(t, row, values)
+	d.changed(t, row, d.now(), changeCreated, nil) // newRow advanced the clock to the creation
 	return d.render(t, row), nil
 }
 
@@ -171,12 +174,15 @@ func (d *dataset) update(t *table, w *resourceWriter, row int32, r *http.Request
 	if err != nil {
 		return nil, err
 	}
+	before := d.render(t, row)
+	at := d.advance()
 	if w.update != nil {
 		if err := w.update(d, row, values); err != nil {
 			return nil, err
 		}
 	}
 	d.show(t, row, values)
+	d.changed(t, row, at, changeUpdated, before)
 	return d.render(t, row), nil
 }
 

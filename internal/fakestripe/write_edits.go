@@ -89,12 +89,11 @@ func (d *dataset) newRow(t *table, id string, add func(created int64)) (row int3
 				Param: "id", Message: "A " + t.def.object + " with this id already exists."}
 		}
 	}
-	created := max(d.edits.clock, windowEnd)
-	if n := len(t.created); n > 0 {
-		created = max(created, t.created[n-1])
+	created := d.advance()
+	if n := len(t.created); n > 0 && t.created[n-1] >= created {
+		created = t.created[n-1] + 1
+		d.edits.clock = created
 	}
-	created++
-	d.edits.clock = created
 	row = int32(t.len())
 	newID := t.def.newID
 	if newID == nil {

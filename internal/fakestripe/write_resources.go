@@ -49,7 +49,7 @@ var resourceWriters = map[string]*resourceWriter{
 			if b, ok := v["shippable"].(bool); ok {
 				p.shippable = boolInt8(b)
 			}
-			p.updated = d.tick()
+			p.updated = d.now() // the update's instant: write.go advances the clock first
 			return nil
 		},
 		canDelete: func(d *dataset, row int32) *apiError {
@@ -437,12 +437,6 @@ func currencyParam(v map[string]any) (currencyID, *apiError) {
 		codes[i] = c.code
 	}
 	return 0, badParam("currency", "Invalid currency: %s. This fake Stripe account settles in %s.", code, strings.Join(codes, ", "))
-}
-
-// tick is a new instant for an update (a product's updated).
-func (d *dataset) tick() int64 {
-	d.edits.clock = max(d.edits.clock, windowEnd) + 1
-	return d.edits.clock
 }
 
 func setString(v map[string]any, key string, dst *string) {
