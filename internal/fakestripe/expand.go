@@ -22,6 +22,14 @@ func (d *dataset) render(t *table, i int32) map[string]any {
 	return obj
 }
 
+// generatedMetadata is row i's metadata as generated, whatever writes
+// changed since (an object sharing it keeps it when the row's changes).
+func (d *dataset) generatedMetadata(t *table, i int32) any {
+	obj := deepCopy(d.fixtures[t.def.object]).(map[string]any)
+	t.def.render(d, obj, i)
+	return obj["metadata"]
+}
+
 // renderID renders the object an id names, if the fake holds it.
 func (d *dataset) renderID(id string) (map[string]any, bool) {
 	t := d.tableForID(id)

@@ -148,6 +148,11 @@ func renderPaymentIntent(d *dataset, obj map[string]any, i int32) {
 	obj["last_payment_error"] = nil
 	obj["latest_charge"] = d.charges.ref(pi.latestCharge)
 	obj["metadata"] = map[string]any{}
+	if pi.latestCharge >= 0 && d.chargeRows[pi.latestCharge].invoice < 0 {
+		// A standalone payment's order_id: Stripe copies a payment
+		// intent's metadata to the charges it creates, so both carry it.
+		obj["metadata"] = d.generatedMetadata(d.charges, pi.latestCharge)
+	}
 	obj["next_action"] = nil
 	obj["on_behalf_of"] = nil
 	obj["payment_method"] = nil

@@ -50,6 +50,14 @@ var searchFields = map[string]map[string]searchFieldType{
 	},
 }
 
+// searchPaths are the object fields of query fields whose names are not
+// their paths: invoices' last_finalization_error_code is the code of
+// last_finalization_error.
+var searchPaths = map[string]string{
+	"last_finalization_error_code": "last_finalization_error.code",
+	"last_finalization_error_type": "last_finalization_error.type",
+}
+
 // searchable reports whether a table is served by a search endpoint.
 func searchable(t *table) bool { return searchFields[t.def.name] != nil }
 

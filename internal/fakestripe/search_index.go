@@ -59,7 +59,11 @@ func (d *dataset) keepIndexed(t *table, i int32, at int64, before map[string]any
 func searchDoc(obj map[string]any, fields map[string]searchFieldType) map[string]any {
 	doc := make(map[string]any, len(fields))
 	for f := range fields {
-		if v, ok := searchValue(obj, f, ""); ok || f == "metadata" {
+		path := f
+		if p, ok := searchPaths[f]; ok {
+			path = p
+		}
+		if v, ok := searchValue(obj, path, ""); ok || f == "metadata" {
 			if f == "metadata" {
 				v = obj["metadata"]
 			}

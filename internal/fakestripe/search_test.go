@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -324,5 +325,64 @@ func TestSearchNoLag(t *testing.T) {
 	got := searchAll(t, s, "customers", `email:"now@example.com" metadata['plan']:'gold'`, 10)
 	if !slices.Equal(ids(got), []string{str(created, "id")}) {
 		t.Errorf("got %v, want the customer just created", ids(got))
+	}
+}
+
+// Standalone payments carry an order_id on the payment intent and its
+// charge alike (Stripe copies a payment intent's metadata to its
+// charges), so searches by it find both; a later change of the charge's
+// metadata does not touch the payment intent's.
+func TestPaymentIntentsShareChargeOrderID(t *testing.T) {
+	s := New(Options{Seed: 9, Scale: 300})
+	charges := map[string]map[string]any{}
+	for _, c := range s.Objects("charges") {
+		charges[str(c, "id")] = c
+	}
+	var withOrder []map[string]any
+	for _, pi := range s.Objects("payment_intents") {
+		order, ok := metaOf(pi, "order_id")
+		if !ok {
+			continue
+		}
+		withOrder = append(withOrder, pi)
+		if c := charges[str(pi, "latest_charge")]; c == nil || !reflect.DeepEqual(c["metadata"], pi["metadata"]) {
+			t.Errorf("payment intent %s: metadata %v, its charge's %v", pi["id"], pi["metadata"], c["metadata"])
+		}
+		if got := ids(searchAll(t, s, "payment_intents", `metadata['order_id']:'`+order+`'`, 10)); !slices.Contains(got, str(pi, "id")) {
+			t.Errorf("order_id %s: payment intents found %v, want %s among them", order, got, pi["id"])
+		}
+	}
+	if len(withOrder) == 0 {
+		t.Fatal("no payment intent carries an order_id")
+	}
+	pi := withOrder[0]
+	if err := s.SetMetadata("charges", str(pi, "latest_charge"), "order_id", "changed"); err != nil {
+		t.Fatal(err)
+	}
+	got := mustGet(t, s, "/v1/payment_intents/"+str(pi, "id"))
+	if !reflect.DeepEqual(got["metadata"], pi["metadata"]) {
+		t.Errorf("the charge's update changed its payment intent's metadata: %v, was %v", got["metadata"], pi["metadata"])
+	}
+}
+
+// Query fields whose names are not paths read their object fields.
+func TestSearchDocPaths(t *testing.T) {
+	invoice := map[string]any{"last_finalization_error": map[string]any{"code": "tax_id_invalid", "type": "invalid_request_error"},
+		"total": int64(100), "metadata": map[string]any{}}
+	doc := searchDoc(invoice, searchFields["invoices"])
+	for query, want := range map[string]bool{
+		`last_finalization_error_code:"tax_id_invalid"`:        true,
+		`last_finalization_error_type:"invalid_request_error"`: true,
+		`last_finalization_error_code:null`:                    false,
+		`total:100`:                                            true,
+		`receipt_number:null`:                                  true,
+	} {
+		q, err := parseSearchQuery(query, "invoices", searchFields["invoices"])
+		if err != nil {
+			t.Fatalf("%q: %v", query, err.Message)
+		}
+		if got := q.matches(doc); got != want {
+			t.Errorf("%q: matches = %v, want %v", query, got, want)
+		}
 	}
 }
