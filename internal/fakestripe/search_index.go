@@ -12,7 +12,10 @@ import (
 // fake's clock (changes.go): with cutoff = now - lag, an object created
 // after the cutoff is not found at all, and one changed after it is
 // matched as it was before its first such change. Results still carry
-// objects as they are now, as Stripe's do, and deleted objects never.
+// objects as they are now, as Stripe's do, and deleted objects never. The
+// generated account has no earlier states: its objects are indexed as
+// generated (only the created ones within the lag of now are hidden), so
+// the lag of changes applies to those made while serving (writes, hooks).
 
 // searchState is a dataset's index.
 type searchState struct {

@@ -214,14 +214,14 @@ func TestSearchRateLimit(t *testing.T) {
 	}
 	search := "/v1/customers/search?query=created%3E0"
 	cases := []struct {
-		name              string
-		opts              Options
-		searches, lists   int // allowed in the same instant
-		searchUnlimited   bool
-		generalUnlimitted bool
+		name            string
+		opts            Options
+		searches, lists int // allowed in the same instant
+		searchUnlimited bool
+		listsUnlimited  bool
 	}{
 		{name: "defaults to Stripe's 20 with RateLimit", opts: Options{Seed: 1, Scale: 100, RateLimit: 3}, searches: 20, lists: 3},
-		{name: "own value", opts: Options{Seed: 1, Scale: 100, SearchRateLimit: 2}, searches: 2, generalUnlimitted: true},
+		{name: "own value", opts: Options{Seed: 1, Scale: 100, SearchRateLimit: 2}, searches: 2, listsUnlimited: true},
 		{name: "none", opts: Options{Seed: 1, Scale: 100, RateLimit: 3, SearchRateLimit: -1}, searchUnlimited: true, lists: 3},
 	}
 	for _, c := range cases {
@@ -252,7 +252,7 @@ func TestSearchRateLimit(t *testing.T) {
 			}
 		}
 		check(search, c.searches, c.searchUnlimited)
-		check("/v1/customers?limit=1", c.lists, c.generalUnlimitted)
+		check("/v1/customers?limit=1", c.lists, c.listsUnlimited)
 	}
 }
 
