@@ -12,50 +12,75 @@ import (
 // Options.SearchLag (search_index.go), pages with an opaque next_page, and
 // has its own rate limit (Options.SearchRateLimit).
 
-// searchFields are the query fields of each searchable resource, as
-// Stripe's "Supported query fields for each resource" lists them, with
-// their types. Charges' payment_method_details.{{SOURCE}} fields are
-// served for the card source, the only one the fake's charges use.
+// searchFields are the query fields of each searchable resource with their
+// types, as Stripe's "Supported query fields for each resource"
+// (https://stripe.com/docs/search#supported-query-fields-for-each-resource)
+// lists them. Charges' payment_method_details.{{SOURCE}} fields exist for
+// the three sources it names; the fake's charges are all card.
 var searchFields = map[string]map[string]searchFieldType{
-	"charges": {
+	"charges": withSources(map[string]searchFieldType{
 		"amount": fieldNumeric, "billing_details.address.postal_code": fieldToken, "created": fieldNumeric,
 		"currency": fieldToken, "customer": fieldToken, "disputed": fieldToken, "metadata": fieldToken,
-		"payment_method_details.card.last4": fieldToken, "payment_method_details.card.exp_month": fieldToken,
-		"payment_method_details.card.exp_year": fieldToken, "payment_method_details.card.brand": fieldToken,
-		"payment_method_details.card.fingerprint": fieldToken, "refunded": fieldToken, "status": fieldToken,
-	},
+		"refunded": fieldToken, "status": fieldToken,
+	}, []string{"card", "card_present", "interac_present"}, []string{"last4", "exp_month", "exp_year", "brand", "fingerprint"}),
 	"customers": {
 		"created": fieldNumeric, "email": fieldString, "metadata": fieldToken, "name": fieldString, "phone": fieldString,
 	},
 	"invoices": {
-		"created": fieldNumeric, "currency": fieldToken, "customer": fieldToken,
-		"last_finalization_error_code": fieldToken, "last_finalization_error_type": fieldToken,
-		"metadata": fieldToken, "number": fieldToken, "receipt_number": fieldToken, "status": fieldToken,
-		"subscription": fieldToken, "total": fieldNumeric,
+		"created": fieldNumeric, "currency": fieldToken, "customer": fieldToken, "metadata": fieldToken,
+		"number": fieldString, "receipt_number": fieldString, "status": fieldString, "subscription": fieldString,
+		"total": fieldNumeric,
 	},
 	"payment_intents": {
 		"amount": fieldNumeric, "created": fieldNumeric, "currency": fieldToken, "customer": fieldToken,
 		"metadata": fieldToken, "status": fieldToken,
 	},
 	"prices": {
-		"active": fieldToken, "currency": fieldToken, "lookup_key": fieldToken, "metadata": fieldToken,
-		"product": fieldToken, "type": fieldToken,
+		"active": fieldToken, "currency": fieldToken, "lookup_key": fieldString, "metadata": fieldToken,
+		"product": fieldString, "type": fieldToken,
 	},
 	"products": {
 		"active": fieldToken, "description": fieldString, "metadata": fieldToken, "name": fieldString,
-		"shippable": fieldToken, "url": fieldToken,
+		"shippable": fieldToken, "url": fieldString,
 	},
 	"subscriptions": {
 		"created": fieldNumeric, "metadata": fieldToken, "status": fieldToken,
 	},
 }
 
-// searchPaths are the object fields of query fields whose names are not
-// their paths: invoices' last_finalization_error_code is the code of
-// last_finalization_error.
-var searchPaths = map[string]string{
-	"last_finalization_error_code": "last_finalization_error.code",
-	"last_finalization_error_type": "last_finalization_error.type",
+// withSources adds payment_method_details.<source>.<name> token fields.
+func withSources(fields map[string]searchFieldType, sources, names []string) map[string]searchFieldType {
+	for _, src := range sources {
+		for _, name := range names {
+			fields["payment_method_details."+src+"."+name] = fieldToken
+		}
+	}
+	return fields
+}
+
+// searchTokens are the only values some token fields take, by resource
+// and field (Stripe: "The disputed field accepts only the tokens true and
+// false"; refunded is documented with these two and null).
+var searchTokens = map[string]map[string][]string{
+	"charges": {"disputed": {"true", "false"}, "refunded": {"true", "false"}},
+}
+
+// searchDerived are query fields whose value is not the object field of
+// the same name. Stripe documents charges' refunded so: "refunded:true
+// filters for fully-refunded charges, refunded:false filters for
+// partially-refunded charges, and refunded:null filters for non-refunded
+// charges".
+var searchDerived = map[string]map[string]func(obj map[string]any) any{
+	"charges": {"refunded": func(obj map[string]any) any {
+		refunded, _ := numberOf(obj["amount_refunded"])
+		switch {
+		case refunded == 0:
+			return nil
+		case obj["refunded"] == true:
+			return "true"
+		}
+		return "false"
+	}},
 }
 
 // searchable reports whether a table is served by a search endpoint.
@@ -112,7 +137,7 @@ func (d *dataset) search(t *table, url string, params map[string]*param, lag int
 	if _, given := params["query"]; !given {
 		return nil, missingParam("query")
 	}
-	q, err := parseSearchQuery(query, t.def.name, searchFields[t.def.name])
+	q, err := parseSearchQuery(query, t.def.name)
 	if err != nil {
 		return nil, err
 	}

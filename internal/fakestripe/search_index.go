@@ -54,25 +54,22 @@ func (d *dataset) keepIndexed(t *table, i int32, at int64, before map[string]any
 	if st.history[t] == nil {
 		st.history[t] = map[int32][]indexedVersion{}
 	}
-	st.history[t][i] = append(st.history[t][i], indexedVersion{until: at, doc: searchDoc(before, searchFields[t.def.name])})
+	st.history[t][i] = append(st.history[t][i], indexedVersion{until: at, doc: searchDoc(before, t.def.name)})
 }
 
 // searchDoc keeps of an object what its resource can be searched by: the
 // value of each field (by its dotted name) and the metadata.
-func searchDoc(obj map[string]any, fields map[string]searchFieldType) map[string]any {
+func searchDoc(obj map[string]any, resource string) map[string]any {
+	fields := searchFields[resource]
 	doc := make(map[string]any, len(fields))
 	for f := range fields {
-		path := f
-		if p, ok := searchPaths[f]; ok {
-			path = p
-		}
-		if v, ok := searchValue(obj, path, ""); ok || f == "metadata" {
-			if f == "metadata" {
-				v = obj["metadata"]
-			}
+		if derive := searchDerived[resource][f]; derive != nil {
+			doc[f] = derive(obj)
+		} else if v, ok := searchValue(obj, f, ""); ok {
 			doc[f] = v
 		}
 	}
+	doc["metadata"] = obj["metadata"]
 	return doc
 }
 
@@ -105,10 +102,9 @@ func (d *dataset) searchIndex(t *table, lag int64) indexView {
 	// instant (and row count) are still current.
 	cur := st.current[t]
 	if cur.at != now || cur.rows != t.len() || cur.docs == nil {
-		fields := searchFields[t.def.name]
 		cur = currentDocs{at: now, rows: t.len(), docs: make([]map[string]any, t.len())}
 		for i := range cur.docs {
-			cur.docs[i] = searchDoc(d.render(t, int32(i)), fields)
+			cur.docs[i] = searchDoc(d.render(t, int32(i)), t.def.name)
 		}
 		st.current[t] = cur
 	}

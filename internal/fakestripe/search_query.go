@@ -2,8 +2,10 @@ package fakestripe
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // Stripe's search query language (https://stripe.com/docs/search#search-query-language):
@@ -15,12 +17,16 @@ import (
 //	value  = quoted | number | "null"
 //
 // Clauses separated by a space are ANDed; AND and OR (any case) may not be
-// mixed in one query and there are no parentheses. Strings are quoted with
-// ' or ", a backslash escapes the next character. ":" is an exact match,
-// case-insensitive as Stripe documents it; "~" a substring match of at
-// least 3 characters on the fields of type string; the comparisons only
-// take numeric fields; "null" matches a field (or metadata key) without a
-// value, and "-" negates a clause. What breaks these rules is Stripe's 400.
+// mixed in one query and there are no parentheses. Strings must be quoted,
+// with ' or ", a backslash escapes the next character; numbers may go
+// unquoted. ":" is an exact match, case-insensitive; on a field of type
+// string it matches "any record where that record contains all of the
+// words from the query in the same order" (name:"one two three" matches
+// "one two three four"), which the fake takes as a run of consecutive
+// words. "~" is a case-insensitive substring match of at least 3
+// characters, on string fields only; the comparisons take numeric fields
+// only; "null" matches a field (or metadata key) without a value, and "-"
+// negates a clause. What breaks these rules is Stripe's 400.
 
 // maxSearchClauses is Stripe's documented limit of clauses per query.
 const maxSearchClauses = 10
@@ -55,6 +61,7 @@ type searchClause struct {
 	negate bool
 	field  string // "amount", "payment_method_details.card.last4", "metadata"
 	key    string // the metadata key, for field "metadata"
+	typ    searchFieldType
 	op     searchOp
 	value  string
 	null   bool    // the value was the bare word null
@@ -82,7 +89,7 @@ func unsupportedField(field, resource string) *apiError {
 }
 
 // parseSearchQuery parses q and checks it against the fields of resource.
-func parseSearchQuery(q, resource string, fields map[string]searchFieldType) (*searchQuery, *apiError) {
+func parseSearchQuery(q, resource string) (*searchQuery, *apiError) {
 	p := queryParser{s: q}
 	out := &searchQuery{}
 	joined := "" // "AND", "OR" or " " (implicit AND) once two clauses are joined
@@ -106,7 +113,7 @@ func parseSearchQuery(q, resource string, fields map[string]searchFieldType) (*s
 		if err != nil {
 			return nil, err
 		}
-		if err := checkClause(c, resource, fields); err != nil {
+		if err := checkClause(&c, resource); err != nil {
 			return nil, err
 		}
 		out.clauses = append(out.clauses, c)
@@ -121,12 +128,15 @@ func parseSearchQuery(q, resource string, fields map[string]searchFieldType) (*s
 	return out, nil
 }
 
-// checkClause checks a clause's operator and value against its field.
-func checkClause(c searchClause, resource string, fields map[string]searchFieldType) *apiError {
-	typ, ok := fields[c.field]
+// checkClause checks a clause's operator and value against its field,
+// and sets its type.
+func checkClause(c *searchClause, resource string) *apiError {
+	typ, ok := searchFields[resource][c.field]
 	if !ok {
 		return unsupportedField(c.field, resource)
 	}
+	c.typ = typ
+	tokens := searchTokens[resource][c.field]
 	switch {
 	case c.op == opSub && typ != fieldString:
 		return unparsable(fmt.Sprintf("field `%s` does not support substring matching (~)", c.field))
@@ -138,6 +148,8 @@ func checkClause(c searchClause, resource string, fields map[string]searchFieldT
 		return unparsable(fmt.Sprintf("field `%s` takes a number, not %q", c.field, c.value))
 	case c.null && c.op != opEqual:
 		return unparsable("null takes the : operator only")
+	case tokens != nil && !c.null && !slices.Contains(tokens, strings.ToLower(c.value)):
+		return unparsable(fmt.Sprintf("field `%s` accepts only the tokens %s", c.field, strings.Join(tokens, ", ")))
 	}
 	return nil
 }
@@ -322,13 +334,36 @@ func (c searchClause) test(doc map[string]any) bool {
 		}
 	}
 	s := fmt.Sprint(v)
-	switch c.op {
-	case opEqual:
+	switch {
+	case c.op == opEqual && c.typ == fieldString:
+		return containsWords(s, c.value)
+	case c.op == opEqual:
 		return strings.EqualFold(s, c.value)
-	case opSub:
+	case c.op == opSub:
 		return strings.Contains(strings.ToLower(s), strings.ToLower(c.value))
 	}
 	return false
+}
+
+// containsWords reports whether the words of query (runs of letters and
+// digits, case-insensitive) are consecutive words of s. A query without
+// words must equal s.
+func containsWords(s, query string) bool {
+	want := words(query)
+	if len(want) == 0 {
+		return strings.EqualFold(s, query)
+	}
+	have := words(s)
+	for i := 0; i+len(want) <= len(have); i++ {
+		if slices.Equal(have[i:i+len(want)], want) {
+			return true
+		}
+	}
+	return false
+}
+
+func words(s string) []string {
+	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 }
 
 // searchValue reads a field of a document (searchDoc keeps fields by their

@@ -8,19 +8,18 @@ import (
 
 // Parsing: the clauses a query gives, or Stripe's error for it.
 func TestParseSearchQuery(t *testing.T) {
-	fields := searchFields["charges"]
 	cases := []struct {
 		query   string
 		want    []searchClause
 		or      bool
 		wantErr string // a part of the error message
 	}{
-		{query: `amount>1000`, want: []searchClause{{field: "amount", op: opGT, value: "1000", number: 1000, isNum: true}}},
+		{query: `amount>1000`, want: []searchClause{{field: "amount", typ: fieldNumeric, op: opGT, value: "1000", number: 1000, isNum: true}}},
 		{query: `amount>=1000 amount<=2000`, want: []searchClause{
-			{field: "amount", op: opGE, value: "1000", number: 1000, isNum: true},
-			{field: "amount", op: opLE, value: "2000", number: 2000, isNum: true}}},
+			{field: "amount", typ: fieldNumeric, op: opGE, value: "1000", number: 1000, isNum: true},
+			{field: "amount", typ: fieldNumeric, op: opLE, value: "2000", number: 2000, isNum: true}}},
 		{query: `created<1700000000 AND currency:'usd'`, want: []searchClause{
-			{field: "created", op: opLT, value: "1700000000", number: 1700000000, isNum: true},
+			{field: "created", typ: fieldNumeric, op: opLT, value: "1700000000", number: 1700000000, isNum: true},
 			{field: "currency", op: opEqual, value: "usd"}}},
 		{query: `status:"failed" or status:"pending"`, or: true, want: []searchClause{
 			{field: "status", op: opEqual, value: "failed"}, {field: "status", op: opEqual, value: "pending"}}},
@@ -50,11 +49,13 @@ func TestParseSearchQuery(t *testing.T) {
 		{query: `amount:"lots"`, wantErr: "takes a number"},
 		{query: `amount>null`, wantErr: "null takes the : operator only"},
 		{query: `metadata:'x'`, wantErr: "searched by key"},
+		{query: `disputed:"maybe"`, wantErr: "accepts only the tokens true, false"},
+		{query: `refunded:"partly"`, wantErr: "accepts only the tokens true, false"},
 		{query: `status['x']:'y'`, wantErr: "only metadata takes a [key]"},
 		{query: strings.Repeat(`status:"a" `, 11), wantErr: "at most 10 clauses"},
 	}
 	for _, c := range cases {
-		q, err := parseSearchQuery(c.query, "charges", fields)
+		q, err := parseSearchQuery(c.query, "charges")
 		if c.wantErr != "" {
 			if err == nil {
 				t.Errorf("%q: parsed, want an error with %q", c.query, c.wantErr)
@@ -75,26 +76,31 @@ func TestParseSearchQuery(t *testing.T) {
 		}
 	}
 	// Ten clauses are allowed.
-	if _, err := parseSearchQuery(strings.Repeat(`status:"a" `, 10), "charges", fields); err != nil {
+	if _, err := parseSearchQuery(strings.Repeat(`status:"a" `, 10), "charges"); err != nil {
 		t.Errorf("ten clauses: %v", err.Message)
 	}
 }
 
 // Substring matching needs 3 characters and a field of type string.
 func TestParseSearchQuerySubstring(t *testing.T) {
-	fields := searchFields["customers"]
 	for _, c := range []struct {
-		query string
-		ok    bool
+		resource, query string
+		ok              bool
 	}{
-		{`email~"exa"`, true},
-		{`name~'Ann Lee'`, true},
-		{`email~"ex"`, false},
-		{`email~""`, false},
-		{`email~null`, false},
-		{`metadata['plan']~'pro'`, false}, // metadata is a token field
+		{"customers", `email~"exa"`, true},
+		{"customers", `name~'Ann Lee'`, true},
+		{"customers", `email~"ex"`, false},
+		{"customers", `email~""`, false},
+		{"customers", `email~null`, false},
+		{"customers", `metadata['plan']~'pro'`, false}, // metadata is a token field
+		{"invoices", `status~"pai"`, true},
+		{"invoices", `currency~"usd"`, false},
+		{"products", `url~"/dinosaur_swag"`, true},
+		{"prices", `lookup_key~"standard"`, true},
+		{"prices", `type~"recurring"`, false},
+		{"charges", `payment_method_details.card.last4~"424"`, false},
 	} {
-		_, err := parseSearchQuery(c.query, "customers", fields)
+		_, err := parseSearchQuery(c.query, c.resource)
 		if (err == nil) != c.ok {
 			t.Errorf("%q: error %v, want ok=%v", c.query, err, c.ok)
 		}
@@ -150,12 +156,20 @@ func TestSearchQueryMatches(t *testing.T) {
 		{"customers", `email~"EXAMPLE.COM"`, cdoc, true},
 		{"customers", `email~"examples"`, cdoc, false},
 		{"customers", `name:"ann lee"`, cdoc, true},
-		{"customers", `name:"ann"`, cdoc, false},
+		// An exact match on a string field matches consecutive words.
+		{"customers", `name:"ann"`, cdoc, true},
+		{"customers", `name:"lee ann"`, cdoc, false},
+		{"customers", `name:"an"`, cdoc, false},
+		{"customers", `email:"ann.lee@example.com"`, cdoc, true},
+		{"customers", `email:"example.com"`, cdoc, true},
+		{"customers", `email:"lee@example"`, cdoc, true},
+		{"customers", `email:"ann@example.com"`, cdoc, false},
+		{"customers", `email:"@"`, cdoc, false},
 		{"customers", `phone~"415"`, cdoc, false}, // null matches no substring
 		{"customers", `-phone~"415"`, cdoc, true},
 	}
 	for _, c := range cases {
-		q, err := parseSearchQuery(c.query, c.resource, searchFields[c.resource])
+		q, err := parseSearchQuery(c.query, c.resource)
 		if err != nil {
 			t.Errorf("%s %q: %v", c.resource, c.query, err.Message)
 			continue

@@ -83,11 +83,20 @@ func TestSearchEndpoints(t *testing.T) {
 	}{
 		{"charges", `amount>5000 AND currency:"usd"`, func(o map[string]any) bool { return num(o, "amount") > 5000 && o["currency"] == "usd" }},
 		{"charges", `status:"failed" OR refunded:"true"`, func(o map[string]any) bool { return o["status"] == "failed" || o["refunded"] == true }},
+		{"charges", `refunded:"false"`, func(o map[string]any) bool { return num(o, "amount_refunded") > 0 && o["refunded"] == false }},
+		{"charges", `refunded:null currency:"eur"`, func(o map[string]any) bool { return num(o, "amount_refunded") == 0 && o["currency"] == "eur" }},
 		{"charges", `metadata['order_id']:'` + chargeOrder + `'`, func(o map[string]any) bool { v, _ := metaOf(o, "order_id"); return v == chargeOrder }},
 		{"charges", `-metadata['order_id']:null amount<=3000`, func(o map[string]any) bool { _, ok := metaOf(o, "order_id"); return ok && num(o, "amount") <= 3000 }},
 		{"customers", `email~"example"`, func(o map[string]any) bool { return strings.Contains(strings.ToLower(str(o, "email")), "example") }},
 		{"customers", `metadata['segment']:'enterprise'`, func(o map[string]any) bool { v, _ := metaOf(o, "segment"); return v == "enterprise" }},
-		{"customers", `name:'` + str(customer, "name") + `'`, func(o map[string]any) bool { return strings.EqualFold(str(o, "name"), str(customer, "name")) }},
+		// An exact match on a string field finds the names holding its
+		// words in a row (the fake's names are words and spaces).
+		{"customers", `name:'` + str(customer, "name") + `'`, func(o map[string]any) bool {
+			return strings.Contains(" "+strings.ToLower(str(o, "name"))+" ", " "+strings.ToLower(str(customer, "name"))+" ")
+		}},
+		{"customers", `name:'` + strings.Fields(str(customer, "name"))[0] + `'`, func(o map[string]any) bool {
+			return slices.Contains(strings.Fields(strings.ToLower(str(o, "name"))), strings.ToLower(strings.Fields(str(customer, "name"))[0]))
+		}},
 		{"invoices", `total>=10000 status:"paid"`, func(o map[string]any) bool { return num(o, "total") >= 10000 && o["status"] == "paid" }},
 		{"payment_intents", `status:"canceled" OR amount<1000`, func(o map[string]any) bool { return o["status"] == "canceled" || num(o, "amount") < 1000 }},
 		{"prices", `product:"` + str(product, "id") + `" active:"true"`, func(o map[string]any) bool { return o["product"] == product["id"] && o["active"] == true }},
@@ -365,24 +374,33 @@ func TestPaymentIntentsShareChargeOrderID(t *testing.T) {
 	}
 }
 
-// Query fields whose names are not paths read their object fields.
-func TestSearchDocPaths(t *testing.T) {
-	invoice := map[string]any{"last_finalization_error": map[string]any{"code": "tax_id_invalid", "type": "invalid_request_error"},
-		"total": int64(100), "metadata": map[string]any{}}
-	doc := searchDoc(invoice, searchFields["invoices"])
-	for query, want := range map[string]bool{
-		`last_finalization_error_code:"tax_id_invalid"`:        true,
-		`last_finalization_error_type:"invalid_request_error"`: true,
-		`last_finalization_error_code:null`:                    false,
-		`total:100`:                                            true,
-		`receipt_number:null`:                                  true,
+// Charges' refunded is derived as Stripe documents it: true for fully
+// refunded charges, false for partially refunded ones, null for the rest.
+func TestSearchChargesRefunded(t *testing.T) {
+	full := map[string]any{"amount": int64(100), "amount_refunded": int64(100), "refunded": true, "metadata": map[string]any{}}
+	part := map[string]any{"amount": int64(100), "amount_refunded": int64(40), "refunded": false, "metadata": map[string]any{}}
+	none := map[string]any{"amount": int64(100), "amount_refunded": int64(0), "refunded": false, "metadata": map[string]any{}}
+	for _, c := range []struct {
+		query            string
+		full, part, none bool
+	}{
+		{`refunded:"true"`, true, false, false},
+		{`refunded:"false"`, false, true, false},
+		{`refunded:null`, false, false, true},
+		{`-refunded:null`, true, true, false},
 	} {
-		q, err := parseSearchQuery(query, "invoices", searchFields["invoices"])
+		q, err := parseSearchQuery(c.query, "charges")
 		if err != nil {
-			t.Fatalf("%q: %v", query, err.Message)
+			t.Fatalf("%q: %v", c.query, err.Message)
 		}
-		if got := q.matches(doc); got != want {
-			t.Errorf("%q: matches = %v, want %v", query, got, want)
+		for _, x := range []struct {
+			name string
+			obj  map[string]any
+			want bool
+		}{{"full", full, c.full}, {"partial", part, c.part}, {"none", none, c.none}} {
+			if got := q.matches(searchDoc(x.obj, "charges")); got != x.want {
+				t.Errorf("%q on a %s refund: %v, want %v", c.query, x.name, got, x.want)
+			}
 		}
 	}
 }
