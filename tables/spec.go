@@ -65,6 +65,8 @@ type Spec struct {
 	// an endpoint of their own (discounts live on customers, subscriptions
 	// and invoices).
 	Derive []Derive
+	// Search declares the resource's Search API (search.go), nil for none.
+	Search *Search
 }
 
 // Parent ties a child resource to the table it belongs to.
@@ -341,7 +343,11 @@ func (s *Spec) Param(name string) (ListParam, bool) {
 // down is a parameter of the real endpoint, every default too, and
 // created is a range parameter there.
 func (s *Spec) check() error {
-	if _, err := s.AllColumns(); err != nil {
+	cols, err := s.AllColumns()
+	if err != nil {
+		return err
+	}
+	if err := s.checkSearch(cols); err != nil {
 		return err
 	}
 	if s.Single || s.Derive != nil {
