@@ -186,6 +186,7 @@ func NewEngine(pro sql.DatabaseProvider) *sqle.Engine {
 		AddPreAnalyzeRule(unixTimeRuleID, unixTimes).
 		AddPreAnalyzeRule(sumTypeRuleID, decimalSums).
 		AddPostAnalyzeRule(residualRuleID, residualFilters).
+		AddPostAnalyzeRule(searchRuleID, searchFilters).
 		AddPostAnalyzeRule(limitHintRuleID, limitHint).
 		AddPostAnalyzeRule(topNRuleID, topNThroughProject).
 		AddPostAnalyzeRule(filterOnlyRuleID, filterOnlyGuard).

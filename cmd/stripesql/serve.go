@@ -36,8 +36,10 @@ type serverFlags struct {
 	redisURL         string
 	expectedReplicas int
 	// shared is the store opened from redisURL (nil: none).
-	shared   cache.Shared
-	security securityFlags
+	shared cache.Shared
+	// searchLag is the search index's safe lag (0: Search off).
+	searchLag searchLag
+	security  securityFlags
 }
 
 func (f *serverFlags) register(fs *flag.FlagSet) {
@@ -49,6 +51,8 @@ func (f *serverFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.logLevel, "log-level", "info", "log `level`: debug, info, warn or error; info logs one line per query")
 	fs.DurationVar(&f.cacheRefresh, "cache-refresh-events", 0, "poll Stripe's events at this `interval` and drop the cached data they change (0: off)")
 	fs.StringVar(&f.metricsListen, "metrics-listen", "", "serve Prometheus metrics on http://`host:port`/metrics (empty: off)")
+	f.searchLag = searchLag(defaultSearchLag)
+	fs.Var(&f.searchLag, "search-lag", "how far Stripe's search index may lag behind writes: conditions Search takes (metadata, email, amounts) are searched up to now minus this `duration`, and the rest is read with the list and events; off: never search")
 	f.security.register(fs)
 }
 
@@ -59,7 +63,7 @@ func (f *serverFlags) clientOptions(key, url string, log *slog.Logger) sqltable.
 		rate = sqltable.DefaultRateLimit(key)
 	}
 	return sqltable.ClientOptions{APIKey: key, URL: url, Cache: f.cache(), MaxRetries: 3, RateLimitRetries: 10, RateLimit: rate, Logger: log,
-		Shared: f.shared, ExpectedReplicas: f.expectedReplicas}
+		Shared: f.shared, ExpectedReplicas: f.expectedReplicas, SearchLag: time.Duration(f.searchLag)}
 }
 
 func (f *serverFlags) logger(w io.Writer) (*slog.Logger, error) {

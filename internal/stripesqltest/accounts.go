@@ -74,7 +74,8 @@ func engineAccounts(main *sqltable.Client, more map[string]*Account, order []Acc
 func newClient(opts Options, key, url string, c *cache.Cache) *sqltable.Client {
 	return sqltable.NewClient(sqltable.ClientOptions{APIKey: key, URL: url, Cache: c, MaxRetries: opts.MaxRetries,
 		RateLimit: opts.RateLimit, RateLimitRetries: opts.RateLimitRetries, RetryBase: time.Millisecond,
-		HTTPClient: opts.HTTPClient, Logger: opts.Logger, Shared: opts.Shared, ExpectedReplicas: opts.ExpectedReplicas})
+		HTTPClient: opts.HTTPClient, Logger: opts.Logger, Shared: opts.Shared, ExpectedReplicas: opts.ExpectedReplicas,
+		SearchLag: opts.SearchLag, Now: opts.Now})
 }
 
 // Requests returns the requests the account's fake received since the

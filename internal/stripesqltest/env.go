@@ -66,6 +66,10 @@ type Options struct {
 	// what this server shares with other replicas (a Redis store).
 	Shared           cache.Shared
 	ExpectedReplicas int
+	// SearchLag and Now are the client's: Search pushdown's safe lag (0:
+	// off) and the clock of its cutoff (set it to the fake account's).
+	SearchLag time.Duration
+	Now       func() time.Time
 }
 
 // Env is a running stripesql over a fake Stripe account.

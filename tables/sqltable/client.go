@@ -59,6 +59,13 @@ type ClientOptions struct {
 	// ExpectedReplicas divides RateLimit among the replicas while Shared
 	// cannot be reached (each then paces alone); 0 means 1.
 	ExpectedReplicas int
+	// SearchLag is the most Stripe's search index may lag behind writes
+	// for an answer read through the Search API to be exact (see
+	// search_plan.go); 0 turns Search pushdown off.
+	SearchLag time.Duration
+	// Now is the clock of the search cutoff (nil: time.Now); tests set the
+	// fake account's.
+	Now func() time.Time
 }
 
 // Client reads one Stripe account through stripe-go's backend.
@@ -79,6 +86,8 @@ type Client struct {
 	rows *cache.Segments
 	// share is ClientOptions.Shared (nil: nothing shared).
 	share cache.Shared
+	// search remembers events that could not be read (search_plan.go).
+	search searchState
 }
 
 // NewClient makes a client. It makes no request.

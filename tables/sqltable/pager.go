@@ -57,6 +57,8 @@ func (t *Table) newPager(r request, fetched *int) pager {
 			srcs = append(srcs, &fieldPager{src: src.newPager(src.listRequest(url.Values{}), new(int)), field: d.Field})
 		}
 		return &chainPager{pagers: srcs}
+	case reqSearch:
+		return t.newSearchPager(r)
 	}
 	// Parallelism 1 reads with one cursor, as a connector does.
 	if t.spec.Created && t.limitHint == 0 && r.parentID == "" && cap(t.client.slots) > 1 {

@@ -28,6 +28,9 @@ const (
 	reqWalk
 	// reqDerive reads rows out of a field of other tables' objects.
 	reqDerive
+	// reqSearch reads the Search API and the events beside it
+	// (search_plan.go).
+	reqSearch
 )
 
 // request is one stream of Stripe requests.
@@ -40,6 +43,7 @@ type request struct {
 	// parentID is the parent a child request is for; it fills the
 	// parent column when the object lacks one.
 	parentID string
+	search   *searchReq // reqSearch
 }
 
 // describe renders the request for EXPLAIN; a list shows its first page's
@@ -62,6 +66,8 @@ func (t *Table) describe(r request, limit int) string {
 			parts = append(parts, fmt.Sprintf("GET %s limit=%d%s (field %s)", src.Path, maxPage, formatParams(defaults(src)), d.Field))
 		}
 		return strings.Join(parts, "; ")
+	case reqSearch:
+		return t.describeSearch(r)
 	}
 	params := url.Values{"limit": {strconv.Itoa(limit)}}
 	for k, v := range r.params {

@@ -3,7 +3,9 @@ package sqltable
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
+	"slices"
 
 	"github.com/dolthub/go-mysql-server/sql"
 )
@@ -46,6 +48,13 @@ func (s *scan) Next(ctx *sql.Context) (sql.Row, error) {
 			return nil, io.EOF
 		}
 		rows, err := s.fill(ctx, s.steps[s.cur])
+		var ne errNoEvents
+		if errors.As(err, &ne) {
+			s.endStep(nil)
+			s.steps = slices.Clone(s.steps) // the partition's plan stays as planned
+			s.steps[s.cur] = s.t.withoutSearch(ctx, s.steps[s.cur], ne)
+			continue
+		}
 		if err == io.EOF {
 			s.cur++
 			s.endStep(nil)

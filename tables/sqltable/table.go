@@ -42,6 +42,8 @@ type Table struct {
 	majors     []major
 	// pinned are the filter-only columns (see filteronly.go).
 	pinned []pinnedCol
+	// search are the clauses the Search API can take (see WithSearch).
+	search []searchClause
 	// proj are the positions of the columns the query reads (nil: all),
 	// set by the engine through WithProjections.
 	proj       []int
@@ -201,16 +203,19 @@ type partition struct{ plan plan }
 func (partition) Key() []byte { return []byte("stripe") }
 
 // Partitions is a scan without a lookup: the whole list.
-func (t *Table) Partitions(*sql.Context) (sql.PartitionIter, error) {
-	return sql.PartitionsToPartitionIter(partition{plan: t.fullScan()}), nil
+func (t *Table) Partitions(ctx *sql.Context) (sql.PartitionIter, error) {
+	p, _ := t.searchOver(ctx, t.fullScan(), nil, false)
+	return sql.PartitionsToPartitionIter(partition{plan: p}), nil
 }
 
 // LookupPartitions plans the requests that answer a lookup.
-func (t *Table) LookupPartitions(_ *sql.Context, lookup sql.IndexLookup) (sql.PartitionIter, error) {
+func (t *Table) LookupPartitions(ctx *sql.Context, lookup sql.IndexLookup) (sql.PartitionIter, error) {
 	p, err := t.planLookup(lookup)
 	if err != nil {
 		return nil, t.sqlError(err)
 	}
+	ix, _ := lookup.Index.(*index)
+	p, _ = t.searchOver(ctx, p, ix, lookup.IsReverse)
 	return sql.PartitionsToPartitionIter(partition{plan: p}), nil
 }
 
@@ -237,7 +242,8 @@ func (t *Table) Describe(lookup *sql.IndexLookup, dynamic sql.Index, keys []stri
 		if err != nil {
 			return "cannot plan: " + err.Error()
 		}
-		return t.describePlan(p, t.pageSize(0))
+		ix, _ := lookup.Index.(*index)
+		return t.describeSearched(p, ix, lookup.IsReverse, "")
 	case dynamic != nil:
 		ix, ok := dynamic.(*index)
 		if !ok {
@@ -274,7 +280,7 @@ func (t *Table) Describe(lookup *sql.IndexLookup, dynamic sql.Index, keys []stri
 		}
 		return t.describe(req, t.pageSize(0)) + " (for each row of the outer side of the join)"
 	default:
-		return t.describePlan(t.fullScan(), t.pageSize(0)) + " (whole list)"
+		return t.describeSearched(t.fullScan(), nil, false, " (whole list)")
 	}
 }
 

@@ -1,0 +1,205 @@
+package engine
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/analyzer"
+	"github.com/dolthub/go-mysql-server/sql/expression"
+	"github.com/dolthub/go-mysql-server/sql/expression/function/json"
+	"github.com/dolthub/go-mysql-server/sql/plan"
+	"github.com/dolthub/go-mysql-server/sql/transform"
+	"github.com/dolthub/go-mysql-server/sql/types"
+
+	"github.com/stripesql/stripesql/tables/sqltable"
+)
+
+const searchRuleID analyzer.RuleId = 10_008
+
+// searchVariable turns Search pushdown off for a session (SET
+// stripe_search = OFF), to compare an answer with the lists' or to spare
+// the Search API's own rate limit.
+const searchVariable = "stripe_search"
+
+func init() {
+	sql.SystemVariables.AddSystemVariables([]sql.SystemVariable{&sql.MysqlSystemVariable{
+		Name:    searchVariable,
+		Scope:   sql.GetMysqlScope(sql.SystemVariableScope_Both),
+		Dynamic: true,
+		Type:    types.NewSystemBoolType(searchVariable),
+		Default: int8(1),
+	}})
+}
+
+// searchOn reads the session's stripe_search (on unless turned off).
+func searchOn(ctx *sql.Context) bool {
+	v, err := ctx.GetSessionVariable(ctx, searchVariable)
+	if err != nil {
+		return true
+	}
+	switch v := v.(type) {
+	case int8:
+		return v != 0
+	case bool:
+		return v
+	}
+	return true
+}
+
+// searchFilters hands the conjuncts of a Filter above a Stripe table read
+// that the Search API can take (metadata keys, string equality and LIKE,
+// integer comparisons) to the table, which reads through Search where the
+// list it would read does not take them (sqltable's search_plan.go). It
+// runs after residualFilters, so the list plan it compares with is the
+// final one. The Filter stays: the engine checks every row.
+func searchFilters(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
+	if !searchOn(ctx) {
+		return n, transform.SameTree, nil
+	}
+	return transform.Node(n, func(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
+		f, ok := n.(*plan.Filter)
+		if !ok {
+			return n, transform.SameTree, nil
+		}
+		name := strings.ToLower(tableName(f.Child))
+		conds := searchConds(f.Expression, name)
+		if len(conds) == 0 {
+			return n, transform.SameTree, nil
+		}
+		child, same, err := withStripeTable(ctx, f.Child, func(t *sqltable.Table) (*sqltable.Table, bool) {
+			return t.WithSearch(conds)
+		})
+		if err != nil || same {
+			return n, transform.SameTree, err
+		}
+		nn, err := f.WithChildren(child)
+		return nn, transform.NewTree, err
+	})
+}
+
+// tableName is the name a table read's columns carry: its alias, else
+// the table's ("" for anything else).
+func tableName(n sql.Node) string {
+	switch n := n.(type) {
+	case *plan.TableAlias:
+		return n.Name()
+	case *plan.ResolvedTable:
+		return n.Name()
+	case *plan.IndexedTableAccess:
+		return n.Name()
+	}
+	return ""
+}
+
+// searchConds are the conjuncts of e on table's columns that may become
+// search clauses: column = constant (metadata->>'$.key' = 'v' too),
+// column LIKE 'pattern', and integer comparisons (BETWEEN included).
+// Whether Search can take each is the table's to say (WithSearch).
+func searchConds(e sql.Expression, table string) []sqltable.SearchCond {
+	var out []sqltable.SearchCond
+	for _, c := range expression.SplitConjunction(e) {
+		switch c := c.(type) {
+		case *expression.Like:
+			gf, ok := c.Left().(*expression.GetField)
+			pat, isLit := literal(c.Right())
+			if ok && isLit && strings.EqualFold(gf.Table(), table) && defaultEscape(c.Escape) {
+				out = append(out, sqltable.SearchCond{Column: strings.ToLower(gf.Name()), Op: sqltable.SearchLike, Value: pat})
+			}
+		case *expression.Between:
+			lo, ok1 := literal(c.Lower)
+			hi, ok2 := literal(c.Upper)
+			if ok1 && ok2 {
+				out = appendCmp(out, c.Val, sqltable.SearchGte, lo, table)
+				out = appendCmp(out, c.Val, sqltable.SearchLte, hi, table)
+			}
+		case *expression.Equals:
+			out = appendComparison(out, c.Left(), c.Right(), sqltable.SearchEq, sqltable.SearchEq, table)
+		case *expression.GreaterThan:
+			out = appendComparison(out, c.Left(), c.Right(), sqltable.SearchGt, sqltable.SearchLt, table)
+		case *expression.GreaterThanOrEqual:
+			out = appendComparison(out, c.Left(), c.Right(), sqltable.SearchGte, sqltable.SearchLte, table)
+		case *expression.LessThan:
+			out = appendComparison(out, c.Left(), c.Right(), sqltable.SearchLt, sqltable.SearchGt, table)
+		case *expression.LessThanOrEqual:
+			out = appendComparison(out, c.Left(), c.Right(), sqltable.SearchLte, sqltable.SearchGte, table)
+		}
+	}
+	return out
+}
+
+// appendComparison adds `l op r` with a column on one side and a constant
+// on the other; flipped is op with its sides swapped.
+func appendComparison(out []sqltable.SearchCond, l, r sql.Expression, op, flipped sqltable.SearchOp, table string) []sqltable.SearchCond {
+	if v, ok := literal(r); ok {
+		return appendCmp(out, l, op, v, table)
+	}
+	if v, ok := literal(l); ok {
+		return appendCmp(out, r, flipped, v, table)
+	}
+	return out
+}
+
+// appendCmp adds `col op v` when col is a column of table, or a metadata
+// key (JSON_UNQUOTE(JSON_EXTRACT(metadata, '$.key')), metadata->>'$.key',
+// or metadata->'$.key', which go-mysql-server compares with a string as
+// the value it holds).
+func appendCmp(out []sqltable.SearchCond, col sql.Expression, op sqltable.SearchOp, v any, table string) []sqltable.SearchCond {
+	if n, ok := sqltable.IntValue(v); ok {
+		v = n
+	}
+	key := ""
+	if u, ok := col.(*json.JSONUnquote); ok {
+		col = u.Child
+	}
+	if x, ok := col.(*json.JSONExtract); ok {
+		path, isLit := literal(x.Paths[0])
+		p, isString := path.(string)
+		if len(x.Paths) != 1 || !isLit || !isString {
+			return out
+		}
+		if key, ok = metadataKey(p); !ok {
+			return out
+		}
+		col = x.JSON
+	}
+	gf, ok := col.(*expression.GetField)
+	if !ok || !strings.EqualFold(gf.Table(), table) {
+		return out
+	}
+	name := strings.ToLower(gf.Name())
+	if key != "" && name != "metadata" {
+		return out
+	}
+	return append(out, sqltable.SearchCond{Column: name, Key: key, Op: op, Value: v})
+}
+
+// metadataKey reads a JSON path naming one key: $.key or $."key".
+func metadataKey(path string) (string, bool) {
+	m := jsonKeyPath.FindStringSubmatch(path)
+	if m == nil {
+		return "", false
+	}
+	return m[1] + m[2], true
+}
+
+var jsonKeyPath = regexp.MustCompile(`^\$\.(?:([A-Za-z_][A-Za-z0-9_]*)|"([^"\\]*)")$`)
+
+// literal is a constant's value (a bound argument of a prepared statement
+// included, once bound).
+func literal(e sql.Expression) (any, bool) {
+	lit, ok := e.(*expression.Literal)
+	if !ok || lit.Value() == nil {
+		return nil, false
+	}
+	return lit.Value(), true
+}
+
+// defaultEscape reports a LIKE with the default escape character \.
+func defaultEscape(e sql.Expression) bool {
+	if e == nil {
+		return true
+	}
+	v, ok := literal(e)
+	return ok && v == `\`
+}

@@ -1,0 +1,247 @@
+package sqltable
+
+import (
+	"math"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/stripesql/stripesql/tables"
+)
+
+// The Search API filters on what list parameters cannot (metadata keys,
+// substrings of an email, amounts), in Stripe's query language. A
+// condition becomes a clause only when the Search API matches at least
+// every row MySQL's condition does: the engine still applies every
+// condition to the rows, so a looser match (Search ignores case in string
+// fields) never widens the answer, while a stricter one would lose rows.
+// search_plan.go decides when a query is read through Search, and how it
+// stays exact although Stripe's index lags behind writes.
+
+// SearchOp is the comparison of a SearchCond.
+type SearchOp string
+
+const (
+	SearchEq   SearchOp = "="
+	SearchLike SearchOp = "LIKE"
+	SearchGt   SearchOp = ">"
+	SearchGte  SearchOp = ">="
+	SearchLt   SearchOp = "<"
+	SearchLte  SearchOp = "<="
+)
+
+// SearchCond is one conjunct of a WHERE clause: column Op Value, with
+// metadata's Key for `metadata->>'$.key' = 'v'`. Value is a string (a
+// LIKE pattern for SearchLike) or an integer.
+type SearchCond struct {
+	Column string
+	Key    string
+	Op     SearchOp
+	Value  any
+}
+
+// searchClause is one clause of a search query and the column it filters.
+type searchClause struct {
+	column string
+	text   string
+}
+
+// minSubstring is the shortest substring Search matches with ~; a shorter
+// fragment could match fewer objects than LIKE does.
+const minSubstring = 3
+
+// searchClauseOf renders a condition as a clause of the spec's query
+// language; ok is false when Search cannot take it without risking to
+// match fewer objects than MySQL would.
+func searchClauseOf(s *tables.Spec, c SearchCond) (searchClause, bool) {
+	kind := s.SearchKindOf(c.Column)
+	field := c.Column
+	switch {
+	case kind == tables.SearchMetadata && c.Op == SearchEq && c.Key != "":
+		v, ok := searchString(c.Value)
+		if !ok || !plainKey(c.Key) {
+			return searchClause{}, false
+		}
+		return searchClause{c.Column, "metadata['" + c.Key + "']:" + v}, true
+	case kind == tables.SearchToken || kind == tables.SearchString:
+		if c.Key != "" {
+			return searchClause{}, false
+		}
+		switch c.Op {
+		case SearchEq:
+			v, ok := searchString(c.Value)
+			if !ok {
+				return searchClause{}, false
+			}
+			if p, ok := s.FilterParam(c.Column); ok {
+				if str, _ := c.Value.(string); !s.Accepts(p, str) {
+					return searchClause{}, false // status = 'PAID': the engine finds nothing
+				}
+			}
+			return searchClause{c.Column, field + ":" + v}, true
+		case SearchLike:
+			pat, _ := c.Value.(string)
+			frag, ok := likeFragment(pat)
+			if kind != tables.SearchString || !ok {
+				return searchClause{}, false
+			}
+			v, ok := searchString(frag)
+			return searchClause{c.Column, field + "~" + v}, ok
+		}
+	case kind == tables.SearchNumber && c.Key == "":
+		n, ok := c.Value.(int64)
+		if !ok {
+			return searchClause{}, false
+		}
+		op := string(c.Op)
+		switch c.Op {
+		case SearchEq:
+			op = ":"
+		case SearchLike:
+			return searchClause{}, false
+		}
+		return searchClause{c.Column, field + op + strconv.FormatInt(n, 10)}, true
+	}
+	return searchClause{}, false
+}
+
+// searchString quotes a string value: single quotes, a quote inside
+// escaped with a backslash, as Stripe documents. A value Search might
+// compare differently from MySQL is refused: empty, with surrounding
+// spaces (the query language may trim them; utf8mb4_0900_bin does not),
+// with a backslash (its escaping is not documented) or a control
+// character.
+func searchString(v any) (string, bool) {
+	s, ok := v.(string)
+	if !ok || s == "" || strings.TrimSpace(s) != s || strings.ContainsAny(s, "\\") || len(s) > 500 {
+		return "", false
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			return "", false
+		}
+	}
+	return "'" + strings.ReplaceAll(s, "'", `\'`) + "'", true
+}
+
+// plainKey reports a metadata key safe to name in a query: Stripe's keys
+// are up to 40 characters, and these need no escaping.
+var plainKey = regexp.MustCompile(`^[A-Za-z0-9_\-.]{1,40}$`).MatchString
+
+// likeFragment is the longest run of letters and digits among the
+// literal characters of a LIKE pattern (default escape \): every string
+// the pattern matches contains it, so Search's substring match of it
+// (which ignores case) matches at least those. Runs stop at punctuation
+// and spaces too, where Stripe's index may split words. ok is false when
+// no run has minSubstring characters.
+func likeFragment(pattern string) (string, bool) {
+	var best, cur []rune
+	end := func() {
+		if len(cur) > len(best) {
+			best = cur
+		}
+		cur = nil
+	}
+	rs := []rune(pattern)
+	for i := 0; i < len(rs); i++ {
+		r := rs[i]
+		switch {
+		case r == '\\' && i+1 < len(rs):
+			i++
+			r = rs[i]
+		case r == '%' || r == '_':
+			end()
+			continue
+		}
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			cur = append(cur, r)
+		} else {
+			end()
+		}
+	}
+	end()
+	return string(best), len(best) >= minSubstring
+}
+
+// searchQuery joins clauses with AND (Search cannot mix AND and OR), in
+// a stable order, without repeats.
+func searchQuery(clauses []searchClause) string {
+	var texts []string
+	for _, c := range clauses {
+		if !slices.Contains(texts, c.text) {
+			texts = append(texts, c.text)
+		}
+	}
+	return strings.Join(texts, " AND ")
+}
+
+// createdClauses bound the search to [lo, hi) of created when the
+// resource's query language filters created.
+func createdClauses(s *tables.Spec, lo, hi int64) []searchClause {
+	if !s.Search.Created {
+		return nil
+	}
+	var out []searchClause
+	if lo > 0 {
+		out = append(out, searchClause{"created", "created>=" + strconv.FormatInt(lo, 10)})
+	}
+	if hi < unbounded {
+		out = append(out, searchClause{"created", "created<" + strconv.FormatInt(hi, 10)})
+	}
+	return out
+}
+
+// WithSearch returns a copy of the table that reads through the Search API
+// where that pays off (search_plan.go), with the conditions Search can
+// take; ok is false when it can take none, or the client has Search off.
+// The engine still applies every condition.
+func (t *Table) WithSearch(conds []SearchCond) (*Table, bool) {
+	if t.spec.Search == nil || t.client == nil || t.client.opts.SearchLag <= 0 {
+		return t, false
+	}
+	var clauses []searchClause
+	for _, c := range conds {
+		if cl, ok := searchClauseOf(t.spec, c); ok {
+			clauses = append(clauses, cl)
+		}
+	}
+	if len(clauses) == 0 {
+		return t, false
+	}
+	slices.SortStableFunc(clauses, func(a, b searchClause) int { return strings.Compare(a.text, b.text) })
+	c := *t
+	c.search = clauses
+	return &c, true
+}
+
+// IntValue converts an integer of any Go type the engine hands over to
+// int64; ok is false for anything else (a float, a decimal: Search
+// compares integers, and amounts are integers).
+func IntValue(v any) (int64, bool) {
+	switch x := v.(type) {
+	case int:
+		return int64(x), true
+	case int8:
+		return int64(x), true
+	case int16:
+		return int64(x), true
+	case int32:
+		return int64(x), true
+	case int64:
+		return x, true
+	case uint8:
+		return int64(x), true
+	case uint16:
+		return int64(x), true
+	case uint32:
+		return int64(x), true
+	case uint64:
+		if x > math.MaxInt64 {
+			return 0, false
+		}
+		return int64(x), true
+	}
+	return 0, false
+}

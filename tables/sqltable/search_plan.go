@@ -1,0 +1,427 @@
+package sqltable
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/types"
+
+	"github.com/stripesql/stripesql/tables"
+	"github.com/stripesql/stripesql/tables/decode"
+)
+
+// Exactness under the index's lag. Stripe's search index lags behind
+// writes (under a minute normally, longer during incidents). With a safe
+// lag L (ClientOptions.SearchLag), cutoff = now − L in whole seconds, and
+// a list step over the created range R of a query with search clauses is
+// read as
+//
+//	(a) the Search API for R ∩ created < cutoff,
+//	(b) the list endpoint for R ∩ created ≥ cutoff (through the row cache),
+//	(c) GET /v1/events created[gte]=cutoff types[]=<the object's types>:
+//	    objects created before the cutoff but changed after it, which the
+//	    index may not show yet; the newest event's data.object replaces or
+//	    joins the search results (by id), *.deleted removes it.
+//
+// The engine filters the union, so the answer is exact as long as the
+// index lags less than L. When events cannot be read, the query reads
+// the list instead (logged, and EXPLAIN says so for a while).
+
+// searchReq is what a reqSearch stream reads besides the search itself.
+type searchReq struct {
+	// lo, hi are the created range [lo, hi) the results must fall in
+	// (hi is at most the cutoff).
+	lo, hi int64
+	// events are the parameters of the events read (c).
+	events url.Values
+	// fallback reads the same range with the list, if events cannot be
+	// read.
+	fallback request
+}
+
+// deniedFor is how long a failed read of events keeps Search off: the
+// key's permissions may change.
+const deniedFor = 10 * time.Minute
+
+// searchState is a client's memory of events it could not read.
+type searchState struct {
+	mu     sync.Mutex
+	until  time.Time
+	reason string
+}
+
+// searchDenied reports why Search is off for now ("" when it is not).
+func (c *Client) searchDenied() string {
+	c.search.mu.Lock()
+	defer c.search.mu.Unlock()
+	if time.Now().Before(c.search.until) {
+		return c.search.reason
+	}
+	return ""
+}
+
+func (c *Client) denySearch(reason string) {
+	c.search.mu.Lock()
+	defer c.search.mu.Unlock()
+	c.search.until, c.search.reason = time.Now().Add(deniedFor), reason
+}
+
+// searchCutoff is now − the safe lag, in whole seconds (rounded down, so
+// that the search never reaches a second closer to now than the lag).
+func (c *Client) searchCutoff() int64 {
+	now := time.Now
+	if c.opts.Now != nil {
+		now = c.opts.Now
+	}
+	return now().Add(-c.opts.SearchLag).Unix()
+}
+
+// searchOver turns the list steps of a plan into search steps where the
+// query has search clauses that the lists do not cover (see the comment
+// at the top). note says why Search is not used, when it is not for a
+// reason EXPLAIN should show.
+func (t *Table) searchOver(ctx context.Context, p plan, ix *index, reverse bool) (out plan, note string) {
+	if len(t.search) == 0 || p.empty || t.client.opts.SearchLag <= 0 {
+		return p, ""
+	}
+	if t.client.opts.SearchLag >= retention {
+		return p, "Search not used: --search-lag reaches past the 30 days of events Stripe keeps"
+	}
+	for _, st := range p.steps {
+		if !t.searchable(st) {
+			return p, ""
+		}
+	}
+	if reason := t.client.searchDenied(); reason != "" {
+		return p, "Search not used: " + reason
+	}
+	cut := t.client.searchCutoff()
+	for _, st := range p.steps {
+		lo, hi := createdRange(st.req.params)
+		if t.heldWhole(ctx, st, lo, hi) {
+			// A warm list answers from memory: no request at all.
+			out.steps = append(out.steps, st)
+			continue
+		}
+		older, recent := t.searchStep(st, lo, min(hi, cut), ix, reverse), st
+		recent.req.params = withCreated(st.req.params, max(lo, cut), hi)
+		switch {
+		case hi <= cut:
+			out.steps = append(out.steps, older)
+		case lo >= cut:
+			out.steps = append(out.steps, recent)
+		case reverse:
+			out.steps = append(out.steps, recent, older) // newest first
+		default:
+			out.steps = append(out.steps, older, recent)
+		}
+	}
+	return out, ""
+}
+
+// searchable reports whether a step may be read through Search: a list of
+// the table's own whose parameters other than created are searched too,
+// or only narrow the list (checked on every row), and leave a search
+// clause to Search that the list does not take. A list by the id of
+// another object (customer=cus_…) reads few pages: it stays a list, as
+// Search costs three requests at least (search, recent list, events).
+func (t *Table) searchable(st step) bool {
+	if st.req.kind != reqList || st.req.parentID != "" || st.req.params.Get("created") != "" {
+		return false
+	}
+	base := defaults(t.spec)
+	for k, v := range st.req.params {
+		switch {
+		case isCreatedBound(k) || k == tables.AccountParam || len(v) == 1 && base.Get(k) == v[0]:
+		case !t.spec.Narrows(k):
+			return false // a filter-only column, test_clock
+		default:
+			f, _ := t.spec.FilterOf(strings.TrimSuffix(k, "[]"))
+			if t.kindOf(f.Column) == tables.KindRef {
+				return false
+			}
+		}
+	}
+	for _, c := range t.search {
+		if p, ok := t.spec.FilterParam(c.column); !ok || st.req.params.Get(p) == "" {
+			return true
+		}
+	}
+	return false
+}
+
+// kindOf is a column's kind (KindString when it has none).
+func (t *Table) kindOf(col string) tables.Kind {
+	for _, c := range t.cols {
+		if c.Name == col {
+			return c.Kind
+		}
+	}
+	return tables.KindString
+}
+
+// heldWhole reports whether the row cache holds a step's rows over
+// [lo, hi), from its own stream or the base stream it can be served from.
+func (t *Table) heldWhole(ctx context.Context, st step, lo, hi int64) bool {
+	store := t.rows(ctx)
+	if store == nil || !t.rowCached(st) {
+		return false
+	}
+	if _, ok := store.Whole(t.baseStream(), lo, hi); ok {
+		return true
+	}
+	_, ok := store.Whole(t.streamOf(st.req.path, t.forAccount(withCreated(st.req.params, 0, unbounded))), lo, hi)
+	return ok
+}
+
+// searchStep is the search stream (a) and the events (c) of a list step
+// over [lo, hi), hi at most the cutoff.
+func (t *Table) searchStep(st step, lo, hi int64, ix *index, reverse bool) step {
+	clauses := append([]searchClause(nil), t.search...)
+	for k, v := range st.req.params {
+		// A list parameter the search can take too (status=paid).
+		if f, ok := t.spec.FilterOf(k); ok && len(v) == 1 {
+			if cl, ok := searchClauseOf(t.spec, SearchCond{Column: f.Column, Op: SearchEq, Value: v[0]}); ok {
+				clauses = append(clauses, cl)
+			}
+		}
+	}
+	slices.SortFunc(clauses, func(a, b searchClause) int { return strings.Compare(a.text, b.text) })
+	clauses = append(clauses, createdClauses(t.spec, lo, hi)...)
+	params := url.Values{"query": {searchQuery(clauses)}}
+	if a := accountOf(st.req.params); a != "" {
+		params.Set(tables.AccountParam, a)
+	}
+	events := url.Values{"created[gte]": {strconv.FormatInt(hi, 10)}}
+	for _, e := range t.spec.Search.Events {
+		events.Add("types[]", e)
+	}
+	fallback := st.req
+	fallback.params = withCreated(st.req.params, lo, hi)
+	out := step{within: st.within, order: st.order,
+		req: request{kind: reqSearch, path: t.spec.SearchPath(), params: params,
+			search: &searchReq{lo: lo, hi: hi, events: events, fallback: fallback}}}
+	// Search results come in no created order, and events add to them:
+	// a step that must be ordered is sorted.
+	if t.ordered && ix != nil && (st.order.kind == orderReversed || st.order.kind == orderAsIs && slices.Contains(ix.columns, "created")) {
+		o := t.schema.Schema.IndexOfColName("created")
+		out.order = rowOrder{kind: orderSorted, ords: []int{o}, types: []sql.Type{types.Datetime}, binary: []bool{false}, desc: reverse}
+	}
+	return out
+}
+
+// describeSearch renders a search step for EXPLAIN: the search, then the
+// events read beside it.
+func (t *Table) describeSearch(r request) string {
+	params := url.Values{"limit": {strconv.Itoa(maxPage)}}
+	for k, v := range r.params {
+		params[k] = v
+	}
+	ev := url.Values{"limit": {strconv.Itoa(maxPage)}}
+	for k, v := range r.search.events {
+		ev[k] = v
+	}
+	return "GET " + r.path + formatParams(params) + "; GET /v1/events" + formatParams(ev)
+}
+
+// errNoEvents is a search stream's events that could not be read: the
+// scan reads the list instead.
+type errNoEvents struct{ err error }
+
+func (e errNoEvents) Error() string { return "reading events for Search: " + e.err.Error() }
+
+// searchPager reads a search stream: the events first (c), then the
+// search pages (a) with the events' objects in place of the results
+// they change, then the changed objects the search did not find.
+type searchPager struct {
+	t   *Table
+	req request
+	// overlay is the newest state of each object an event carried, nil
+	// for a deleted object.
+	overlay    map[string]json.RawMessage
+	eventsRead bool
+	page       string
+	done       bool
+	seen       map[string]bool
+	rest       bool // the overlay's objects were handed on
+	// hidesClocks drops test clocks' objects, which the list leaves out.
+	hidesClocks bool
+}
+
+func (t *Table) newSearchPager(r request) *searchPager {
+	p, ok := t.spec.Param("test_clock")
+	return &searchPager{t: t, req: r, overlay: map[string]json.RawMessage{}, seen: map[string]bool{},
+		hidesClocks: ok && p.Reveals && r.params.Get("test_clock") == ""}
+}
+
+func (p *searchPager) next(ctx context.Context) (batch, error) {
+	if !p.eventsRead {
+		if err := p.readEvents(ctx); err != nil {
+			var ae *APIError
+			if errors.As(err, &ae) && (ae.Status == http.StatusForbidden || ae.Status == http.StatusUnauthorized) {
+				return batch{}, errNoEvents{err}
+			}
+			return batch{}, err
+		}
+		p.eventsRead = true
+	}
+	account := accountOf(p.req.params)
+	for !p.done {
+		params := url.Values{"limit": {strconv.Itoa(maxPage)}}
+		for k, v := range p.req.params {
+			params[k] = v
+		}
+		if p.page != "" {
+			params.Set("page", p.page)
+		}
+		body, err := p.t.client.fetch(ctx, p.req.path, params, CacheOff)
+		if err != nil {
+			return batch{}, err
+		}
+		var pg struct {
+			Data     []json.RawMessage `json:"data"`
+			HasMore  bool              `json:"has_more"`
+			NextPage *string           `json:"next_page"`
+		}
+		if err := json.Unmarshal(body, &pg); err != nil {
+			return batch{}, fmt.Errorf("malformed search page: %v", err)
+		}
+		if pg.HasMore && pg.NextPage != nil && *pg.NextPage != "" && len(pg.Data) > 0 {
+			p.page = *pg.NextPage
+		} else {
+			p.done = true
+		}
+		var out []json.RawMessage
+		for _, o := range pg.Data {
+			id := decode.ObjectID(o)
+			if p.seen[id] {
+				continue
+			}
+			p.seen[id] = true
+			if ev, changed := p.overlay[id]; changed {
+				o = ev
+			}
+			if p.keeps(o) {
+				out = append(out, o)
+			}
+		}
+		if len(out) > 0 {
+			return batch{objs: out, account: account}, nil
+		}
+	}
+	if !p.rest {
+		p.rest = true
+		var out []json.RawMessage
+		for id, o := range p.overlay {
+			if !p.seen[id] && p.keeps(o) {
+				out = append(out, o)
+			}
+		}
+		if len(out) > 0 {
+			return batch{objs: out, account: account}, nil
+		}
+	}
+	return batch{}, io.EOF
+}
+
+// keeps reports whether an object belongs to the stream: not deleted,
+// created in its range (Search may not filter created), not a test
+// clock's when the list leaves those out.
+func (p *searchPager) keeps(o json.RawMessage) bool {
+	if o == nil {
+		return false
+	}
+	c := createdOf(o)
+	if c < p.req.search.lo || c >= p.req.search.hi {
+		return false
+	}
+	return !p.hidesClocks || !hasTestClock(o)
+}
+
+// readEvents reads every event of the object's types since the cutoff,
+// newest first: the first event of an object is its newest state.
+func (p *searchPager) readEvents(ctx context.Context) error {
+	params := url.Values{"limit": {strconv.Itoa(maxPage)}}
+	for k, v := range p.req.search.events {
+		params[k] = v
+	}
+	if a := accountOf(p.req.params); a != "" {
+		params.Set(tables.AccountParam, a)
+	}
+	deleted := p.t.spec.Object + ".deleted"
+	for {
+		body, err := p.t.client.fetch(ctx, "/v1/events", params, CacheOff)
+		if err != nil {
+			return err
+		}
+		var pg struct {
+			Data    []event `json:"data"`
+			HasMore bool    `json:"has_more"`
+		}
+		if err := json.Unmarshal(body, &pg); err != nil {
+			return fmt.Errorf("malformed events page: %v", err)
+		}
+		for _, e := range pg.Data {
+			id := decode.ObjectID(e.Data.Object)
+			if _, newer := p.overlay[id]; newer || id == "" {
+				continue
+			}
+			if e.Type == deleted {
+				p.overlay[id] = nil
+			} else {
+				p.overlay[id] = e.Data.Object
+			}
+		}
+		if !pg.HasMore || len(pg.Data) == 0 {
+			return nil
+		}
+		params.Set("starting_after", pg.Data[len(pg.Data)-1].ID)
+	}
+}
+
+// hasTestClock reports an object made under a test clock.
+func hasTestClock(o json.RawMessage) bool {
+	var v struct {
+		TestClock json.RawMessage `json:"test_clock"`
+	}
+	_ = json.Unmarshal(o, &v)
+	return len(v.TestClock) > 0 && string(v.TestClock) != "null"
+}
+
+// describeSearched describes a plan as searchOver reads it; suffix
+// follows a plan of lists, a note why Search is not used follows both.
+func (t *Table) describeSearched(p plan, ix *index, reverse bool, suffix string) string {
+	sp, note := t.searchOver(context.Background(), p, ix, reverse)
+	s := t.describePlan(sp, t.pageSize(0))
+	if !slices.ContainsFunc(sp.steps, func(st step) bool { return st.req.kind == reqSearch }) {
+		s += suffix
+	}
+	if note != "" {
+		s += " (" + note + ")"
+	}
+	return s
+}
+
+// withoutSearch is a search step whose events could not be read (a
+// restricted key without access to events): not exact, so the list reads
+// its range instead, and Search stays off for a while (deniedFor).
+func (t *Table) withoutSearch(ctx context.Context, st step, ne errNoEvents) step {
+	reason := "GET /v1/events failed (" + redact(ne.err.Error()) + "): the list is read instead"
+	t.client.denySearch(reason)
+	if log := t.client.opts.Logger; log != nil {
+		log.WarnContext(ctx, "Search not used", "table", t.spec.Name, "reason", reason)
+	}
+	st.req = st.req.search.fallback
+	return st
+}
