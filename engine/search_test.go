@@ -1,0 +1,94 @@
+package engine_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stripesql/stripesql/internal/stripesqltest"
+)
+
+// searchNow is the clock of the search cutoff in tests that need no fake
+// search: just after the fake account's data ends (2024-12-31).
+var searchNow = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// searchCut is searchNow − 5m, the cutoff of a five-minute lag.
+const searchCut = "1735689300"
+
+// EXPLAIN names the search, the events and the recent list, and makes no
+// request; conditions Search might match more strictly than MySQL stay
+// with the engine (and the lists).
+func TestSearchExplain(t *testing.T) {
+	env := stripesqltest.Start(t, stripesqltest.Options{SearchLag: 5 * time.Minute, Now: func() time.Time { return searchNow }})
+	chargeEvents := "GET /v1/events created[gte]=" + searchCut + " limit=100 types[]=charge.captured"
+	cases := []struct {
+		query string
+		want  []string // in the EXPLAIN row
+		not   []string
+	}{
+		{"SELECT id FROM charges WHERE metadata->>'$.order_id' = 'A-1042'",
+			[]string{"GET /v1/charges/search limit=100 query=metadata['order_id']:'A-1042' AND created<" + searchCut, chargeEvents,
+				"GET /v1/charges created[gte]=" + searchCut + " limit=100"}, []string{"whole list"}},
+		{"SELECT id FROM charges WHERE JSON_UNQUOTE(JSON_EXTRACT(metadata, '$.order_id')) = 'A-1042' AND created >= '2024-06-01'",
+			[]string{"query=metadata['order_id']:'A-1042' AND created>=1717200000 AND created<" + searchCut}, nil},
+		{"SELECT id FROM charges WHERE metadata->'$.order_id' = 'A-1042'",
+			[]string{"query=metadata['order_id']:'A-1042'"}, nil},
+		{"SELECT id FROM charges WHERE amount BETWEEN 1000 AND 5000 AND currency = 'usd' AND created < '2024-01-01'",
+			[]string{"query=amount<=5000 AND amount>=1000 AND currency:'usd' AND created<1704067200", "GET /v1/events created[gte]=1704067200"},
+			[]string{"GET /v1/charges created"}},
+		{"SELECT id FROM customers WHERE email LIKE '%acme%'",
+			[]string{"GET /v1/customers/search limit=100 query=email~'acme' AND created<" + searchCut}, nil},
+		{"SELECT id FROM invoices WHERE status = 'open' AND total > 10000",
+			[]string{"query=status:'open' AND total>10000 AND created<" + searchCut, "GET /v1/invoices created[gte]=" + searchCut + " limit=100 status=open"}, nil},
+		// A customer's charges: a list by an object's id reads few pages.
+		{"SELECT id FROM charges WHERE customer = 'cus_1' AND metadata->>'$.k' = 'v'",
+			[]string{"GET /v1/charges customer=cus_1 limit=100"}, []string{"search"}},
+		// Not pushed: a short fragment, !=, OR, NOT LIKE, a non-integer.
+		{"SELECT id FROM customers WHERE email LIKE '%ac%'", []string{"whole list"}, []string{"search"}},
+		{"SELECT id FROM charges WHERE amount != 1000", []string{"whole list"}, []string{"search"}},
+		{"SELECT id FROM charges WHERE metadata->>'$.k' = 'v' OR amount > 5", []string{"whole list"}, []string{"search"}},
+		{"SELECT id FROM customers WHERE email NOT LIKE '%acme%'", []string{"whole list"}, []string{"search"}},
+		{"SELECT id FROM charges WHERE amount > 10.5", []string{"whole list"}, []string{"search"}},
+		{"SELECT id FROM charges WHERE metadata->>'$.k' = 'v '", []string{"whole list"}, []string{"search"}},
+		{"SELECT id FROM charges WHERE status IN ('failed', 'pending')", []string{"whole list"}, []string{"search"}},
+		// Only the lists' own filters: nothing for Search to add.
+		{"SELECT id FROM customers WHERE email = 'a@example.com'", []string{"GET /v1/customers email=a@example.com limit=100"}, []string{"search"}},
+	}
+	for _, c := range cases {
+		text := strings.Join(flatten(env.Rows(t, "EXPLAIN "+c.query)), " | ")
+		for _, w := range c.want {
+			if !strings.Contains(text, w) {
+				t.Errorf("EXPLAIN %s\n%s\nlacks %q", c.query, text, w)
+			}
+		}
+		for _, w := range c.not {
+			if strings.Contains(text, w) {
+				t.Errorf("EXPLAIN %s\n%s\nhas %q", c.query, text, w)
+			}
+		}
+	}
+	tree := strings.Join(flatten(env.Rows(t, "EXPLAIN FORMAT=TREE SELECT id FROM charges WHERE metadata->>'$.order_id' = 'A-1042'")), "\n")
+	for _, w := range []string{"stripe: charges: GET /v1/charges/search limit=100 query=metadata['order_id']:'A-1042'", "A-1042"} {
+		if !strings.Contains(tree, w) {
+			t.Errorf("EXPLAIN FORMAT=TREE lacks %q:\n%s", w, tree)
+		}
+	}
+	conn, err := env.DB.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	for _, q := range []string{"SET stripe_search = OFF", "EXPLAIN SELECT id FROM charges WHERE metadata->>'$.order_id' = 'A-1042'"} {
+		rows, err := stripesqltest.Query(context.Background(), conn, q)
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		if text := strings.Join(flatten(rows), " "); strings.Contains(text, "search") {
+			t.Errorf("SET stripe_search = OFF still searches: %s", text)
+		}
+	}
+	if reqs := env.Requests(); len(reqs) != 0 {
+		t.Errorf("EXPLAIN made requests: %v", reqs)
+	}
+}
