@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -91,4 +92,66 @@ func TestSearchExplain(t *testing.T) {
 	if reqs := env.Requests(); len(reqs) != 0 {
 		t.Errorf("EXPLAIN made requests: %v", reqs)
 	}
+}
+
+// A key that cannot read events (a restricted key without
+// rak_event_read) cannot make a search exact: the query reads the list
+// instead, answers the same rows as without Search, logs why, and
+// EXPLAIN says Search is not used.
+func TestSearchFallsBackWithoutEvents(t *testing.T) {
+	var logs stripesqltest.Logs
+	env := stripesqltest.Start(t, stripesqltest.Options{SearchLag: 5 * time.Minute, Now: func() time.Time { return searchNow },
+		APIKey: restrictedKey, Logger: logs.Logger()})
+	env.Fake.SetFault(func(r *http.Request) (bool, int, string) {
+		if r.URL.Path != "/v1/events" {
+			return false, 0, ""
+		}
+		return true, http.StatusForbidden, `{"error": {"type": "invalid_request_error", "message": "The provided key 'rk_test_` +
+			strings.Repeat("*", 22) + `9f3Kq2' does not have the required permissions for this endpoint on account 'acct_1Nv0FGQ9RKHgCVdK'. Having the 'rak_event_read' permission would allow this request to continue."}}`
+	})
+	const query = "SELECT id, amount FROM charges WHERE amount > 5000 ORDER BY id"
+	got := env.Rows(t, query)
+	reqs := env.Requests()
+	want := []string{
+		"GET /v1/events?created[gte]=" + searchCut + "&limit=100&types[]=charge.captured&types[]=charge.expired&types[]=charge.failed&types[]=charge.pending&types[]=charge.refunded&types[]=charge.succeeded&types[]=charge.updated",
+		"GET /v1/charges?created[lt]=" + searchCut + "&limit=100",
+	}
+	if len(reqs) < len(want) || reqs[0] != want[0] || reqs[1] != want[1] {
+		t.Fatalf("requests:\n%s\nwant to start with\n%s", stripesqltest.Join(reqs), stripesqltest.Join(want))
+	}
+	for _, r := range reqs {
+		if strings.Contains(r, "/search") {
+			t.Errorf("searched without events: %s", r)
+		}
+	}
+	if ref := searchOff(t, env, query); stripesqltest.Join(flatten(got)) != stripesqltest.Join(flatten(ref)) {
+		t.Errorf("rows differ from the list's:\n%v\nwant\n%v", got, ref)
+	}
+	if len(logs.Lines("Search not used", "rak_event_read")) == 0 {
+		t.Errorf("no log line says why Search was not used:\n%s", logs.String())
+	}
+	text := strings.Join(flatten(env.Rows(t, "EXPLAIN "+query)), " ")
+	if !strings.Contains(text, "Search not used: GET /v1/events failed") || strings.Contains(text, "/search") {
+		t.Errorf("EXPLAIN after the failure: %s", text)
+	}
+}
+
+// searchOff runs a query with Search off for its session (the list's
+// answer) and returns its rows.
+func searchOff(t *testing.T, env *stripesqltest.Env, query string, args ...any) [][]string {
+	t.Helper()
+	conn, err := env.DB.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(context.Background(), "SET stripe_search = OFF"); err != nil {
+		t.Fatal(err)
+	}
+	defer conn.ExecContext(context.Background(), "SET stripe_search = ON")
+	rows, err := stripesqltest.Query(context.Background(), conn, query, args...)
+	if err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	return rows
 }
