@@ -27,6 +27,10 @@ type Search struct {
 	// Events are the event types whose data.object is this resource;
 	// Object + ".deleted" among them removes the object.
 	Events []string
+	// Unannounced is true when the object changes without an event (there
+	// is no payment_intent.updated): a search cannot be made exact, so
+	// stripesql does not use it.
+	Unannounced bool
 }
 
 // SearchKind is how the Search API compares a field.

@@ -95,6 +95,9 @@ func (t *Table) searchOver(ctx context.Context, p plan, ix *index, reverse bool)
 	if len(t.search) == 0 || p.empty || t.client.opts.SearchLag <= 0 {
 		return p, ""
 	}
+	if t.spec.Search.Unannounced {
+		return p, "Search not used: " + t.spec.Name + " change without an event (" + t.spec.Object + ".updated does not exist), so a search could miss a recent change"
+	}
 	if t.client.opts.SearchLag >= retention {
 		return p, "Search not used: --search-lag reaches past the 30 days of events Stripe keeps"
 	}
@@ -189,9 +192,11 @@ func (t *Table) heldWhole(ctx context.Context, st step, lo, hi int64) bool {
 // over [lo, hi), hi at most the cutoff.
 func (t *Table) searchStep(st step, lo, hi int64, ix *index, reverse bool) step {
 	clauses := append([]searchClause(nil), t.search...)
+	base := defaults(t.spec)
 	for k, v := range st.req.params {
-		// A list parameter the search can take too (status=paid).
-		if f, ok := t.spec.FilterOf(k); ok && len(v) == 1 {
+		// A list parameter the search can take too (status=paid), not a
+		// default (subscriptions' status=all is no status).
+		if f, ok := t.spec.FilterOf(k); ok && len(v) == 1 && base.Get(k) != v[0] {
 			if cl, ok := searchClauseOf(t.spec, SearchCond{Column: f.Column, Op: SearchEq, Value: v[0]}); ok {
 				clauses = append(clauses, cl)
 			}

@@ -159,3 +159,17 @@ func TestSearchOff(t *testing.T) {
 		t.Errorf("a lag past the events' retention: %v, %q", sp.steps[0].req.kind, note)
 	}
 }
+
+// Payment intents change without events: never searched, and EXPLAIN
+// says why.
+func TestSearchUnannounced(t *testing.T) {
+	s, _ := tables.Lookup("payment_intents")
+	tb, _ := New(s, "stripe", NewClient(ClientOptions{SearchLag: 5 * time.Minute}))
+	tb, ok := tb.WithSearch([]SearchCond{{Column: "amount", Op: SearchGt, Value: int64(1)}})
+	if !ok {
+		t.Fatal("no clause")
+	}
+	if d := tb.describeSearched(tb.fullScan(), nil, false, ""); strings.Contains(d, "/search") || !strings.Contains(d, "payment_intent.updated does not exist") {
+		t.Errorf("payment intents: %s", d)
+	}
+}
