@@ -150,3 +150,41 @@ SELECT DATE_FORMAT(created, '%Y-%m') AS month, COUNT(*) FROM charges WHERE refun
 -- name: the account
 -- ideal: GET /v1/account
 SELECT id, country, default_currency FROM account;
+
+-- Search (README: Search). The search index may lag behind writes, so a
+-- searched query reads the index up to the cutoff ({search_cut}: the fake's
+-- now − --search-lag 5m), the list after it (a page, even when empty: an
+-- object created within the lag is found only there) and the events since
+-- it (a page: an older object changed within the lag). Three requests is
+-- the fewest that give an exact answer; the list alone is every page of
+-- the table (the demo's 1,000 charges: 10).
+
+-- name: charges by metadata key (Search)
+-- ideal: GET /v1/charges/search query=metadata['order_id']:'{order_id}'+AND+created<{search_cut}
+-- ideal: GET /v1/events created[gte]={search_cut} {charges_events}
+-- ideal: GET /v1/charges created[gte]={search_cut}
+SELECT id, amount, created FROM charges WHERE metadata->>'$.order_id' = '{order_id}';
+
+-- name: customers by email substring (Search)
+-- ideal: GET /v1/customers/search query=email~'{email_word}'+AND+created<{search_cut}
+-- ideal: GET /v1/events created[gte]={search_cut} {customers_events}
+-- ideal: GET /v1/customers created[gte]={search_cut}
+SELECT id, email FROM customers WHERE email LIKE '%{email_word}%';
+
+-- name: charges in an amount range since a date (Search)
+-- ideal: GET /v1/charges/search query=amount<=5000+AND+amount>=1000+AND+created>=1730419200+AND+created<{search_cut}
+-- ideal: GET /v1/events created[gte]={search_cut} {charges_events}
+-- ideal: GET /v1/charges created[gte]={search_cut}
+SELECT id, amount FROM charges WHERE amount BETWEEN 1000 AND 5000 AND created >= '2024-11-01';
+
+-- name: paid invoices above a total (Search with a list filter)
+-- ideal: GET /v1/invoices/search query=status:'paid'+AND+total>10000+AND+created<{search_cut}
+-- ideal: GET /v1/events created[gte]={search_cut} {invoices_events}
+-- ideal: GET /v1/invoices created[gte]={search_cut} status=paid
+SELECT id, total FROM invoices WHERE status = 'paid' AND total > 10000;
+
+-- name: a customer's charges by metadata key (a customer's list, not Search)
+-- A list by another object's id is a page or two: cheaper than Search's
+-- three requests, and exact without events.
+-- ideal: GET /v1/charges customer={customer} created[gte]=1704067200
+SELECT id FROM charges WHERE customer = '{customer}' AND created >= '2024-01-01' AND metadata->>'$.order_id' = '{order_id}';

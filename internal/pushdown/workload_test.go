@@ -15,6 +15,7 @@ import (
 
 	"github.com/stripesql/stripesql/internal/fakestripe"
 	"github.com/stripesql/stripesql/internal/stripesqltest"
+	"github.com/stripesql/stripesql/tables"
 )
 
 // query is one entry of the workload file.
@@ -91,8 +92,22 @@ func placeholders(t *testing.T, f *fakestripe.Server) map[string]string {
 	// Relative times are filled with now's value: a second's difference
 	// with the query's NOW() changes no page count.
 	p["30_days_ago"] = strconv.FormatInt(time.Now().Add(-30*24*time.Hour).Unix(), 10)
+	// Search: the cutoff of the workload's lag on the fake's clock, a
+	// charge's order_id, a word of a customer's email, and each searched
+	// resource's event types as types[] parameters.
+	p["search_cut"] = strconv.FormatInt(f.Now().Add(-searchLag).Unix(), 10)
+	p["order_id"] = first("charges", func(o map[string]any) string { s, _ := o["metadata"].(map[string]any)["order_id"].(string); return s })
+	p["email_word"] = strings.Split(first("customers", str("email")), ".")[1]
+	for _, s := range tables.Specs() {
+		if s.Search != nil {
+			p[s.Name+"_events"] = "types[]=" + strings.Join(s.Search.Events, " types[]=")
+		}
+	}
 	return p
 }
+
+// searchLag is the workload server's --search-lag.
+const searchLag = 5 * time.Minute
 
 func fill(s string, p map[string]string) string {
 	for k, v := range p {
@@ -124,7 +139,9 @@ func idealRequests(t *testing.T, f *fakestripe.Server, stream string) int {
 }
 
 // parseStream splits "GET /v1/x k=v limit=N" into the path, the
-// parameters and the limit (-1 for none).
+// parameters and the limit (-1 for none). A value is URL-encoded where it
+// must be (a search query's spaces as +); a parameter may repeat
+// (types[]).
 func parseStream(stream string) (string, url.Values, int) {
 	fields := strings.Fields(stream)
 	path := fields[1]
@@ -136,7 +153,10 @@ func parseStream(stream string) (string, url.Values, int) {
 			need, _ = strconv.Atoi(v)
 			continue
 		}
-		params.Set(k, v)
+		if u, err := url.QueryUnescape(v); err == nil {
+			v = u
+		}
+		params.Add(k, v)
 	}
 	return path, params, need
 }
@@ -150,7 +170,8 @@ func listIDs(t *testing.T, f *fakestripe.Server, stream string) []string {
 }
 
 // readList pages through a list from the fake with Stripe's largest page
-// (or up to need objects), handing each page's ids to got.
+// (or up to need objects), handing each page's ids to got; a search pages
+// with next_page.
 func readList(t *testing.T, f *fakestripe.Server, path string, params url.Values, need int, got func(ids []string)) {
 	stream := "GET " + path + " " + params.Encode()
 	cursor := ""
@@ -164,13 +185,16 @@ func readList(t *testing.T, f *fakestripe.Server, path string, params url.Values
 			q[k] = v
 		}
 		q.Set("limit", strconv.Itoa(size))
-		if cursor != "" {
+		if cursor != "" && strings.HasSuffix(path, "/search") {
+			q.Set("page", cursor)
+		} else if cursor != "" {
 			q.Set("starting_after", cursor)
 		}
 		page := get(t, f, path+"?"+q.Encode())
 		var p struct {
-			Data    []struct{ ID string } `json:"data"`
-			HasMore bool                  `json:"has_more"`
+			Data     []struct{ ID string } `json:"data"`
+			HasMore  bool                  `json:"has_more"`
+			NextPage string                `json:"next_page"`
 		}
 		if err := json.Unmarshal(page, &p); err != nil {
 			t.Fatalf("%s: %v", stream, err)
@@ -187,18 +211,25 @@ func readList(t *testing.T, f *fakestripe.Server, path string, params url.Values
 			return
 		}
 		cursor = p.Data[len(p.Data)-1].ID
+		if p.NextPage != "" {
+			cursor = p.NextPage
+		}
 	}
 }
 
 // isList tells a list endpoint from a retrieve by asking the fake.
 func isList(f *fakestripe.Server, path string) bool {
 	rec := httptest.NewRecorder()
-	req := httptest.NewRequest("GET", path+"?limit=1", nil)
+	q := "?limit=1"
+	if strings.HasSuffix(path, "/search") {
+		q += "&query=" + url.QueryEscape("metadata['x']:'y'") // a field of every searchable resource
+	}
+	req := httptest.NewRequest("GET", path+q, nil)
 	req.SetBasicAuth(stripesqltest.Key, "")
 	f.ServeHTTP(rec, req)
 	var o struct{ Object string }
 	_ = json.Unmarshal(rec.Body.Bytes(), &o)
-	return o.Object == "list"
+	return o.Object == "list" || o.Object == "search_result"
 }
 
 func get(t *testing.T, f *fakestripe.Server, target string) []byte {
@@ -214,7 +245,9 @@ func get(t *testing.T, f *fakestripe.Server, target string) []byte {
 
 // Every workload query makes no more requests than its ideal plan.
 func TestWorkloadPushdownIsOptimal(t *testing.T) {
-	env := stripesqltest.Start(t, stripesqltest.Options{Fake: fakestripe.Options{Scale: fakestripe.DefaultScale}})
+	var env *stripesqltest.Env
+	env = stripesqltest.Start(t, stripesqltest.Options{Fake: fakestripe.Options{Scale: fakestripe.DefaultScale},
+		SearchLag: searchLag, Now: func() time.Time { return env.Fake.Now() }})
 	p := placeholders(t, env.Fake)
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "query\trequests\tideal\tratio\t")
