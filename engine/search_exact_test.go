@@ -249,6 +249,12 @@ func TestSearchPreparedAndLimit(t *testing.T) {
 		t.Errorf("prepared: %v, want %s", got, charge["id"])
 	}
 
+	// Recorded like every request, in the search bucket's path.
+	if n := env.Rows(t, "SELECT COUNT(*) FROM stripe_meta.requests WHERE path = '/v1/charges/search'"); n[0][0] == "0" {
+		t.Error("stripe_meta.requests lacks the search")
+	}
+	env.Requests()
+
 	// 250 charges over 0: three search pages; LIMIT 5 reads one.
 	got = env.Rows(t, "SELECT id FROM charges WHERE amount > 0 LIMIT 5")
 	reqs := env.Requests()
