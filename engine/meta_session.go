@@ -15,21 +15,24 @@ import (
 // opened afterwards.
 const cacheVariable = "stripe_cache"
 
-// The registry of system variables is go-mysql-server's global one; a
-// variable must be in it before sessions are made.
-func init() {
+func init() { addSessionSwitch(cacheVariable) }
+
+// addSessionSwitch registers an ON/OFF variable of a session, ON unless
+// turned off. The registry of system variables is go-mysql-server's
+// global one; a variable must be in it before sessions are made.
+func addSessionSwitch(name string) {
 	sql.SystemVariables.AddSystemVariables([]sql.SystemVariable{&sql.MysqlSystemVariable{
-		Name:    cacheVariable,
+		Name:    name,
 		Scope:   sql.GetMysqlScope(sql.SystemVariableScope_Both),
 		Dynamic: true,
-		Type:    types.NewSystemBoolType(cacheVariable),
+		Type:    types.NewSystemBoolType(name),
 		Default: int8(1),
 	}})
 }
 
-// cacheOn reads the session's stripe_cache (on unless turned off).
-func cacheOn(ctx *sql.Context) bool {
-	v, err := ctx.GetSessionVariable(ctx, cacheVariable)
+// switchOn reads a session's switch (on unless turned off).
+func switchOn(ctx *sql.Context, name string) bool {
+	v, err := ctx.GetSessionVariable(ctx, name)
 	if err != nil {
 		return true
 	}
@@ -48,7 +51,7 @@ func cacheOn(ctx *sql.Context) bool {
 func newContext(ctx context.Context, opts ...sql.ContextOption) *sql.Context {
 	c := sql.NewContext(ctx, opts...)
 	if q := sqltable.QueryFrom(ctx); q != nil && c.Session != nil {
-		q.SetNoCache(!cacheOn(c))
+		q.SetNoCache(!switchOn(c, cacheVariable))
 	}
 	return c
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/expression/function/json"
 	"github.com/dolthub/go-mysql-server/sql/plan"
 	"github.com/dolthub/go-mysql-server/sql/transform"
-	"github.com/dolthub/go-mysql-server/sql/types"
 
 	"github.com/stripesql/stripesql/tables/sqltable"
 )
@@ -22,30 +21,7 @@ const searchRuleID analyzer.RuleId = 10_008
 // the Search API's own rate limit.
 const searchVariable = "stripe_search"
 
-func init() {
-	sql.SystemVariables.AddSystemVariables([]sql.SystemVariable{&sql.MysqlSystemVariable{
-		Name:    searchVariable,
-		Scope:   sql.GetMysqlScope(sql.SystemVariableScope_Both),
-		Dynamic: true,
-		Type:    types.NewSystemBoolType(searchVariable),
-		Default: int8(1),
-	}})
-}
-
-// searchOn reads the session's stripe_search (on unless turned off).
-func searchOn(ctx *sql.Context) bool {
-	v, err := ctx.GetSessionVariable(ctx, searchVariable)
-	if err != nil {
-		return true
-	}
-	switch v := v.(type) {
-	case int8:
-		return v != 0
-	case bool:
-		return v
-	}
-	return true
-}
+func init() { addSessionSwitch(searchVariable) }
 
 // searchFilters hands the conjuncts of a Filter above a Stripe table read
 // that the Search API can take (metadata keys, string equality and LIKE,
@@ -54,7 +30,7 @@ func searchOn(ctx *sql.Context) bool {
 // runs after residualFilters, so the list plan it compares with is the
 // final one. The Filter stays: the engine checks every row.
 func searchFilters(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
-	if !searchOn(ctx) {
+	if !switchOn(ctx, searchVariable) {
 		return n, transform.SameTree, nil
 	}
 	return transform.Node(n, func(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
