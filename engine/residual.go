@@ -20,18 +20,28 @@ const residualRuleID analyzer.RuleId = 10_004
 // and the other is checked by the engine on every row of a longer list.
 // The Filter stays, so the rows are exactly those of the query.
 func residualFilters(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
+	return underFilters(ctx, n, func(f *plan.Filter) func(*sqltable.Table) (*sqltable.Table, bool) {
+		conds := equalities(f.Expression)
+		if len(conds) == 0 {
+			return nil
+		}
+		return func(t *sqltable.Table) (*sqltable.Table, bool) { return t.WithResidual(conds) }
+	})
+}
+
+// underFilters rewrites each Stripe table read right under a Filter with
+// the change made from that Filter (nil: none).
+func underFilters(ctx *sql.Context, n sql.Node, changeFor func(*plan.Filter) func(*sqltable.Table) (*sqltable.Table, bool)) (sql.Node, transform.TreeIdentity, error) {
 	return transform.Node(n, func(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
 		f, ok := n.(*plan.Filter)
 		if !ok {
 			return n, transform.SameTree, nil
 		}
-		conds := equalities(f.Expression)
-		if len(conds) == 0 {
+		change := changeFor(f)
+		if change == nil {
 			return n, transform.SameTree, nil
 		}
-		child, same, err := withStripeTable(ctx, f.Child, func(t *sqltable.Table) (*sqltable.Table, bool) {
-			return t.WithResidual(conds)
-		})
+		child, same, err := withStripeTable(ctx, f.Child, change)
 		if err != nil || same {
 			return n, transform.SameTree, err
 		}

@@ -33,24 +33,12 @@ func searchFilters(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.S
 	if !switchOn(ctx, searchVariable) {
 		return n, transform.SameTree, nil
 	}
-	return transform.Node(n, func(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
-		f, ok := n.(*plan.Filter)
-		if !ok {
-			return n, transform.SameTree, nil
-		}
-		name := strings.ToLower(tableName(f.Child))
-		conds := searchConds(f.Expression, name)
+	return underFilters(ctx, n, func(f *plan.Filter) func(*sqltable.Table) (*sqltable.Table, bool) {
+		conds := searchConds(f.Expression, strings.ToLower(tableName(f.Child)))
 		if len(conds) == 0 {
-			return n, transform.SameTree, nil
+			return nil
 		}
-		child, same, err := withStripeTable(ctx, f.Child, func(t *sqltable.Table) (*sqltable.Table, bool) {
-			return t.WithSearch(conds)
-		})
-		if err != nil || same {
-			return n, transform.SameTree, err
-		}
-		nn, err := f.WithChildren(child)
-		return nn, transform.NewTree, err
+		return func(t *sqltable.Table) (*sqltable.Table, bool) { return t.WithSearch(conds) }
 	})
 }
 
