@@ -65,12 +65,17 @@ network) as the MySQL database --database; --scale, --seed, --latency and
 	if err != nil {
 		return err
 	}
-	hs := &http.Server{Handler: fakestripe.New(ff.options(log)), ReadHeaderTimeout: 10 * time.Second}
+	fake := fakestripe.New(ff.options(log))
+	hs := &http.Server{Handler: fake, ReadHeaderTimeout: 10 * time.Second}
 	go hs.Serve(ln)
 	defer hs.Close()
 	url := "http://" + ln.Addr().String()
 	fmt.Fprintf(stdout, "demo: a fake Stripe account (%d charges, seed %d) is served at %s\n", ff.scale, ff.seed, url)
-	client := sqltable.NewClient(sf.clientOptions(demoKey, url, log))
+	opts := sf.clientOptions(demoKey, url, log)
+	// The search cutoff on the fake account's clock: its data ends at
+	// 2024-12-31, and its changes happen after that.
+	opts.Now = fake.Now
+	client := sqltable.NewClient(opts)
 	return serve(ctx, sf, []engine.Account{{Database: sf.database, Client: client}}, stdout, log)
 }
 
