@@ -87,7 +87,7 @@ func (s *Spec) checkSearch(cols []Column) error {
 			if i < 0 {
 				return fmt.Errorf("%s: search field %q is not a column", s.Name, n)
 			}
-			want := map[SearchKind][]Kind{SearchToken: {KindString, KindRef}, SearchString: {KindString},
+			want := map[SearchKind][]Kind{SearchToken: {KindString, KindRef}, SearchString: {KindString, KindRef},
 				SearchNumber: {KindInt}, SearchMetadata: {KindJSON}}[kind]
 			if !slices.Contains(want, cols[i].Kind) {
 				return fmt.Errorf("%s: search field %q cannot be compared as declared", s.Name, n)
