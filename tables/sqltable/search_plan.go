@@ -43,8 +43,12 @@ type searchReq struct {
 	// lo, hi are the created range [lo, hi) the results must fall in
 	// (hi is at most the cutoff).
 	lo, hi int64
-	// events are the parameters of the events read (c).
+	// events are the parameters of the events read (c), once for all
+	// the search steps of a plan (`status IN (…)` searches each value).
 	events url.Values
+	read   *eventsRead
+	// first marks the step that describes the events in EXPLAIN.
+	first bool
 	// fallback reads the same range with the list, if events cannot be
 	// read.
 	fallback request
@@ -110,6 +114,7 @@ func (t *Table) searchOver(ctx context.Context, p plan, ix *index, reverse bool)
 		return p, "Search not used: " + reason
 	}
 	cut := t.client.searchCutoff()
+	read := &eventsRead{}
 	for _, st := range p.steps {
 		lo, hi := createdRange(st.req.params)
 		if t.heldWhole(ctx, st, lo, hi) {
@@ -117,7 +122,9 @@ func (t *Table) searchOver(ctx context.Context, p plan, ix *index, reverse bool)
 			out.steps = append(out.steps, st)
 			continue
 		}
-		older, recent := t.searchStep(st, lo, min(hi, cut), ix, reverse), st
+		older, recent := t.searchStep(st, lo, min(hi, cut), cut, ix, reverse), st
+		older.req.search.read, older.req.search.first = read, !read.planned
+		read.planned = read.planned || hi > lo && lo < cut
 		recent.req.params = withCreated(st.req.params, max(lo, cut), hi)
 		switch {
 		case hi <= cut:
@@ -189,8 +196,10 @@ func (t *Table) heldWhole(ctx context.Context, st step, lo, hi int64) bool {
 }
 
 // searchStep is the search stream (a) and the events (c) of a list step
-// over [lo, hi), hi at most the cutoff.
-func (t *Table) searchStep(st step, lo, hi int64, ix *index, reverse bool) step {
+// over [lo, hi), hi at most the cutoff. The events are those since the
+// cutoff, also when the range ends before it: the index holds every
+// change older than the cutoff.
+func (t *Table) searchStep(st step, lo, hi, cut int64, ix *index, reverse bool) step {
 	clauses := append([]searchClause(nil), t.search...)
 	base := defaults(t.spec)
 	for k, v := range st.req.params {
@@ -208,7 +217,7 @@ func (t *Table) searchStep(st step, lo, hi int64, ix *index, reverse bool) step 
 	if a := accountOf(st.req.params); a != "" {
 		params.Set(tables.AccountParam, a)
 	}
-	events := url.Values{"created[gte]": {strconv.FormatInt(hi, 10)}}
+	events := url.Values{"created[gte]": {strconv.FormatInt(cut, 10)}}
 	for _, e := range t.spec.Search.Events {
 		events.Add("types[]", e)
 	}
@@ -233,11 +242,15 @@ func (t *Table) describeSearch(r request) string {
 	for k, v := range r.params {
 		params[k] = v
 	}
+	s := "GET " + r.path + formatParams(params)
+	if !r.search.first {
+		return s
+	}
 	ev := url.Values{"limit": {strconv.Itoa(maxPage)}}
 	for k, v := range r.search.events {
 		ev[k] = v
 	}
-	return "GET " + r.path + formatParams(params) + "; GET /v1/events" + formatParams(ev)
+	return s + "; GET /v1/events" + formatParams(ev)
 }
 
 // errNoEvents is a search stream's events that could not be read: the
@@ -254,32 +267,32 @@ type searchPager struct {
 	req request
 	// overlay is the newest state of each object an event carried, nil
 	// for a deleted object.
-	overlay    map[string]json.RawMessage
-	eventsRead bool
-	page       string
-	done       bool
-	seen       map[string]bool
-	rest       bool // the overlay's objects were handed on
+	overlay map[string]json.RawMessage
+	page    string
+	done    bool
+	seen    map[string]bool
+	rest    bool // the overlay's objects were handed on
 	// hidesClocks drops test clocks' objects, which the list leaves out.
 	hidesClocks bool
 }
 
 func (t *Table) newSearchPager(r request) *searchPager {
 	p, ok := t.spec.Param("test_clock")
-	return &searchPager{t: t, req: r, overlay: map[string]json.RawMessage{}, seen: map[string]bool{},
+	return &searchPager{t: t, req: r, seen: map[string]bool{},
 		hidesClocks: ok && p.Reveals && r.params.Get("test_clock") == ""}
 }
 
 func (p *searchPager) next(ctx context.Context) (batch, error) {
-	if !p.eventsRead {
-		if err := p.readEvents(ctx); err != nil {
-			var ae *APIError
-			if errors.As(err, &ae) && (ae.Status == http.StatusForbidden || ae.Status == http.StatusUnauthorized) {
-				return batch{}, errNoEvents{err}
-			}
+	if p.overlay == nil {
+		overlay, err := p.req.search.read.get(ctx, p)
+		var ae *APIError
+		if errors.As(err, &ae) && (ae.Status == http.StatusForbidden || ae.Status == http.StatusUnauthorized) {
+			return batch{}, errNoEvents{err}
+		}
+		if err != nil {
 			return batch{}, err
 		}
-		p.eventsRead = true
+		p.overlay = overlay
 	}
 	account := accountOf(p.req.params)
 	for !p.done {
@@ -354,9 +367,32 @@ func (p *searchPager) keeps(o json.RawMessage) bool {
 	return !p.hidesClocks || !hasTestClock(o)
 }
 
+// eventsRead are the events a plan's search steps share: read by the
+// first step that runs (its steps run one after another), kept for the
+// others, a failure too.
+type eventsRead struct {
+	mu      sync.Mutex
+	planned bool // a step describes them (planning)
+	done    bool
+	overlay map[string]json.RawMessage
+	err     error
+}
+
+func (r *eventsRead) get(ctx context.Context, p *searchPager) (map[string]json.RawMessage, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.done {
+		r.overlay, r.err = p.readEvents(ctx)
+		// A cancelled read is not the plan's answer: the next step asks again.
+		r.done = ctx.Err() == nil
+	}
+	return r.overlay, r.err
+}
+
 // readEvents reads every event of the object's types since the cutoff,
 // newest first: the first event of an object is its newest state.
-func (p *searchPager) readEvents(ctx context.Context) error {
+func (p *searchPager) readEvents(ctx context.Context) (map[string]json.RawMessage, error) {
+	overlay := map[string]json.RawMessage{}
 	params := url.Values{"limit": {strconv.Itoa(maxPage)}}
 	for k, v := range p.req.search.events {
 		params[k] = v
@@ -368,28 +404,28 @@ func (p *searchPager) readEvents(ctx context.Context) error {
 	for {
 		body, err := p.t.client.fetch(ctx, "/v1/events", params, CacheOff)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		var pg struct {
 			Data    []event `json:"data"`
 			HasMore bool    `json:"has_more"`
 		}
 		if err := json.Unmarshal(body, &pg); err != nil {
-			return fmt.Errorf("malformed events page: %v", err)
+			return nil, fmt.Errorf("malformed events page: %v", err)
 		}
 		for _, e := range pg.Data {
 			id := decode.ObjectID(e.Data.Object)
-			if _, newer := p.overlay[id]; newer || id == "" {
+			if _, newer := overlay[id]; newer || id == "" {
 				continue
 			}
 			if e.Type == deleted {
-				p.overlay[id] = nil
+				overlay[id] = nil
 			} else {
-				p.overlay[id] = e.Data.Object
+				overlay[id] = e.Data.Object
 			}
 		}
 		if !pg.HasMore || len(pg.Data) == 0 {
-			return nil
+			return overlay, nil
 		}
 		params.Set("starting_after", pg.Data[len(pg.Data)-1].ID)
 	}
