@@ -3,6 +3,8 @@ package engine_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"math/rand/v2"
 	"net/url"
 	"slices"
 	"strconv"
@@ -331,5 +333,82 @@ func TestSearchAndRowCache(t *testing.T) {
 	}
 	if text := strings.Join(flatten(env.Rows(t, "EXPLAIN "+query)), " "); strings.Contains(text, "/search") {
 		t.Errorf("EXPLAIN of a held list: %s", text)
+	}
+}
+
+// A connected account's charges are searched in that account: the search
+// and the events carry its Stripe-Account header, and the answer is the
+// account's.
+func TestSearchConnectedAccount(t *testing.T) {
+	env, _ := startSearch(t, stripesqltest.Options{})
+	acct := env.Fake.ConnectedAccounts()[0]
+	query := "SELECT id, amount, stripe_account FROM charges WHERE stripe_account = '" + acct + "' AND amount > 1000 ORDER BY id"
+	env.Requests()
+	got := env.Rows(t, query)
+	searched := false
+	for _, r := range env.Fake.Requests() {
+		searched = searched || strings.HasSuffix(r.Path, "/search")
+		if r.Account != acct {
+			t.Errorf("%s sent Stripe-Account %q, want %q", r.Path, r.Account, acct)
+		}
+	}
+	if !searched {
+		t.Error("not searched")
+	}
+	if off := searchOff(t, env, query); len(got) == 0 || stripesqltest.Join(flatten(got)) != stripesqltest.Join(flatten(off)) {
+		t.Errorf("%d rows, with Search off %d", len(got), len(off))
+	}
+}
+
+// Random searchable conditions on charges and customers, while the fake's
+// index lags and metadata keeps changing: every answer is the list's.
+func TestSearchDifferential(t *testing.T) {
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewPCG(seed, 14))
+	env, _ := startSearch(t, stripesqltest.Options{Fake: fakestripe.Options{SearchLag: 3 * time.Minute}})
+	charges := env.Fake.Objects("charges")
+	customers := env.Fake.Objects("customers")
+	orders := []string{"A-1", "A-2", "B-1"}
+	pick := func(s []string) string { return s[rng.IntN(len(s))] }
+	conds := []func() string{
+		func() string { return "metadata->>'$.order_id' = '" + pick(orders) + "'" },
+		func() string { return fmt.Sprintf("amount > %d", rng.IntN(20000)) },
+		func() string { lo := rng.IntN(10000); return fmt.Sprintf("amount BETWEEN %d AND %d", lo, lo+rng.IntN(10000)) },
+		func() string { return "currency = '" + pick([]string{"usd", "eur", "gbp", "USD"}) + "'" },
+		func() string { return "status = '" + pick([]string{"succeeded", "failed", "pending"}) + "'" },
+		func() string { return fmt.Sprintf("created >= FROM_UNIXTIME(%d)", int64(charges[rng.IntN(len(charges))]["created"].(float64))) },
+		func() string { return fmt.Sprintf("created < FROM_UNIXTIME(%d)", int64(charges[rng.IntN(len(charges))]["created"].(float64))) },
+	}
+	searched := 0
+	for i := range 40 {
+		// Change an old charge's order_id, now and then: the index lags.
+		if rng.IntN(2) == 0 {
+			c := charges[rng.IntN(len(charges))]
+			if err := env.Fake.SetMetadata("charges", c["id"].(string), "order_id", pick(orders)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var where []string
+		for range 1 + rng.IntN(3) {
+			where = append(where, conds[rng.IntN(len(conds))]())
+		}
+		query := "SELECT id, amount FROM charges WHERE " + strings.Join(where, " AND ") + " ORDER BY id"
+		if i%4 == 3 {
+			email, _ := customers[rng.IntN(len(customers))]["email"].(string)
+			word := strings.Split(email+".x.y", ".")[rng.IntN(2)]
+			query = "SELECT id, email FROM customers WHERE email LIKE '%" + word + "%' ORDER BY id"
+		}
+		env.Requests()
+		got := env.Rows(t, query)
+		if strings.Contains(stripesqltest.Join(env.Requests()), "/search?") {
+			searched++
+		}
+		if off := searchOff(t, env, query); stripesqltest.Join(flatten(got)) != stripesqltest.Join(flatten(off)) {
+			t.Errorf("%s:\n%v\nwith Search off\n%v", query, got, off)
+		}
+	}
+	if searched < 10 {
+		t.Errorf("only %d of 40 queries searched", searched)
 	}
 }
