@@ -374,11 +374,18 @@ func TestSearchDifferential(t *testing.T) {
 	conds := []func() string{
 		func() string { return "metadata->>'$.order_id' = '" + pick(orders) + "'" },
 		func() string { return fmt.Sprintf("amount > %d", rng.IntN(20000)) },
-		func() string { lo := rng.IntN(10000); return fmt.Sprintf("amount BETWEEN %d AND %d", lo, lo+rng.IntN(10000)) },
+		func() string {
+			lo := rng.IntN(10000)
+			return fmt.Sprintf("amount BETWEEN %d AND %d", lo, lo+rng.IntN(10000))
+		},
 		func() string { return "currency = '" + pick([]string{"usd", "eur", "gbp", "USD"}) + "'" },
 		func() string { return "status = '" + pick([]string{"succeeded", "failed", "pending"}) + "'" },
-		func() string { return fmt.Sprintf("created >= FROM_UNIXTIME(%d)", int64(charges[rng.IntN(len(charges))]["created"].(float64))) },
-		func() string { return fmt.Sprintf("created < FROM_UNIXTIME(%d)", int64(charges[rng.IntN(len(charges))]["created"].(float64))) },
+		func() string {
+			return fmt.Sprintf("created >= FROM_UNIXTIME(%d)", int64(charges[rng.IntN(len(charges))]["created"].(float64)))
+		},
+		func() string {
+			return fmt.Sprintf("created < FROM_UNIXTIME(%d)", int64(charges[rng.IntN(len(charges))]["created"].(float64)))
+		},
 	}
 	searched := 0
 	for i := range 40 {
