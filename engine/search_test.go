@@ -155,3 +155,42 @@ func searchOff(t *testing.T, env *stripesqltest.Env, query string, args ...any) 
 	}
 	return rows
 }
+
+// A search Stripe refuses (the account cannot search, or the query) is
+// not an error: the list answers, the same rows as without Search. A 400
+// is the query's own; anything else keeps Search off for a while.
+func TestSearchRefusedFallsBack(t *testing.T) {
+	for _, tc := range []struct {
+		status  int
+		message string
+		denied  bool
+	}{
+		{http.StatusBadRequest, "Invalid query: unsupported field.", false},
+		{http.StatusForbidden, "Search functionality is not available to merchants in India.", true},
+	} {
+		var logs stripesqltest.Logs
+		env := stripesqltest.Start(t, stripesqltest.Options{SearchLag: 5 * time.Minute, Now: func() time.Time { return searchNow }, Logger: logs.Logger()})
+		env.Fake.SetFault(func(r *http.Request) (bool, int, string) {
+			if !strings.HasSuffix(r.URL.Path, "/search") {
+				return false, 0, ""
+			}
+			return true, tc.status, `{"error": {"type": "invalid_request_error", "message": "` + tc.message + `"}}`
+		})
+		const query = "SELECT id, amount FROM charges WHERE amount > 5000 ORDER BY id"
+		got := env.Rows(t, query)
+		reqs := env.Requests()
+		if len(reqs) < 3 || !strings.Contains(reqs[1], "/v1/charges/search?") || reqs[2] != "GET /v1/charges?created[lt]="+searchCut+"&limit=100" {
+			t.Errorf("%d: requests\n%s\nwant events, the search, then the list before the cutoff", tc.status, stripesqltest.Join(reqs))
+		}
+		if off := searchOff(t, env, query); len(got) == 0 || stripesqltest.Join(flatten(got)) != stripesqltest.Join(flatten(off)) {
+			t.Errorf("%d: %d rows, with Search off %d", tc.status, len(got), len(off))
+		}
+		if len(logs.Lines("Search not used", tc.message)) == 0 {
+			t.Errorf("%d: no log line says why:\n%s", tc.status, logs.String())
+		}
+		text := strings.Join(flatten(env.Rows(t, "EXPLAIN "+query)), " ")
+		if strings.Contains(text, "Search not used") != tc.denied {
+			t.Errorf("%d: EXPLAIN afterwards: %s", tc.status, text)
+		}
+	}
+}

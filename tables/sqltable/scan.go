@@ -48,7 +48,7 @@ func (s *scan) Next(ctx *sql.Context) (sql.Row, error) {
 			return nil, io.EOF
 		}
 		rows, err := s.fill(ctx, s.steps[s.cur])
-		var ne errNoEvents
+		var ne errNoSearch
 		if errors.As(err, &ne) {
 			s.endStep(nil)
 			s.steps = slices.Clone(s.steps) // the partition's plan stays as planned

@@ -253,11 +253,23 @@ func (t *Table) describeSearch(r request) string {
 	return s + "; GET /v1/events" + formatParams(ev)
 }
 
-// errNoEvents is a search stream's events that could not be read: the
-// scan reads the list instead.
-type errNoEvents struct{ err error }
+// errNoSearch is a search stream that cannot be read before it handed on
+// a row: its events (a key without access to them), or its first page
+// (Stripe refuses the search: "Search functionality is not available to
+// merchants in India"). The scan reads the list instead.
+type errNoSearch struct {
+	path string
+	err  error
+}
 
-func (e errNoEvents) Error() string { return "reading events for Search: " + e.err.Error() }
+func (e errNoSearch) Error() string { return "GET " + e.path + " for Search: " + e.err.Error() }
+
+// refused reports an answer that asking again will not change: a 4xx
+// other than 429.
+func refused(err error) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && ae.Status >= 400 && ae.Status < 500 && ae.Status != http.StatusTooManyRequests
+}
 
 // searchPager reads a search stream: the events first (c), then the
 // search pages (a) with the events' objects in place of the results
@@ -285,9 +297,8 @@ func (t *Table) newSearchPager(r request) *searchPager {
 func (p *searchPager) next(ctx context.Context) (batch, error) {
 	if p.overlay == nil {
 		overlay, err := p.req.search.read.get(ctx, p)
-		var ae *APIError
-		if errors.As(err, &ae) && (ae.Status == http.StatusForbidden || ae.Status == http.StatusUnauthorized) {
-			return batch{}, errNoEvents{err}
+		if refused(err) {
+			return batch{}, errNoSearch{"/v1/events", err}
 		}
 		if err != nil {
 			return batch{}, err
@@ -304,6 +315,9 @@ func (p *searchPager) next(ctx context.Context) (batch, error) {
 			params.Set("page", p.page)
 		}
 		body, err := p.t.client.fetch(ctx, p.req.path, params, CacheOff)
+		if refused(err) && p.page == "" {
+			return batch{}, errNoSearch{p.req.path, err}
+		}
 		if err != nil {
 			return batch{}, err
 		}
@@ -454,12 +468,15 @@ func (t *Table) describeSearched(p plan, ix *index, reverse bool, suffix string)
 	return s
 }
 
-// withoutSearch is a search step whose events could not be read (a
-// restricted key without access to events): not exact, so the list reads
-// its range instead, and Search stays off for a while (deniedFor).
-func (t *Table) withoutSearch(ctx context.Context, st step, ne errNoEvents) step {
-	reason := "GET /v1/events failed (" + redact(ne.err.Error()) + "): the list is read instead"
-	t.client.denySearch(reason)
+// withoutSearch is a search step Stripe refused to read (events a
+// restricted key cannot read, or the search itself): the list reads its
+// range instead, and Search stays off for a while (deniedFor).
+func (t *Table) withoutSearch(ctx context.Context, st step, ne errNoSearch) step {
+	reason := "GET " + ne.path + " failed (" + redact(ne.err.Error()) + "): the list is read instead"
+	if statusOf(ne.err) != http.StatusBadRequest {
+		// The key or the account cannot search (a 400 is this query's).
+		t.client.denySearch(reason)
+	}
 	if log := t.client.opts.Logger; log != nil {
 		log.WarnContext(ctx, "Search not used", "table", t.spec.Name, "reason", reason)
 	}
