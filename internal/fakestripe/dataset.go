@@ -64,6 +64,8 @@ type dataset struct {
 	edits edits
 	// index is the Search API's index (search_index.go).
 	index searchState
+	// generic serves the lists no hand-written resource does (generic.go).
+	generic genericData
 
 	products, prices, plans, taxRates, coupons, promotionCodes, discounts,
 	customers, cards, bankAccounts, subscriptions, subscriptionItems,
@@ -162,6 +164,9 @@ func newDataset(seed int64, scale int) (*dataset, error) {
 		if err := d.addRoute(t); err != nil {
 			return nil, err
 		}
+	}
+	if err := d.genGeneric(); err != nil {
+		return nil, err
 	}
 	return d, nil
 }

@@ -85,7 +85,7 @@ func (d *dataset) expandFields(obj map[string]any, fields []string, path string)
 		return cannot()
 	}
 	objectName, _ := obj["object"].(string)
-	if t := d.byObject[objectName]; t != nil && t.def.canExpand(field) {
+	if t := d.tableOfObject(objectName); t != nil && t.def.canExpand(field) {
 		if id, isID := value.(string); isID {
 			if expanded, ok := d.renderID(id); ok {
 				obj[field], value = expanded, expanded

@@ -17,30 +17,40 @@ const (
 // listPage answers a list request: t's rows (those of parentRow for a child
 // list) that pass the filters, one page of them, Stripe's list envelope.
 func (d *dataset) listPage(t *table, parentRow int32, url string, params map[string]*param) (map[string]any, *apiError) {
-	for _, name := range t.def.required {
+	if parentRow < 0 {
+		return d.listRows(t, t.def, nil, url, params)
+	}
+	return d.listRows(t, t.def, &rowScope{rows: t.byParent.of(parentRow)}, url, params)
+}
+
+// rowScope is the rows a child list may show (one parent's), ascending.
+type rowScope struct{ rows []int32 }
+
+func (s *rowScope) holds(row int32) bool { return s == nil || memberOf(s.rows)(row) }
+
+// listRows is listPage for a list whose parameters def declares: the
+// table's own def, or another list's over the same rows (a charge's
+// refunds are refunds). scope, if not nil, restricts the rows.
+func (d *dataset) listRows(t *table, def *resourceDef, scope *rowScope, url string, params map[string]*param) (map[string]any, *apiError) {
+	for _, name := range def.required {
 		if _, ok := params[name]; !ok {
 			return nil, missingParam(name)
 		}
 	}
-	plan := newRowPlan(t, parentRow)
+	plan := newRowPlan(t, scope)
 	plan.add(d.edits.live(t)) // deleted objects are not listed (write_edits.go)
-	var limit = defaultLimit
-	var startingAfter, endingBefore string
-	var expand []string
+	pg := paging{limit: defaultLimit}
+	if def.unpaginated {
+		pg.limit = t.len()
+	}
 	for _, name := range sortedKeys(params) {
 		p := *params[name]
-		var err *apiError
-		switch name {
-		case "limit":
-			limit, err = parseLimit(p)
-		case "starting_after":
-			startingAfter, err = p.scalar("string")
-		case "ending_before":
-			endingBefore, err = p.scalar("string")
-		case "expand":
-			expand, err = expandParam(p, true)
-		default:
-			f, ok := findFilter(t.def, name)
+		if def.unpaginated && name != "expand" && slices.Contains(pagingParams, name) {
+			return nil, unknownParam(name)
+		}
+		isPaging, err := pg.take(name, p)
+		if !isPaging {
+			f, ok := findFilter(def, name)
 			if !ok {
 				return nil, unknownParam(name)
 			}
@@ -52,30 +62,73 @@ func (d *dataset) listPage(t *table, parentRow int32, url string, params map[str
 			return nil, err
 		}
 	}
-	for _, f := range t.def.filters {
+	for _, f := range def.filters {
 		if _, given := params[f.name]; !given && f.absent != nil {
 			plan.add(f.absent(d))
 		}
 	}
-	if startingAfter != "" && endingBefore != "" {
-		return nil, badParam("starting_after", "You may only specify one of these parameters: ending_before, starting_after.")
-	}
-	cursorParam, cursorID := "starting_after", startingAfter
-	if endingBefore != "" {
-		cursorParam, cursorID = "ending_before", endingBefore
+	cursorParam, cursorID, err := pg.cursor()
+	if err != nil {
+		return nil, err
 	}
 	cursor := int32(-1)
 	if cursorID != "" {
 		row, ok := t.lookup(cursorID)
-		if !ok || (parentRow >= 0 && t.parents[row] != parentRow) {
-			return nil, noSuchObject(http.StatusBadRequest, t.def.object, cursorID, cursorParam)
+		if !ok || !scope.holds(row) {
+			return nil, noSuchObject(http.StatusBadRequest, def.object, cursorID, cursorParam)
 		}
 		cursor = row
 	}
-	rows, hasMore := plan.page(limit, cursor, endingBefore != "", t.def.oldestFirst)
-	data := make([]any, len(rows))
-	for k, row := range rows {
-		obj := d.render(t, row)
+	rows, hasMore := plan.page(pg.limit, cursor, pg.endingBefore != "", def.oldestFirst)
+	return d.listEnvelope(len(rows), func(k int) map[string]any { return d.render(t, rows[k]) }, pg.expand, hasMore, url)
+}
+
+// pagingParams are the parameters every paginated list takes.
+var pagingParams = []string{"ending_before", "expand", "limit", "starting_after"}
+
+// paging is what a list request's paging parameters ask.
+type paging struct {
+	limit                       int
+	startingAfter, endingBefore string
+	expand                      []string
+}
+
+// take reads parameter name into pg; isPaging is false when it is not
+// one of pagingParams.
+func (pg *paging) take(name string, p param) (isPaging bool, err *apiError) {
+	switch name {
+	case "limit":
+		pg.limit, err = parseLimit(p)
+	case "starting_after":
+		pg.startingAfter, err = p.scalar("string")
+	case "ending_before":
+		pg.endingBefore, err = p.scalar("string")
+	case "expand":
+		pg.expand, err = expandParam(p, true)
+	default:
+		return false, nil
+	}
+	return true, err
+}
+
+// cursor is the id the page starts at ("" for none) and the parameter
+// that named it; Stripe takes one cursor at most.
+func (pg *paging) cursor() (param, id string, err *apiError) {
+	if pg.startingAfter != "" && pg.endingBefore != "" {
+		return "", "", badParam("starting_after", "You may only specify one of these parameters: ending_before, starting_after.")
+	}
+	if pg.endingBefore != "" {
+		return "ending_before", pg.endingBefore, nil
+	}
+	return "starting_after", pg.startingAfter, nil
+}
+
+// listEnvelope is Stripe's list object of a page of n objects, each
+// rendered by render and expanded along expand.
+func (d *dataset) listEnvelope(n int, render func(k int) map[string]any, expand []string, hasMore bool, url string) (map[string]any, *apiError) {
+	data := make([]any, n)
+	for k := range data {
+		obj := render(k)
 		for _, path := range expand {
 			if err := d.expand(obj, path); err != nil {
 				return nil, err
@@ -202,10 +255,10 @@ type rowPlan struct {
 	preds      []func(int32) bool
 }
 
-func newRowPlan(t *table, parentRow int32) *rowPlan {
+func newRowPlan(t *table, scope *rowScope) *rowPlan {
 	p := &rowPlan{from: 0, to: int32(t.len())}
-	if parentRow >= 0 {
-		p.add(rowFilter{restricted: true, rows: t.byParent.of(parentRow)})
+	if scope != nil {
+		p.add(rowFilter{restricted: true, rows: scope.rows})
 	}
 	return p
 }

@@ -38,6 +38,9 @@ type resourceDef struct {
 	// oldestFirst serves the list in creation order instead of newest
 	// first (invoice lines keep the order of the invoice).
 	oldestFirst bool
+	// unpaginated lists answer every row at once and refuse limit and the
+	// cursors, as the spec declares none (an account's capabilities).
+	unpaginated bool
 
 	// filters are the list parameters beyond limit, starting_after,
 	// ending_before and expand, exactly as spec3.json's GET lists them.
@@ -209,7 +212,10 @@ func (d *dataset) tableForID(id string) *table {
 	if cut <= 0 {
 		return nil
 	}
-	return d.byPrefix[id[:cut]]
+	if t := d.byPrefix[id[:cut]]; t != nil {
+		return t
+	}
+	return d.generic.byPrefix[id[:cut]] // generic.go
 }
 
 // sortByCreated orders rows by creation time, keeping the generation order

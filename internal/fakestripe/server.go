@@ -146,6 +146,9 @@ func (s *Server) Objects(resource string) []map[string]any {
 func objectsOf(d *dataset, resource string) []map[string]any {
 	t := d.tables[resource]
 	if t == nil {
+		t = d.generic.tables[resource]
+	}
+	if t == nil {
 		return nil
 	}
 	out := make([]map[string]any, 0, t.len())
@@ -264,6 +267,9 @@ func (s *Server) route(r *http.Request) (map[string]any, *apiError) {
 		return d.search(t, r.URL.Path, params, lagSeconds(s.opts.SearchLag))
 	}
 	if obj, err, ok := d.serveSpecial(seg, r.URL.Path, params); ok {
+		return obj, err
+	}
+	if obj, err, ok := d.serveGeneric(seg, r.URL.Path, params); ok {
 		return obj, err
 	}
 	if len(seg) >= 2 && d.routes[route{resource: seg[0] + "/" + seg[1]}] != nil {
