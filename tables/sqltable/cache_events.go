@@ -184,9 +184,15 @@ func (w *EventWatcher) since(ctx context.Context, t int64) ([]event, error) {
 
 // list reads events newest first, every page when all is set.
 func (w *EventWatcher) list(ctx context.Context, params url.Values, all bool) ([]event, error) {
+	return w.c.listEvents(ctx, params, all)
+}
+
+// listEvents reads events newest first, past the cache, every page when
+// all is set.
+func (c *Client) listEvents(ctx context.Context, params url.Values, all bool) ([]event, error) {
 	var out []event
 	for {
-		body, err := w.c.fetch(ctx, "/v1/events", params, CacheOff)
+		body, err := c.fetch(ctx, "/v1/events", params, CacheOff)
 		if err != nil {
 			return nil, err
 		}

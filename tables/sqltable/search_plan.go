@@ -414,35 +414,23 @@ func (p *searchPager) readEvents(ctx context.Context) (map[string]json.RawMessag
 	if a := accountOf(p.req.params); a != "" {
 		params.Set(tables.AccountParam, a)
 	}
-	deleted := p.t.spec.Object + ".deleted"
-	for {
-		body, err := p.t.client.fetch(ctx, "/v1/events", params, CacheOff)
-		if err != nil {
-			return nil, err
-		}
-		var pg struct {
-			Data    []event `json:"data"`
-			HasMore bool    `json:"has_more"`
-		}
-		if err := json.Unmarshal(body, &pg); err != nil {
-			return nil, fmt.Errorf("malformed events page: %v", err)
-		}
-		for _, e := range pg.Data {
-			id := decode.ObjectID(e.Data.Object)
-			if _, newer := overlay[id]; newer || id == "" {
-				continue
-			}
-			if e.Type == deleted {
-				overlay[id] = nil
-			} else {
-				overlay[id] = e.Data.Object
-			}
-		}
-		if !pg.HasMore || len(pg.Data) == 0 {
-			return overlay, nil
-		}
-		params.Set("starting_after", pg.Data[len(pg.Data)-1].ID)
+	evs, err := p.t.client.listEvents(ctx, params, true)
+	if err != nil {
+		return nil, err
 	}
+	deleted := p.t.spec.Object + ".deleted"
+	for _, e := range evs {
+		id := decode.ObjectID(e.Data.Object)
+		if _, newer := overlay[id]; newer || id == "" {
+			continue
+		}
+		if e.Type == deleted {
+			overlay[id] = nil
+		} else {
+			overlay[id] = e.Data.Object
+		}
+	}
+	return overlay, nil
 }
 
 // hasTestClock reports an object made under a test clock.
