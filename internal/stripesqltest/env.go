@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
 	"net/url"
 	"strings"
 	"testing"
@@ -101,16 +102,22 @@ func Start(t testing.TB, opts Options) *Env {
 	if opts.Fake.Seed == 0 {
 		opts.Fake.Seed = 1
 	}
-	stripeURL := opts.StripeURL
 	var fake *fakestripe.Server
 	f := &faults{}
-	if stripeURL == "" {
+	if opts.StripeURL == "" {
 		fake = fakestripe.New(opts.Fake)
 		f.next = fake
-		hs := httptest.NewServer(f)
-		t.Cleanup(hs.Close)
-		stripeURL = hs.URL
+	} else {
+		// Requests to stripe-mock are recorded too, to assert on them.
+		u, err := url.Parse(opts.StripeURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.next = httputil.NewSingleHostReverseProxy(u)
 	}
+	hs := httptest.NewServer(f)
+	t.Cleanup(hs.Close)
+	stripeURL := hs.URL
 	if opts.APIKey == "" {
 		opts.APIKey = Key
 	}
