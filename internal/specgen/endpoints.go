@@ -22,6 +22,10 @@ type listEndpoint struct {
 	// Retrieve is the path of one listed object (Path/{param}), "" when
 	// the spec has none.
 	Retrieve string `json:"retrieve"`
+	// Paged is true when the list takes limit and starting_after; a few
+	// (report types, an account's capabilities) answer every object at
+	// once and refuse them.
+	Paged bool `json:"paged"`
 	// Description is the operation's, cleaned to one line.
 	Description string      `json:"description"`
 	Params      []listParam `json:"params"`
@@ -79,6 +83,9 @@ func (o *openAPI) listEndpoint(path string) (listEndpoint, bool, error) {
 	for _, p := range op.Parameters {
 		if p.Required && p.In == "query" {
 			e.Required = append(e.Required, p.Name)
+		}
+		if p.Name == "starting_after" && p.In == "query" {
+			e.Paged = true
 		}
 	}
 	if e.Retrieve, err = o.itemPath(path); err != nil {

@@ -53,6 +53,16 @@ func TestListEndpointsFromRealSpec(t *testing.T) {
 			t.Errorf("%s: no description", c.path)
 		}
 	}
+	// Every list pages but three, which answer every object at once.
+	var unpaged []string
+	for _, e := range endpoints {
+		if !e.Paged {
+			unpaged = append(unpaged, e.Path)
+		}
+	}
+	if want := []string{"/v1/accounts/{account}/capabilities", "/v1/payment_method_configurations", "/v1/reporting/report_types"}; !slices.Equal(unpaged, want) {
+		t.Errorf("unpaged lists %q, want %q", unpaged, want)
+	}
 	// A child list's parent id is a required path parameter.
 	lines := byPath["/v1/invoices/{invoice}/lines"]
 	if i := slices.IndexFunc(lines.Params, func(p listParam) bool { return p.Name == "invoice" }); i < 0 || lines.Params[i].In != "path" || !lines.Params[i].Required {

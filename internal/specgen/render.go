@@ -63,6 +63,9 @@ type ListEndpoint struct {
 	Required []string
 	// Retrieve is the path of one listed object, "" when there is none.
 	Retrieve string
+	// Paged is true when the list takes limit and starting_after; the
+	// others answer every object at once (report types).
+	Paged bool
 	// Description is the endpoint's, on one line.
 	Description string
 }
@@ -71,8 +74,8 @@ type ListEndpoint struct {
 var listEndpoints = []ListEndpoint{
 `)
 	for _, e := range endpoints {
-		fmt.Fprintf(&b, "{Path: %s, Objects: %s, Required: %s, Retrieve: %s, Description: %s},\n",
-			strconv.Quote(e.Path), goStrings(e.Objects), goStrings(e.Required), strconv.Quote(e.Retrieve), strconv.Quote(e.Description))
+		fmt.Fprintf(&b, "{Path: %s, Objects: %s, Required: %s, Retrieve: %s, Paged: %t, Description: %s},\n",
+			strconv.Quote(e.Path), goStrings(e.Objects), goStrings(e.Required), strconv.Quote(e.Retrieve), e.Paged, strconv.Quote(e.Description))
 	}
 	b.WriteString(`}
 
