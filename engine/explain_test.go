@@ -24,6 +24,15 @@ func TestExplainShowsStripeRequests(t *testing.T) {
 			[]string{"ALL", "Stripe: GET /v1/refunds limit=100 (whole list)"}},
 		{"SELECT * FROM subscriptions WHERE created IS NULL",
 			[]string{"no request"}},
+		// A list that needs another table's id: pinned, or walked.
+		{"SELECT * FROM treasury_transactions WHERE financial_account = 'fa_1'",
+			[]string{"Stripe: GET /v1/treasury/transactions financial_account=fa_1 limit=100 order_by=created"}},
+		{"SELECT * FROM treasury_transactions",
+			[]string{"Stripe: GET /v1/treasury/financial_accounts limit=100, then for each treasury_financial_account: GET /v1/treasury/transactions financial_account={financial_account} limit=100 order_by=created (whole list)"}},
+		{"SELECT * FROM subscription_item_usage_record_summaries",
+			[]string{"Stripe: GET /v1/subscriptions limit=100 status=all, then for each subscription: GET /v1/subscription_items limit=100 subscription={subscription}, " +
+				"then for each subscription_item: GET /v1/subscription_items/{subscription_item}/usage_record_summaries limit=100 (whole list)"}},
+		{"SELECT * FROM reporting_report_types", []string{"Stripe: GET /v1/reporting/report_types (whole list)"}},
 	}
 	for _, c := range cases {
 		rows := env.Rows(t, "EXPLAIN "+c.query)

@@ -29,6 +29,10 @@ import (
 //   - filterOnlyGuard refuses, with a MySQL error saying how to pin the
 //     column, a final plan that still reads one unpinned in a condition,
 //     or through its index without fixing it to values.
+//
+// A column a table requires (tables.Spec.Requires: apps secrets' scope)
+// is pinned the same ways, and the guard refuses any read of the table
+// that does not pin it: Stripe would list nothing.
 
 const filterOnlyRuleID analyzer.RuleId = 10_007
 
@@ -189,6 +193,8 @@ func checkPinned(n sql.Node, outer map[string]pinSource) error {
 	}
 	transform.Inspect(n, func(n sql.Node) bool {
 		switch n := n.(type) {
+		case *plan.ShowCreateTable, *plan.ShowColumns, *plan.ShowIndexes:
+			return false // the table's definition: no row is read
 		case *plan.TableAlias:
 			return !add(n.Name(), n.Child)
 		case *plan.IndexedTableAccess, *plan.ResolvedTable:
@@ -198,6 +204,13 @@ func checkPinned(n sql.Node, outer map[string]pinSource) error {
 	})
 	if err != nil {
 		return err
+	}
+	for _, src := range local {
+		for _, col := range src.t.Spec().Requires {
+			if !src.pinned[col] {
+				return sqltable.RequiredError(src.t.Spec(), col)
+			}
+		}
 	}
 	srcs := map[string]pinSource{}
 	for k, v := range outer {

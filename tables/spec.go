@@ -55,6 +55,14 @@ type Spec struct {
 	Single bool
 	// Key is the primary key column: "id" when empty, "-" for none.
 	Key string
+	// Requires are columns every query must pin (=, IN (…) or a join on
+	// them): list parameters Stripe answers nothing without and that no
+	// table can supply by walking (apps secrets' scope), or the parent of
+	// a child list no endpoint lists (a tax calculation's line items).
+	Requires []string
+	// Unpaged marks a list that takes no limit or starting_after: it
+	// answers every object in one response (report types).
+	Unpaged bool
 	// Columns replaces the generated columns, for a table whose rows are
 	// shaped by Explode rather than being API objects.
 	Columns []Column
@@ -71,7 +79,8 @@ type Spec struct {
 
 // Parent ties a child resource to the table it belongs to.
 type Parent struct {
-	// Table is the parent table, e.g. "invoices".
+	// Table is the parent table, e.g. "invoices"; "" when no table lists
+	// the parents (the column is then in Spec.Requires).
 	Table string
 	// Column is the child's column holding the parent's id, e.g.
 	// "invoice"; when the object has no such property it is added.
@@ -199,8 +208,9 @@ func (s *Spec) declares(name string) bool {
 
 // Specs returns every registered resource, sorted by table name.
 func Specs() []*Spec {
-	out := make([]*Spec, 0, len(registry))
-	for _, s := range registry {
+	all := specs()
+	out := make([]*Spec, 0, len(all))
+	for _, s := range all {
 		out = append(out, s)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
@@ -210,7 +220,7 @@ func Specs() []*Spec {
 // Lookup finds a resource by table name, case-insensitively as MySQL does
 // for table names.
 func Lookup(name string) (*Spec, bool) {
-	s, ok := registry[strings.ToLower(name)]
+	s, ok := specs()[strings.ToLower(name)]
 	return s, ok
 }
 
@@ -232,7 +242,11 @@ func (s *Spec) filterOnlyColumns() []Column {
 		if !f.Only {
 			continue
 		}
-		p, _ := s.Param(f.ParamName())
+		p, ok := s.Param(f.ParamName())
+		if !ok {
+			// a property of a hash parameter (scope[type]): the hash's
+			p, _ = s.Param(f.ParamName()[:strings.IndexByte(f.ParamName(), '[')])
+		}
 		c := Column{Name: f.Column, Kind: KindString, Nullable: true,
 			Comment: "Filter-only: the list parameter " + f.ParamName() + " of GET " + s.Path + ", not a field of the object (" +
 				strings.TrimSuffix(p.Description, ".") + "). NULL unless the query pins it with = or IN (…), or by joining on it; then the value pinned."}
@@ -277,8 +291,15 @@ func (s *Spec) objectColumns() ([]Column, error) {
 		return nil, fmt.Errorf("tables: %s: no generated columns for object %q (run go generate ./tables)", s.Name, s.Object)
 	}
 	if p := s.Parent; p != nil && !HasColumn(cols, p.Column) {
+		of, how := Singular(p.Table), "nests it under "+s.Path
+		if of == "" {
+			of = p.Column
+		}
+		if p.InQuery {
+			how = "lists per " + p.Param
+		}
 		cols = append(cols[:len(cols):len(cols)], Column{Name: p.Column, Kind: KindString,
-			Comment: "ID of the " + Singular(p.Table) + " this object belongs to (added by stripesql: the API nests it under " + s.Path + ")"})
+			Comment: "ID of the " + of + " this object belongs to (added by stripesql: the API " + how + ")"})
 	}
 	return cols, nil
 }
@@ -361,8 +382,13 @@ func (s *Spec) check() error {
 	} else if ok && p.Range && p.Field == "created" && !s.Created && s.Parent == nil {
 		return fmt.Errorf("%s: %s filters created: declare Created", s.Name, s.Path)
 	}
+	for _, c := range s.Requires {
+		if _, ok := s.FilterOf(c); !ok && (s.Parent == nil || s.Parent.Column != c) {
+			return fmt.Errorf("%s: required column %q is neither a filter nor the parent", s.Name, c)
+		}
+	}
 	for _, f := range s.Filters {
-		if _, ok := s.Param(f.ParamName()); !ok {
+		if !s.takes(f.ParamName()) {
 			return fmt.Errorf("%s: %s takes no parameter %q", s.Name, s.Path, f.ParamName())
 		}
 		if f.InParam != "" {
@@ -393,6 +419,17 @@ func (s *Spec) check() error {
 	return nil
 }
 
+// takes reports whether the endpoint takes list parameter name: one of
+// its parameters, or a property of one taking a hash (scope[type]).
+func (s *Spec) takes(name string) bool {
+	if _, ok := s.Param(name); ok {
+		return true
+	}
+	hash, prop, ok := strings.Cut(strings.TrimSuffix(name, "]"), "[")
+	p, found := s.Param(hash)
+	return ok && found && p.Type == "object" && prop != "" && !strings.ContainsAny(prop, "[]")
+}
+
 // HasColumn reports whether cols has a column named name.
 func HasColumn(cols []Column, name string) bool {
 	for _, c := range cols {
@@ -403,9 +440,16 @@ func HasColumn(cols []Column, name string) bool {
 	return false
 }
 
-// Retrievable reports whether `id = …` can be a retrieve (GET Path/{id}).
+// Retrievable reports whether `id = …` can be a retrieve (GET Path/{id}):
+// also of a list whose parent is a query parameter (treasury
+// transactions per financial account), whose path is the retrieve's.
 func (s *Spec) Retrievable() bool {
-	return !s.NoRetrieve && !s.Single && s.Parent == nil && s.Derive == nil && s.KeyColumn() == "id"
+	return !s.NoRetrieve && !s.Single && (s.Parent == nil || s.Parent.InQuery) && s.Derive == nil && s.KeyColumn() == "id"
+}
+
+// Required reports whether every query must pin col (see Requires).
+func (s *Spec) Required(col string) bool {
+	return slices.ContainsFunc(s.Requires, func(c string) bool { return strings.EqualFold(c, col) })
 }
 
 // IsRange reports whether col is filtered by unix-time ranges.

@@ -22,6 +22,7 @@ import (
 	"github.com/stripesql/stripesql/internal/mariadbtest"
 	"github.com/stripesql/stripesql/internal/stripesqltest"
 	"github.com/stripesql/stripesql/internal/testutil"
+	"github.com/stripesql/stripesql/tables"
 )
 
 // toolTimeout bounds one run of mariadb-dump or of the mariadb client.
@@ -46,7 +47,7 @@ func TestDumpRestoresIntoMariaDB(t *testing.T) {
 	})
 
 	start := time.Now()
-	out := dump(t, tool, env.Addr, reader.Name, reader.Password, "--skip-dump-date", "stripe")
+	out := dump(t, tool, env.Addr, reader.Name, reader.Password, append(ignoreRequired(), "--skip-dump-date", "stripe")...)
 	t.Logf("mariadb-dump: %d bytes in %v, %d Stripe requests", len(out), time.Since(start).Round(time.Millisecond), len(env.Requests()))
 
 	copyDB, err := copyServer.Open("stripe")
@@ -59,7 +60,7 @@ func TestDumpRestoresIntoMariaDB(t *testing.T) {
 	t.Logf("restore into MariaDB: %v", time.Since(start).Round(time.Millisecond))
 
 	served := openText(t, env.Addr, reader.Name, reader.Password, "stripe")
-	tableNames := column(t, served, "SHOW TABLES")
+	tableNames := slices.DeleteFunc(column(t, served, "SHOW TABLES"), requiresPin)
 	if len(tableNames) < 25 {
 		t.Fatalf("SHOW TABLES: %v", tableNames)
 	}
@@ -78,13 +79,13 @@ func TestDumpRestoresIntoMariaDB(t *testing.T) {
 		t.Errorf("%d of %d tables are empty: the comparison proves little", empty, len(tableNames))
 	}
 
-	single := dump(t, tool, env.Addr, reader.Name, reader.Password, "--skip-dump-date", "--single-transaction", "stripe")
+	single := dump(t, tool, env.Addr, reader.Name, reader.Password, append(ignoreRequired(), "--skip-dump-date", "--single-transaction", "stripe")...)
 	if a, b := inserts(out), inserts(single); a != b {
 		t.Errorf("--single-transaction dumps other data (%d bytes of INSERT, want %d)", len(b), len(a))
 	}
 
 	// Whole databases, with their CREATE DATABASE (stripe_meta too).
-	all := dump(t, tool, env.Addr, reader.Name, reader.Password, "--skip-dump-date", "--databases", "stripe", "stripe_meta")
+	all := dump(t, tool, env.Addr, reader.Name, reader.Password, append(ignoreRequired(), "--skip-dump-date", "--databases", "stripe", "stripe_meta")...)
 	restore(t, client, copyServer.Addr(), "", all)
 	dbs := column(t, copyDB, "SHOW DATABASES")
 	for _, want := range []string{"stripe", "stripe_meta"} {
@@ -95,6 +96,25 @@ func TestDumpRestoresIntoMariaDB(t *testing.T) {
 	if a, b := inserts(out), inserts(all); !strings.Contains(b, a) {
 		t.Errorf("--databases dumps other data for stripe")
 	}
+}
+
+// requiresPin reports the tables that read nothing unless a query pins a
+// column (apps_secrets' scope_type): a dump of every row fails on them,
+// so it leaves them out, as README says to.
+func requiresPin(name string) bool {
+	s, ok := tables.Lookup(name)
+	return ok && len(s.Requires) > 0
+}
+
+// ignoreRequired are the dump tool's options leaving those tables out.
+func ignoreRequired() []string {
+	var out []string
+	for _, s := range tables.Specs() {
+		if requiresPin(s.Name) {
+			out = append(out, "--ignore-table=stripe."+s.Name)
+		}
+	}
+	return out
 }
 
 // --no-data dumps the schema without a Stripe request; --tables the tables

@@ -82,6 +82,46 @@ func PinError(s *tables.Spec, col string) error {
 		s.Name, col, paramOf(s, col), s.Path, col, col, s.Name, s.Name, col)
 }
 
+// RequiredError is the error of a query that does not pin a column the
+// table cannot be read without (Spec.Requires): Stripe lists nothing
+// without its parameter, and no table lists its values to walk.
+func RequiredError(s *tables.Spec, col string) error {
+	param := paramOf(s, col)
+	if p := s.Parent; p != nil && p.Column == col {
+		param = "{" + p.Param + "}"
+	}
+	return mysql.NewSQLError(erNotSupportedYet, "42000",
+		"%s needs %s: GET %s lists nothing without %s, and no table lists its values to read them all; "+
+			"pin it to constants (%s = '…' or %s IN ('…', …)) or join on it (… JOIN %s ON %s.%s = other.column)",
+		s.Name, col, s.Path, param, col, col, s.Name, s.Name, col)
+}
+
+// checkRequired refuses a plan reading the table without a column it
+// requires: a walk of a parent no table lists, or a list request without
+// a required parameter. The engine refuses such queries at planning
+// (engine/filteronly.go); this keeps any other caller from sending
+// Stripe a request it can only refuse.
+func (t *Table) checkRequired(p plan) error {
+	for _, st := range p.steps {
+		if st.req.kind != reqList && st.req.kind != reqWalk {
+			continue // a retrieve, one object, needs none
+		}
+		for _, col := range t.spec.Requires {
+			missing := false
+			if parent := t.spec.Parent; parent != nil && parent.Column == col {
+				missing = st.req.kind == reqWalk
+			} else if param, ok := t.spec.FilterParam(col); ok {
+				// a walk's child requests add the residual filters
+				missing = len(st.req.params[param]) == 0 && !t.residual.Has(param)
+			}
+			if missing {
+				return RequiredError(t.spec, col)
+			}
+		}
+	}
+	return nil
+}
+
 func paramOf(s *tables.Spec, col string) string {
 	p, _ := s.FilterParam(col)
 	return p
@@ -98,6 +138,9 @@ func asSQLError(err error) (*mysql.SQLError, bool) {
 // for a scan) when filter-only and fixed to a value by each range of
 // lookup, or per row of a join (lookup nil). Any other condition on a
 // filter-only column compares the NULL of rows read without it.
+//
+// The columns the table requires (Spec.Requires) are reported the same
+// way: pinned by the residual filters or the lookup.
 func (t *Table) Pinned(ix sql.Index, lookup *sql.IndexLookup) map[string]bool {
 	out := map[string]bool{}
 	for _, p := range t.pinned {
@@ -105,8 +148,13 @@ func (t *Table) Pinned(ix sql.Index, lookup *sql.IndexLookup) map[string]bool {
 			out[t.schema.Schema[p.ord].Name] = true
 		}
 	}
+	for _, col := range t.spec.Requires {
+		if p, ok := t.spec.FilterParam(col); ok && t.residual.Has(p) {
+			out[col] = true
+		}
+	}
 	own, ok := ix.(*index)
-	if !ok || !t.spec.FilterOnly(own.columns[0]) {
+	if !ok || !t.spec.FilterOnly(own.columns[0]) && !t.spec.Required(own.columns[0]) {
 		return out
 	}
 	if lookup != nil {

@@ -106,7 +106,11 @@ func buildIndexes(db string, s *tables.Spec, schema sql.Schema) []*index {
 		out = append(out, mk("PRIMARY", true, "id = … is a retrieve: GET "+s.Path+"/{id}", "id"))
 	}
 	if p := s.Parent; p != nil {
-		out = append(out, mk(p.Column, false, "one request stream per "+tables.Singular(p.Table)+"; without it every "+tables.Singular(p.Table)+" is walked", withCreated(p.Column)...))
+		comment := "one request stream per " + tables.Singular(p.Table) + "; without it every " + tables.Singular(p.Table) + " is walked"
+		if p.Table == "" {
+			comment = "one request stream per " + p.Column + "; required: no table lists them to walk"
+		}
+		out = append(out, mk(p.Column, false, comment, withCreated(p.Column)...))
 	}
 	if s.Created {
 		out = append(out, mk("created", false, "pushed down as created[gt|gte|lt|lte]", "created"))

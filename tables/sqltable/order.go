@@ -35,14 +35,16 @@ const (
 	orderSorted
 )
 
-// orderFor is the order a scan of ix must deliver, given that the columns
-// before sortedFrom are fixed to one value by the range.
-func (t *Table) orderFor(ix *index, sortedFrom int, reverse bool) rowOrder {
+// orderFor is the order a scan of ix by request r must deliver, given
+// that the columns before sortedFrom are fixed to one value by the range.
+func (t *Table) orderFor(ix *index, sortedFrom int, reverse bool, r request) rowOrder {
 	rest := ix.columns[sortedFrom:]
 	switch {
 	case !t.ordered || len(rest) == 0:
 		return rowOrder{}
-	case len(rest) == 1 && rest[0] == "created":
+	case len(rest) == 1 && rest[0] == "created" && r.kind == reqList:
+		// One list is newest first; a walk of several (treasury
+		// transactions of each financial account) is not.
 		if reverse {
 			return rowOrder{}
 		}

@@ -46,7 +46,9 @@ func (t *Table) newPager(r request, fetched *int) pager {
 		parent := t.relative(t.spec.Parent.Table)
 		parent.account = accountOf(r.params)
 		return &walkPager{
-			parents: parent.newPager(parent.listRequest(url.Values{}), new(int)),
+			// scanRequest: the parent may be a child list itself (a
+			// subscription item's usage, per item of each subscription).
+			parents: parent.newPager(parent.scanRequest(url.Values{}), new(int)),
 			child:   func(id string) pager { return t.newPager(t.childRequest(id, r.params), fetched) },
 		}
 	case reqDerive:
@@ -126,11 +128,20 @@ func (p *listPager) next(ctx context.Context) (batch, error) {
 	for k, v := range p.params {
 		params[k] = v
 	}
-	params.Set("limit", strconv.Itoa(p.t.pageSize(*p.fetched)))
+	if !p.t.spec.Unpaged {
+		params.Set("limit", strconv.Itoa(p.t.pageSize(*p.fetched)))
+	}
 	if p.cursor != "" {
 		params.Set("starting_after", p.cursor)
 	}
 	body, err := p.t.get(ctx, p.path, params)
+	var ae *APIError
+	if p.parentID != "" && p.cursor == "" && errors.As(err, &ae) && ae.NotFound() {
+		// No such parent, or none of what the list is of (a customer
+		// without an upcoming invoice): no child, as a missing row is.
+		p.done = true
+		return batch{}, io.EOF
+	}
 	if err != nil {
 		return batch{}, err
 	}
@@ -139,7 +150,7 @@ func (p *listPager) next(ctx context.Context) (batch, error) {
 		return batch{}, err
 	}
 	*p.fetched += len(pg.Data)
-	if !pg.HasMore || len(pg.Data) == 0 {
+	if !pg.HasMore || len(pg.Data) == 0 || p.t.spec.Unpaged {
 		p.done = true
 	} else if p.cursor = decode.ObjectID(pg.Data[len(pg.Data)-1]); p.cursor == "" {
 		return batch{}, errors.New("list page object has no id to continue from")

@@ -56,8 +56,8 @@ func (t *Table) describe(r request, limit int) string {
 		return "GET " + r.path + formatParams(r.params)
 	case reqWalk:
 		p := t.spec.Parent
-		parent, _ := tables.Lookup(p.Table)
-		return fmt.Sprintf("GET %s limit=%d%s, then for each %s: %s", parent.Path, maxPage, formatParams(defaults(parent)),
+		parent := t.relative(p.Table)
+		return fmt.Sprintf("%s, then for each %s: %s", parent.describe(parent.scanRequest(url.Values{}), maxPage),
 			tables.Singular(p.Table), t.describe(t.childRequest("{"+p.Column+"}", r.params), limit))
 	case reqDerive:
 		var parts []string
@@ -70,6 +70,9 @@ func (t *Table) describe(r request, limit int) string {
 		return t.describeSearch(r)
 	}
 	params := url.Values{"limit": {strconv.Itoa(limit)}}
+	if t.spec.Unpaged {
+		params = url.Values{}
+	}
 	for k, v := range r.params {
 		params[k] = v
 	}
@@ -218,7 +221,7 @@ func (t *Table) mergeSame(ix *index, steps []step, reverse bool) []step {
 	for _, st := range steps {
 		if n := len(out); n > 0 && st.req.kind == reqList && sameRequest(out[n-1].req, st.req) {
 			out[n-1].within = append(out[n-1].within, st.within...)
-			out[n-1].order = t.orderFor(ix, 0, reverse)
+			out[n-1].order = t.orderFor(ix, 0, reverse, st.req)
 			continue
 		}
 		out = append(out, st)
@@ -259,7 +262,7 @@ func (t *Table) mergeIn(ix *index, steps []step, reverse bool) []step {
 			params[k] = v
 		}
 		params.Del(f.ParamName())
-		merged := step{req: steps[i].req, order: t.orderFor(ix, 0, reverse)}
+		merged := step{req: steps[i].req, order: t.orderFor(ix, 0, reverse, steps[i].req)}
 		for _, st := range steps[i:j] {
 			params.Add(f.InParam+"[]", st.req.params.Get(f.ParamName()))
 			merged.within = append(merged.within, st.within...)
@@ -353,7 +356,7 @@ func (t *Table) planRange(ix *index, r sql.MySQLRange, reverse bool) (st step, o
 	} else {
 		st.req = t.scanRequest(params)
 	}
-	st.order = t.orderFor(ix, sortedFrom, reverse)
+	st.order = t.orderFor(ix, sortedFrom, reverse, st.req)
 	return st, true, nil
 }
 

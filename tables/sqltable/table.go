@@ -204,13 +204,20 @@ func (partition) Key() []byte { return []byte("stripe") }
 
 // Partitions is a scan without a lookup: the whole list.
 func (t *Table) Partitions(ctx *sql.Context) (sql.PartitionIter, error) {
-	p, _ := t.searchOver(ctx, t.fullScan(), nil, false)
+	p := t.fullScan()
+	if err := t.checkRequired(p); err != nil {
+		return nil, err
+	}
+	p, _ = t.searchOver(ctx, p, nil, false)
 	return sql.PartitionsToPartitionIter(partition{plan: p}), nil
 }
 
 // LookupPartitions plans the requests that answer a lookup.
 func (t *Table) LookupPartitions(ctx *sql.Context, lookup sql.IndexLookup) (sql.PartitionIter, error) {
 	p, err := t.planLookup(lookup)
+	if err == nil {
+		err = t.checkRequired(p)
+	}
 	if err != nil {
 		return nil, t.sqlError(err)
 	}
