@@ -100,7 +100,7 @@ func TestErrorResponses(t *testing.T) {
 		{"/v1/subscription_items", 400, "", "subscription", "Missing required param: subscription."},
 		{"/v1/subscription_items?subscription=sub_nope&limit=0", 400, "", "limit", "This value must be greater than or equal to 1."},
 		{"/v1/customers/" + customer + "/sources", 400, "", "object", "Missing required param: object."},
-		{"/v1/customers/" + customer + "/sources?object=source", 400, "", "object", "Invalid object: source."},
+		{"/v1/customers/" + customer + "/sources?object=alipay_account", 400, "", "object", "Invalid object: alipay_account."},
 		{"/v1/customers/cus_nope/sources?object=card", 404, "resource_missing", "customer", "No such customer: 'cus_nope'"},
 		{"/v1/customers/" + customer + "/sources/" + charge, 404, "resource_missing", "id", "No such source: '" + charge + "'"},
 		{"/v1/invoices/upcoming", 400, "", "customer", "Missing required param: customer."},

@@ -94,6 +94,13 @@ var childOfHandWritten = map[string]struct {
 		rows: func(d *dataset, p int32) []int32 { return d.bankAccounts.byParent.of(p) }},
 }
 
+// byField are lists under a parent that show the rows of another list
+// whose field names the parent: a customer's payment methods are the
+// payment methods whose customer is that customer.
+var byField = map[string]struct{ list, field string }{
+	"/v1/customers/{customer}/payment_methods": {"/v1/payment_methods", "customer"},
+}
+
 // unpaginated are the lists whose spec takes no limit nor cursor: Stripe
 // answers them whole.
 var unpaginated = map[string]bool{
@@ -192,7 +199,7 @@ func (d *dataset) genGeneric() error {
 		switch {
 		case served[ep.Path] != nil || ep.Path == sourcesPath:
 			continue
-		case sameList[ep.Path] != "":
+		case sameList[ep.Path] != "" || byField[ep.Path].list != "":
 			continue // after the table it shows
 		case childOfHandWritten[ep.Path].table != "":
 			g.addHandWrittenChild(d, ep)
@@ -235,8 +242,48 @@ func (d *dataset) genGeneric() error {
 	for _, name := range sortedKeys(g.tables) {
 		g.renderAll(d, g.tables[name])
 	}
+	for _, ep := range order {
+		if by := byField[ep.Path]; by.list != "" {
+			g.addFieldView(d, ep, tableOf(by.list), by.field)
+		}
+	}
 	sort.SliceStable(g.views, func(a, b int) bool { return g.views[a].path < g.views[b].path })
 	return nil
+}
+
+// addFieldView serves ep, a list under a parent, with the rows of t whose
+// field holds the parent's id. It takes the parameters of t's list that
+// ep's spec lists.
+func (g *genericData) addFieldView(d *dataset, ep *listEndpoint, t *table, field string) {
+	parentPath, _, _ := splitChildPath(ep.Path)
+	var parent *table
+	for _, pt := range d.tables {
+		if pt.def.listPath == parentPath {
+			parent = pt
+		}
+	}
+	refs := make([]int32, t.len())
+	for i, obj := range g.rows[t].objs {
+		refs[i] = -1
+		if id, ok := scalarString(obj[field]); ok {
+			if row, found := parent.lookup(id); found {
+				refs[i] = row
+			}
+		}
+	}
+	index := newRefIndex(refs, parent.len())
+	def := *t.def
+	def.filters = nil
+	for _, p := range ep.Params {
+		if f, ok := findFilter(t.def, p.Name); ok && p.In == "query" {
+			def.filters = append(def.filters, f)
+		}
+	}
+	v := &listView{path: ep.Path, list: splitPath(ep.Path), t: t, def: &def, parent: parent, rowsOf: index.of}
+	if ep.Retrieve != "" {
+		v.retrieve = splitPath(ep.Retrieve)
+	}
+	g.views = append(g.views, v)
 }
 
 // resourceName names a generic table after its path: "issuing_cards",
@@ -460,6 +507,12 @@ func (g *genericData) hiddenParent(d *dataset, child *listEndpoint, parentPath s
 	_, param, _ := splitChildPath(child.Path)
 	object := strings.TrimSuffix(strings.ReplaceAll(strings.TrimPrefix(parentPath, "/v1/"), "/", "."), "s")
 	ep := &listEndpoint{Path: parentPath, Objects: []string{object}}
+	var owner *table
+	if parentPath == "/v1/sources" {
+		// Sources are a customer's: listed by its sources list with
+		// object=source, like its cards and bank accounts.
+		owner = d.customers
+	}
 	if _, ok := d.fixtures[object]; ok {
 		ep.Retrieve = parentPath + "/{" + param + "}"
 	} else {
@@ -471,9 +524,14 @@ func (g *genericData) hiddenParent(d *dataset, child *listEndpoint, parentPath s
 		}
 		d.fixtures = withFixture(d.fixtures, object, map[string]any{"id": prefix + "_" + strings.Repeat("X1", 12), "object": object})
 	}
-	t, err := g.addTable(d, ep, nil)
+	t, err := g.addTable(d, ep, owner)
 	if err != nil {
 		return nil, err
+	}
+	if owner != nil {
+		t.def.sourceObject = object
+		t.def.filters = []filterDef{sourceObjectFilter()}
+		d.sources[object] = t
 	}
 	if ep.Retrieve != "" {
 		g.views = append(g.views, &listView{path: parentPath, t: t, def: t.def, retrieveOnly: true,

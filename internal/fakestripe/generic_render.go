@@ -81,9 +81,7 @@ func (g *genericData) build(d *dataset, t *table, i int32) map[string]any {
 	fixture := d.fixtures[object]
 	obj := deepCopy(fixture).(map[string]any)
 	gr.objs[i] = obj
-	rowRNG := func(field string) *rng {
-		return &rng{state: mix64(uint64(d.seed)^hashString(t.def.name+"."+field)) ^ mix64(uint64(i))}
-	}
+	rowRNG := func(field string) *rng { return g.rowRNG(d, t, i, field) }
 	fixed := map[string]bool{}
 	set := func(k string, v any) {
 		if _, ok := obj[k]; ok {
@@ -142,8 +140,26 @@ func (g *genericData) build(d *dataset, t *table, i int32) map[string]any {
 			}
 		}
 	}
+	if price, ok := obj["price"].(map[string]any); ok && object == "item" {
+		// A line item's amounts are its price's.
+		unit, _ := intValue(price["unit_amount"])
+		quantity, _ := intValue(obj["quantity"])
+		obj["currency"] = price["currency"]
+		obj["amount_subtotal"], obj["amount_total"] = unit*max(quantity, 1), unit*max(quantity, 1)
+		obj["amount_discount"], obj["amount_tax"] = 0, 0
+		if product := g.tableOfID(d, fmt.Sprint(price["product"])); product != nil {
+			if row, ok := product.lookup(price["product"].(string)); ok {
+				obj["description"] = d.render(product, row)["name"]
+			}
+		}
+	}
 	gr.objs[i], gr.state[i] = obj, rendered
 	return obj
+}
+
+// rowRNG is the stream of one field of row i of a generic table.
+func (g *genericData) rowRNG(d *dataset, t *table, i int32, field string) *rng {
+	return &rng{state: mix64(uint64(d.seed)^hashString(t.def.name+"."+field)) ^ mix64(uint64(i))}
 }
 
 // setParent points the properties that name the parent at it, and copies
@@ -157,6 +173,19 @@ func (g *genericData) setParent(d *dataset, t *table, i int32, obj map[string]an
 		pobj = g.rows[parent].objs[prow]
 	}
 	fixture := d.fixtures[g.rows[t].objects[i]]
+	if pobj == nil && g.rows[parent] == nil {
+		pobj = d.render(parent, prow)
+	}
+	// A reversal or refund is in its transfer's or fee's currency, and
+	// of part of its amount.
+	if c, ok := pobj["currency"].(string); ok && obj["currency"] != nil {
+		obj["currency"], fixed["currency"] = c, true
+	}
+	if total, ok := intValue(pobj["amount"]); ok && total > 0 {
+		if _, has := intValue(obj["amount"]); has {
+			obj["amount"], fixed["amount"] = max(1, total/int64(1+g.rowRNG(d, t, i, "amount").intn(4))), true
+		}
+	}
 	for _, k := range sortedKeys(obj) {
 		if fixed[k] {
 			continue
@@ -327,6 +356,15 @@ func (g *genericData) pickRow(d *dataset, object string, obj map[string]any, fix
 	if g.rows[target] == nil {
 		if rows := g.childrenOfSet(d, obj, refs, target); len(rows) > 0 {
 			return pick(r, rows) // a card of the customer already set
+		}
+		if currency, ok := obj["currency"].(string); ok && fixed["currency"] {
+			// In the currency already set (a checkout session's line
+			// item's price), if a few draws find one.
+			for try := 0; try < 16; try++ {
+				if row := int32(r.intn(n)); d.render(target, row)["currency"] == currency {
+					return row
+				}
+			}
 		}
 		return int32(r.intn(n))
 	}

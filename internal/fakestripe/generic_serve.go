@@ -26,6 +26,24 @@ type listView struct {
 	serve func(d *dataset, parentID, url string, params map[string]*param) (map[string]any, *apiError)
 }
 
+// ListObjects is Objects by a list's spec path ("/v1/issuing/cards",
+// "/v1/transfers/{id}/reversals"): the objects of the table the list
+// shows, of every parent for a list under one, newest first. nil for a
+// list that shows no table (the upcoming invoice's lines).
+func (s *Server) ListObjects(path string) []map[string]any {
+	for _, v := range s.data.generic.views {
+		if v.path == path && v.t != nil && !v.retrieveOnly {
+			return objectsOf(s.data, v.t.def.name)
+		}
+	}
+	for name, t := range s.data.tables {
+		if t.def.listPath == path && t.def.sourceObject == "" { // sources: cards or bank accounts
+			return objectsOf(s.data, name)
+		}
+	}
+	return nil
+}
+
 // addView routes ep to table t, whose parent (for a child list) is the
 // table its def names.
 func (g *genericData) addView(d *dataset, ep *listEndpoint, t *table) {

@@ -270,7 +270,7 @@ func TestGenericJoins(t *testing.T) {
 		{"reviews", "charge", "charges", nil},
 		{"identity_verification_reports", "verification_session", "identity_verification_sessions", nil},
 		{"customers_tax_ids", "customer", "customers", nil},
-		{"customers_payment_methods", "customer", "customers", nil},
+		{"payment_methods", "customer", "customers", nil},
 		{"transfers_reversals", "transfer", "transfers", nil},
 		{"application_fees_refunds", "fee", "application_fees", nil},
 		{"accounts_persons", "account", "connected_accounts", nil},
@@ -425,4 +425,76 @@ func sameKind(served, fixture any) bool {
 	a, b := kind(served), kind(fixture)
 	ids := map[string]bool{"string": true, "object": true}
 	return a == b || a == "null" || b == "null" || ids[a] && ids[b]
+}
+
+// Sources are a customer's (listed with object=source) and have their
+// transactions; a customer's payment methods are the payment methods
+// whose customer it is.
+func TestGenericCustomerLists(t *testing.T) {
+	s := shared()
+	var walked int
+	for _, c := range s.Objects("customers")[:60] {
+		id := c["id"].(string)
+		for _, src := range listAll(t, s, "/v1/customers/"+id+"/sources", url.Values{"object": {"source"}}) {
+			if src["object"] != "source" || src["customer"] != id {
+				t.Fatalf("%s's sources list %v of customer %v", id, src["id"], src["customer"])
+			}
+			walked += len(listAll(t, s, "/v1/sources/"+src["id"].(string)+"/source_transactions", nil))
+			mustGet(t, s, "/v1/customers/"+id+"/sources/"+src["id"].(string))
+		}
+	}
+	if walked == 0 {
+		t.Errorf("no source transaction reached through the first customers' sources")
+	}
+	byCustomer := map[string][]string{}
+	for _, pm := range s.ListObjects("/v1/payment_methods") {
+		if c, ok := pm["customer"].(string); ok {
+			byCustomer[c] = append(byCustomer[c], pm["id"].(string))
+		}
+	}
+	if len(byCustomer) == 0 {
+		t.Fatal("no payment method has a customer")
+	}
+	for c, want := range byCustomer {
+		if got := ids(listAll(t, s, "/v1/customers/"+c+"/payment_methods", nil)); !slices.Equal(got, want) {
+			t.Errorf("%s's payment methods %v, want %v", c, got, want)
+		}
+	}
+	if s.ListObjects("/v1/nope") != nil || len(s.ListObjects("/v1/issuing/cards")) == 0 {
+		t.Errorf("ListObjects")
+	}
+}
+
+// Children are in their parent's currency and of at most its amount; a
+// line item's amounts are its price's, in its session's currency.
+func TestGenericAmounts(t *testing.T) {
+	s := shared()
+	for _, c := range []struct{ children, field, parents string }{
+		{"transfers_reversals", "transfer", "transfers"},
+		{"application_fees_refunds", "fee", "application_fees"},
+	} {
+		parents := byID(s.Objects(c.parents))
+		for _, o := range s.Objects(c.children) {
+			p := parents[o[c.field].(string)]
+			if o["currency"] != p["currency"] || num(o, "amount") > num(p, "amount") || num(o, "amount") < 1 {
+				t.Errorf("%s %v: %d %v of %s %d %v", c.children, o["id"], num(o, "amount"), o["currency"], c.field, num(p, "amount"), p["currency"])
+			}
+		}
+	}
+	sessions := s.data.generic.tables["checkout_sessions_line_items"]
+	same := 0
+	for i, item := range s.data.generic.rows[sessions].objs {
+		price := item["price"].(map[string]any)
+		unit, _ := intValue(price["unit_amount"])
+		quantity, _ := intValue(item["quantity"])
+		if total, _ := intValue(item["amount_total"]); total != unit*quantity || item["currency"] != price["currency"] {
+			t.Errorf("%v: %d %v for %d × %d %v", item["id"], total, item["currency"], quantity, unit, price["currency"])
+		}
+		if session := s.data.render(s.data.checkoutSessions, sessions.parents[i]); session["currency"] == item["currency"] {
+			same++
+		}
+	}
+	if same*10 < sessions.len()*9 {
+		t.Errorf("%d of %d line items in their session's currency", same, sessions.len())
+	}
 }

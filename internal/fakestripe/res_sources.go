@@ -44,7 +44,7 @@ func sourceObjectFilter() filterDef {
 }
 
 func badSourceObject(v string) *apiError {
-	return badParam("object", "Invalid object: %s. This fake Stripe account lists sources with object=card or object=bank_account.", v)
+	return badParam("object", "Invalid object: %s. This fake Stripe account lists sources with object=card, object=bank_account or object=source.", v)
 }
 
 func (d *dataset) genSources() {

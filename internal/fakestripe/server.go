@@ -137,8 +137,10 @@ func (s *Server) SetFault(f func(r *http.Request) (handled bool, status int, bod
 // of all parents: "customer_balance_transactions", "subscription_items",
 // "cards" and "bank_accounts" newest first, "line_items" in invoice order
 // (oldest invoice first). "discounts" (served only embedded in customers,
-// subscriptions and invoices) are each discount once. An unknown resource
-// returns nil; Resources lists the known ones.
+// subscriptions and invoices) are each discount once. The lists served
+// generically (generic.go) are there too, under their path's name
+// ("issuing_cards", "transfers_reversals"; ListObjects takes the path).
+// An unknown resource returns nil; Resources lists the hand-written ones.
 func (s *Server) Objects(resource string) []map[string]any {
 	return objectsOf(s.data, resource)
 }

@@ -43,7 +43,7 @@ func (d *dataset) serveSources(customerID string, rest []string, path string, pa
 	}
 	p, given := params["object"]
 	if !given {
-		return nil, badParam("object", "Missing required param: object. This fake Stripe account lists sources with object=card or object=bank_account.")
+		return nil, badParam("object", "Missing required param: object. This fake Stripe account lists sources with object=card, object=bank_account or object=source.")
 	}
 	v, err := p.scalar("string")
 	if err != nil {
