@@ -28,11 +28,14 @@ var listsJSON []byte
 
 // listEndpoint is one entry of lists_gen.json.
 type listEndpoint struct {
-	Path     string      `json:"path"`
-	Objects  []string    `json:"objects"`
-	Required []string    `json:"required"`
-	Retrieve string      `json:"retrieve"`
-	Params   []listParam `json:"params"`
+	Path     string   `json:"path"`
+	Objects  []string `json:"objects"`
+	Required []string `json:"required"`
+	Retrieve string   `json:"retrieve"`
+	// Paged is false for the lists whose spec takes no limit nor cursor:
+	// Stripe answers them whole.
+	Paged  bool        `json:"paged"`
+	Params []listParam `json:"params"`
 }
 
 // listParam is a parameter of a list endpoint, pagination left out.
@@ -99,14 +102,6 @@ var childOfHandWritten = map[string]struct {
 // payment methods whose customer is that customer.
 var byField = map[string]struct{ list, field string }{
 	"/v1/customers/{customer}/payment_methods": {"/v1/payment_methods", "customer"},
-}
-
-// unpaginated are the lists whose spec takes no limit nor cursor: Stripe
-// answers them whole.
-var unpaginated = map[string]bool{
-	"/v1/accounts/{account}/capabilities": true,
-	"/v1/payment_method_configurations":   true,
-	"/v1/reporting/report_types":          true,
 }
 
 // namedIDs are the ids of objects whose id is a name rather than a
@@ -372,7 +367,7 @@ func (g *genericData) addTable(d *dataset, ep *listEndpoint, parent *table) (*ta
 		}
 	}
 	def := &resourceDef{name: name, object: object, listPath: ep.Path, retrieve: ep.Retrieve != "",
-		unpaginated: unpaginated[ep.Path], required: ep.Required,
+		unpaginated: !ep.Paged, required: ep.Required,
 		// Items of a checkout session, payment link, quote or tax
 		// calculation are listed in their order on it, not newest first.
 		oldestFirst: parent != nil && !hasCreated && strings.HasSuffix(object, "item")}
@@ -506,7 +501,7 @@ func (g *genericData) hiddenParent(d *dataset, child *listEndpoint, parentPath s
 	}
 	_, param, _ := splitChildPath(child.Path)
 	object := strings.TrimSuffix(strings.ReplaceAll(strings.TrimPrefix(parentPath, "/v1/"), "/", "."), "s")
-	ep := &listEndpoint{Path: parentPath, Objects: []string{object}}
+	ep := &listEndpoint{Path: parentPath, Objects: []string{object}, Paged: true}
 	var owner *table
 	if parentPath == "/v1/sources" {
 		// Sources are a customer's: listed by its sources list with
