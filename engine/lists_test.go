@@ -1,6 +1,8 @@
 package engine_test
 
 import (
+	"fmt"
+	"net/url"
 	"sort"
 	"strings"
 	"testing"
@@ -191,4 +193,67 @@ func TestEveryTableInInformationSchema(t *testing.T) {
 	if reqs := env.Requests(); len(reqs) != 0 {
 		t.Errorf("information_schema made requests: %v", reqs)
 	}
+}
+
+// fakeResource is the fake account's name of the objects of a list path:
+// its segments without the parents' ids (transfers_reversals).
+func fakeResource(path string) string {
+	var parts []string
+	for _, seg := range strings.Split(strings.TrimPrefix(path, "/v1/"), "/") {
+		if !strings.HasPrefix(seg, "{") {
+			parts = append(parts, seg)
+		}
+	}
+	return strings.Join(parts, "_")
+}
+
+// Every table of a list the fake account serves returns exactly its
+// objects: a top-level list page by page, a child list by walking its
+// parents (those of every parent), a list of a required parameter's
+// objects by walking that table.
+func TestEveryListTableReadsTheFake(t *testing.T) {
+	env := stripesqltest.Start(t, stripesqltest.Options{})
+	tested := 0
+	for _, s := range tables.Specs() {
+		objs := env.Fake.Objects(fakeResource(s.Path))
+		if s.Derive != nil || s.Single || len(s.Requires) > 0 || objs == nil {
+			continue
+		}
+		tested++
+		t.Run(s.Name, func(t *testing.T) {
+			env.Requests()
+			rows := env.Rows(t, "SELECT id FROM "+s.Name)
+			want := make([][]string, len(objs))
+			for i, o := range objs {
+				want[i] = []string{fmt.Sprint(o["id"])}
+			}
+			if got, w := sortedColumn(rows), sortedColumn(want); got != w {
+				t.Errorf("rows %s, want %s", got, w)
+			}
+			reqs := env.Requests()
+			if s.Parent == nil {
+				w := pages(s.Path, defaultsOf(s), len(objs))
+				if s.Unpaged {
+					w = []string{stripesqltest.FormatRequest("GET", s.Path, defaultsOf(s))}
+				}
+				if !matchRequests(reqs, w) {
+					t.Errorf("requests:\n%s\nwant:\n%s", stripesqltest.Join(reqs), stripesqltest.Join(w))
+				}
+			} else if parent, _ := tables.Lookup(s.Parent.Table); len(reqs) == 0 || !strings.HasPrefix(reqs[0], "GET "+parent.Path) && parent.Parent == nil {
+				t.Errorf("requests:\n%s\nwant a walk of %s first", stripesqltest.Join(reqs), parent.Path)
+			}
+		})
+	}
+	if tested < 80 {
+		t.Errorf("%d tables compared with the fake's objects, want the 80 and more it serves", tested)
+	}
+}
+
+// defaultsOf are the parameters a table sends on every list request.
+func defaultsOf(s *tables.Spec) url.Values {
+	out := url.Values{}
+	for k, v := range s.Defaults {
+		out.Set(k, v)
+	}
+	return out
 }
