@@ -33,6 +33,10 @@ func TestExplainShowsStripeRequests(t *testing.T) {
 			[]string{"Stripe: GET /v1/subscriptions limit=100 status=all, then for each subscription: GET /v1/subscription_items limit=100 subscription={subscription}, " +
 				"then for each subscription_item: GET /v1/subscription_items/{subscription_item}/usage_record_summaries limit=100 (whole list)"}},
 		{"SELECT * FROM reporting_report_types", []string{"Stripe: GET /v1/reporting/report_types (whole list)"}},
+		// A parameter from a field of the parent: the parent pinned is retrieved.
+		{"SELECT * FROM financial_connections_account_owners WHERE account = 'fca_1'",
+			[]string{"Stripe: GET /v1/financial_connections/accounts/fca_1, then for each financial_connections_account: " +
+				"GET /v1/financial_connections/accounts/fca_1/owners limit=100 ownership={financial_connections_account.ownership}"}},
 	}
 	for _, c := range cases {
 		rows := env.Rows(t, "EXPLAIN "+c.query)

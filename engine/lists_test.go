@@ -60,6 +60,8 @@ func TestListTablesRequests(t *testing.T) {
 			[]string{"GET /v1/tax/calculations/taxcalc_1/line_items?limit=100"}},
 		{"a preview per invoice", "SELECT id FROM credit_note_preview_lines WHERE invoice IN ('in_1', 'in_2')",
 			[]string{"GET /v1/credit_notes/preview/lines?invoice=in_1&limit=100", "GET /v1/credit_notes/preview/lines?invoice=in_2&limit=100"}},
+		{"a parameter from the parent's field, pinned", "SELECT id FROM financial_connections_account_owners WHERE account = 'fca_1' AND ownership = 'fcaowns_1'",
+			[]string{"GET /v1/financial_connections/accounts/fca_1/owners?limit=100&ownership=fcaowns_1"}},
 		{"an unpaged list", "SELECT id FROM reporting_report_types",
 			[]string{"GET /v1/reporting/report_types"}},
 		{"an unpaged child list", "SELECT id FROM account_capabilities WHERE account = 'acct_1'",
@@ -86,13 +88,12 @@ func TestListTablesRequiredColumns(t *testing.T) {
 	cases := []struct{ query, col string }{
 		{"SELECT * FROM apps_secrets", "scope_type"},
 		{"SELECT COUNT(*) FROM apps_secrets WHERE scope_user = 'usr_1'", "scope_type"},
-		{"SELECT * FROM financial_connections_account_owners WHERE account = 'fca_1' AND ownership LIKE 'fcaowns%'", "ownership"},
+		{"SELECT * FROM apps_secrets WHERE scope_user = 'usr_1' OR scope_type = 'account'", "scope_type"},
 		{"SELECT * FROM apps_secrets WHERE scope_type = 'account' OR name = 'x'", "scope_type"},
 		{"EXPLAIN SELECT * FROM apps_secrets", "scope_type"},
 		{"SELECT * FROM tax_calculation_line_items", "calculation"},
 		{"SELECT * FROM tax_transaction_line_items WHERE id = 'tax_li_1'", "transaction"},
 		{"SELECT * FROM credit_note_preview_lines LIMIT 1", "invoice"},
-		{"SELECT * FROM financial_connections_account_owners WHERE account = 'fca_1'", "ownership"},
 		{"SELECT c.id FROM customers c JOIN credit_note_preview_lines l ON l.invoice_line_item = c.id", "invoice"},
 	}
 	for _, c := range cases {
@@ -256,4 +257,65 @@ func defaultsOf(s *tables.Spec) url.Values {
 		out.Set(k, v)
 	}
 	return out
+}
+
+// A child list that needs a field of its parent besides its id (the
+// owners of a financial connections account, listed per its ownership)
+// takes it from each parent a walk lists, or from the parent a query
+// pins, retrieved first; a parent whose field differs from a pinned
+// value is skipped, its children cannot match. The rows are the fake
+// account's owners of those ownerships.
+func TestParentFieldsWalk(t *testing.T) {
+	env := stripesqltest.Start(t, stripesqltest.Options{})
+	const accounts = "/v1/financial_connections/accounts"
+	owners := env.Fake.Objects("financial_connections_accounts_owners")
+	var first, second map[string]any
+	var walk []string
+	for _, a := range env.Fake.Objects("financial_connections_accounts") {
+		o, _ := a["ownership"].(string)
+		if o == "" {
+			continue // no ownership: no owners to list
+		}
+		walk = append(walk, fmt.Sprintf("GET %s/%s/owners?limit=100&ownership=%s", accounts, a["id"], o))
+		if countOf(owners, func(w map[string]any) bool { return w["ownership"] == o }) > 0 {
+			if first == nil {
+				first = a
+			} else if second == nil {
+				second = a
+			}
+		}
+	}
+	if second == nil {
+		t.Fatal("fewer than two financial connections accounts with owners")
+	}
+	id, own := fmt.Sprint(first["id"]), fmt.Sprint(first["ownership"])
+	firstList := fmt.Sprintf("GET %s/%s/owners?limit=100&ownership=%s", accounts, id, own)
+	ownedBy := func(o string) func(map[string]any) bool {
+		return func(w map[string]any) bool { return o == "" || w["ownership"] == o }
+	}
+	cases := []struct {
+		name, query string
+		want        []string
+		keep        func(map[string]any) bool
+	}{
+		{"walked", "SELECT id FROM financial_connections_account_owners", append([]string{"GET " + accounts + "?limit=100"}, walk...), ownedBy("")},
+		{"the parent pinned is retrieved", "SELECT id FROM financial_connections_account_owners WHERE account = '" + id + "'",
+			[]string{"GET " + accounts + "/" + id, firstList}, ownedBy(own)},
+		{"both pinned", "SELECT id FROM financial_connections_account_owners WHERE account = '" + id + "' AND ownership = '" + own + "'",
+			[]string{firstList}, ownedBy(own)},
+		{"parents of another value are skipped", "SELECT id FROM financial_connections_account_owners WHERE ownership = '" + own + "'",
+			[]string{"GET " + accounts + "?limit=100", firstList}, ownedBy(own)},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			env.Requests()
+			rows := env.Rows(t, c.query)
+			if got := env.Requests(); !sameRequests(got, c.want) {
+				t.Errorf("%s\nrequests:\n%s\nwant:\n%s", c.query, stripesqltest.Join(got), stripesqltest.Join(c.want))
+			}
+			if got, want := sortedColumn(rows), idsOf(owners, c.keep); got != want {
+				t.Errorf("%s: rows %s, want %s", c.query, got, want)
+			}
+		})
+	}
 }

@@ -65,9 +65,12 @@ var catalogTweaks = map[string]func(*Spec){
 	// created range read newest first must ask for created.
 	"/v1/treasury/transactions":        orderByCreated,
 	"/v1/treasury/transaction_entries": orderByCreated,
-	// The owners of an account are listed per ownership, a field of the
-	// account (and of each owner) that no list of ownerships offers.
-	"/v1/financial_connections/accounts/{account}/owners": func(s *Spec) { s.Requires = []string{"ownership"} },
+	// The owners of an account are listed per its ownership, a field of
+	// the account that no list of ownerships offers: the walk of the
+	// accounts supplies it.
+	"/v1/financial_connections/accounts/{account}/owners": func(s *Spec) {
+		s.Parent.With, s.Requires = []string{"ownership"}, nil
+	},
 }
 
 func orderByCreated(s *Spec) { s.Defaults = map[string]string{"order_by": "created"} }

@@ -65,7 +65,7 @@ func TestRequiredParametersAreSupplied(t *testing.T) {
 	for _, s := range Specs() {
 		e := endpointOf(s.Path)
 		for _, r := range e.Required {
-			ok := s.Parent != nil && s.Parent.InQuery && s.Parent.Param == r
+			ok := s.Parent != nil && (s.Parent.InQuery && s.Parent.Param == r || slices.Contains(s.Parent.With, r))
 			for _, c := range s.Requires {
 				p, _ := s.FilterParam(c)
 				ok = ok || p == r || strings.HasPrefix(p, r+"[")

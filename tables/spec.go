@@ -89,6 +89,12 @@ type Parent struct {
 	// query parameter when InQuery.
 	Param   string
 	InQuery bool
+	// With are list parameters the child list needs besides the parent's
+	// id, each taken from the parent object's field of the same name (a
+	// financial connections account's owners are listed per its
+	// ownership): a walk reads them from the parents it lists, and a
+	// pinned parent is retrieved first.
+	With []string
 }
 
 // Derive names a field of another table's objects holding this table's rows.
@@ -381,6 +387,14 @@ func (s *Spec) check() error {
 		return fmt.Errorf("%s: %s takes no created range", s.Name, s.Path)
 	} else if ok && p.Range && p.Field == "created" && !s.Created && s.Parent == nil {
 		return fmt.Errorf("%s: %s filters created: declare Created", s.Name, s.Path)
+	}
+	if p := s.Parent; p != nil {
+		parent, ok := Lookup(p.Table)
+		for _, w := range p.With {
+			if _, takes := s.Param(w); !takes || !ok || !HasColumn(objectColumns[parent.Object], w) {
+				return fmt.Errorf("%s: %s's %q is no parameter of %s or no field of its parent", s.Name, s.Path, w, s.Path)
+			}
+		}
 	}
 	for _, c := range s.Requires {
 		if _, ok := s.FilterOf(c); !ok && (s.Parent == nil || s.Parent.Column != c) {

@@ -68,8 +68,9 @@ func TestCheckRequired(t *testing.T) {
 	}{
 		{"apps_secrets", nil, false},
 		{"apps_secrets", url.Values{"scope[type]": {"account"}}, true},
-		{"financial_connections_account_owners", nil, false},
-		{"financial_connections_account_owners", url.Values{"ownership": {"fcaowns_1"}}, true},
+		{"credit_note_preview_lines", nil, false},
+		{"credit_note_preview_lines", url.Values{"invoice": {"in_1"}}, true},
+		{"financial_connections_account_owners", nil, true}, // walks the accounts, with their ownership
 		{"tax_calculation_line_items", url.Values{"x": {"y"}}, false},
 		{"treasury_transactions", nil, true}, // walks the financial accounts
 	}

@@ -46,10 +46,14 @@ func (t *Table) newPager(r request, fetched *int) pager {
 		parent := t.relative(t.spec.Parent.Table)
 		parent.account = accountOf(r.params)
 		return &walkPager{
-			// scanRequest: the parent may be a child list itself (a
-			// subscription item's usage, per item of each subscription).
-			parents: parent.newPager(parent.scanRequest(url.Values{}), new(int)),
-			child:   func(id string) pager { return t.newPager(t.childRequest(id, r.params), fetched) },
+			parents: parent.newPager(t.parentsRequest(parent, r), new(int)),
+			child: func(obj json.RawMessage) pager {
+				c, ok := t.childOf(obj, r.params)
+				if !ok {
+					return emptyPager{}
+				}
+				return t.newPager(c, fetched)
+			},
 		}
 	case reqDerive:
 		var srcs []pager
@@ -190,10 +194,16 @@ func (p *onePager) next(ctx context.Context) (batch, error) {
 // walkPager reads every parent, then the children of each in turn.
 type walkPager struct {
 	parents pager
-	child   func(parentID string) pager
-	ids     []string
+	child   func(parent json.RawMessage) pager
+	objs    []json.RawMessage
 	cur     pager
 }
+
+// emptyPager has no objects: a parent without what its children are
+// listed by (an account without an ownership).
+type emptyPager struct{}
+
+func (emptyPager) next(context.Context) (batch, error) { return batch{}, io.EOF }
 
 func (p *walkPager) next(ctx context.Context) (batch, error) {
 	for {
@@ -204,18 +214,16 @@ func (p *walkPager) next(ctx context.Context) (batch, error) {
 			}
 			p.cur = nil
 		}
-		if len(p.ids) == 0 {
+		if len(p.objs) == 0 {
 			b, err := p.parents.next(ctx)
 			if err != nil {
 				return batch{}, err
 			}
-			for _, o := range b.objs {
-				p.ids = append(p.ids, decode.ObjectID(o))
-			}
+			p.objs = b.objs
 			continue
 		}
-		p.cur = p.child(p.ids[0])
-		p.ids = p.ids[1:]
+		p.cur = p.child(p.objs[0])
+		p.objs = p.objs[1:]
 	}
 }
 

@@ -2,8 +2,10 @@ package sqltable
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -12,6 +14,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/types"
 
 	"github.com/stripesql/stripesql/tables"
+	"github.com/stripesql/stripesql/tables/decode"
 )
 
 // reqKind is the shape of a request stream.
@@ -57,8 +60,21 @@ func (t *Table) describe(r request, limit int) string {
 	case reqWalk:
 		p := t.spec.Parent
 		parent := t.relative(p.Table)
-		return fmt.Sprintf("%s, then for each %s: %s", parent.describe(parent.scanRequest(url.Values{}), maxPage),
-			tables.Singular(p.Table), t.describe(t.childRequest("{"+p.Column+"}", r.params), limit))
+		params := url.Values{}
+		for k, v := range r.params {
+			params[k] = v
+		}
+		for _, w := range p.With {
+			if !params.Has(w) {
+				params.Set(w, "{"+tables.Singular(p.Table)+"."+w+"}")
+			}
+		}
+		child := "{" + p.Column + "}"
+		if r.parentID != "" {
+			child = r.parentID
+		}
+		return fmt.Sprintf("%s, then for each %s: %s", parent.describe(t.parentsRequest(parent, r), maxPage),
+			tables.Singular(p.Table), t.describe(t.childRequest(child, params), limit))
 	case reqDerive:
 		var parts []string
 		for _, d := range t.spec.Derive {
@@ -154,6 +170,58 @@ func (t *Table) listRequest(params url.Values) request {
 		all[k] = v
 	}
 	return request{kind: reqList, path: t.spec.Path, params: all}
+}
+
+// parentsRequest is the request listing the parents a walk r reads the
+// children of: the parent table's scan (a child list itself, maybe: a
+// subscription item's usage, per item of each subscription), or the
+// retrieve of the one parent r is for.
+func (t *Table) parentsRequest(parent *Table, r request) request {
+	if r.parentID != "" {
+		return request{kind: reqRetrieve, path: parent.spec.Path, id: r.parentID}
+	}
+	return parent.scanRequest(url.Values{})
+}
+
+// childOf is the request for the children of a parent object read by a
+// walk with params: with its id, and the parameters the spec takes from
+// its fields (Parent.With); ok is false when the parent has none of a
+// field, or another value than params pin (its children cannot match).
+func (t *Table) childOf(parent json.RawMessage, params url.Values) (request, bool) {
+	with := t.spec.Parent.With
+	if len(with) == 0 {
+		return t.childRequest(decode.ObjectID(parent), params), true
+	}
+	fields := map[string]any{}
+	err := decode.Fields(parent, func(key, val []byte) {
+		if slices.Contains(with, string(key)) {
+			fields[string(key)], _ = decode.Value(val, tables.KindRef)
+		}
+	})
+	all := url.Values{}
+	for k, v := range params {
+		all[k] = v
+	}
+	for _, w := range with {
+		v, ok := fields[w].(string)
+		if err != nil || !ok || v == "" || all.Has(w) && all.Get(w) != v || t.residual.Has(w) && t.residual.Get(w) != v {
+			return request{}, false
+		}
+		all.Set(w, v)
+	}
+	return t.childRequest(decode.ObjectID(parent), all), true
+}
+
+// needsParent reports whether a child request with params lacks a
+// parameter only its parent's fields give (Parent.With): the parent is
+// then read first.
+func (t *Table) needsParent(params url.Values) bool {
+	for _, w := range t.spec.Parent.With {
+		if !params.Has(w) && !t.residual.Has(w) {
+			return true
+		}
+	}
+	return false
 }
 
 // childRequest is the request for the children of one parent.
@@ -351,9 +419,12 @@ func (t *Table) planRange(ix *index, r sql.MySQLRange, reverse bool) (st step, o
 			sortedFrom = n
 		}
 	}
-	if parentID != "" {
+	switch {
+	case parentID != "" && t.needsParent(params):
+		st.req = request{kind: reqWalk, params: params, parentID: parentID}
+	case parentID != "":
 		st.req = t.childRequest(parentID, params)
-	} else {
+	default:
 		st.req = t.scanRequest(params)
 	}
 	st.order = t.orderFor(ix, sortedFrom, reverse, st.req)

@@ -280,6 +280,8 @@ func (t *Table) Describe(lookup *sql.IndexLookup, dynamic sql.Index, keys []stri
 		}
 		switch {
 		case req.kind == reqRetrieve:
+		case parentID != "" && t.needsParent(params):
+			req = request{kind: reqWalk, params: params, parentID: parentID}
 		case parentID != "":
 			req = t.childRequest(parentID, params)
 		default:
