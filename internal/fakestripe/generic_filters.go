@@ -2,6 +2,7 @@ package fakestripe
 
 import (
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -92,10 +93,24 @@ func genericFilter(t *table, p listParam, path []string, value func(i int32) any
 			return matchIf(func(i int32) bool { n, ok := intValue(value(i)); return ok && n == want }), nil
 		}}
 	case len(p.Enum) > 0:
-		return enumFilter(p.Name, p.Enum, func(_ *dataset, i int32) string { s, _ := scalarString(value(i)); return s })
+		f := enumFilter(p.Name, p.Enum, func(_ *dataset, i int32) string { s, _ := scalarString(value(i)); return s })
+		if slices.Contains(p.Enum, enumAll) {
+			compile := f.compile
+			f.compile = func(d *dataset, t *table, v param) (rowFilter, *apiError) {
+				if s, _ := v.scalar("string"); s == enumAll {
+					return rowFilter{}, nil
+				}
+				return compile(d, t, v)
+			}
+		}
+		return f
 	}
 	return eqFilter(p.Name, func(_ *dataset, i int32) string { s, _ := scalarString(value(i)); return s })
 }
+
+// enumAll is the enum value that asks for every row (a tax
+// registration's status=all), not a value of the property.
+const enumAll = "all"
 
 // subFieldsFilter takes a hash parameter whose keys are the sub-fields of
 // the property (scope[type]=account, relationship[director]=true): a row

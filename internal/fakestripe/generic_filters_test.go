@@ -101,7 +101,7 @@ func paramCases(p listParam, path []string, all []map[string]any) []paramCase {
 			values = booleans
 		}
 		for _, v := range values {
-			cases = append(cases, paramCase{p.Name, v, func(o map[string]any) bool { return str(o) == v }})
+			cases = append(cases, paramCase{p.Name, v, func(o map[string]any) bool { return v == enumAll || str(o) == v }})
 		}
 	default:
 		for _, o := range all {

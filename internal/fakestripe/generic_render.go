@@ -2,6 +2,7 @@ package fakestripe
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -43,6 +44,12 @@ var statuses = map[string]map[string]string{
 	"subscription_schedule": {"active": "", "canceled": "canceled_at", "completed": "completed_at",
 		"not_started": "", "released": "released_at"},
 }
+
+// otherEnum are the parameters whose enum is not their property's (the
+// spec lists a debit reversal's status as failed, processing or succeeded
+// but its list's as canceled, completed or processing): rows keep the
+// fixture's value.
+var otherEnum = map[string]bool{"/v1/treasury/debit_reversals status": true}
 
 // nullRefShare is how many rows set a reference the fixture has null:
 // Stripe leaves many of them unset.
@@ -245,8 +252,9 @@ func (g *genericData) vary(d *dataset, t *table, i int32, obj map[string]any, fi
 		case len(p.Enum) > 0:
 			// A type selects which sub-object is set, which the fixture
 			// fills for its own type only: types stay.
-			if _, isHash := cur.(map[string]any); !isHash && k != "type" {
-				obj[k] = pick(r, p.Enum)
+			values := slices.DeleteFunc(slices.Clone(p.Enum), func(v string) bool { return v == enumAll })
+			if _, isHash := cur.(map[string]any); !isHash && k != "type" && !otherEnum[gr.ep.Path+" "+p.Name] {
+				obj[k] = pick(r, values)
 			}
 		case p.Type == "integer" && k == "exp_month":
 			obj[k] = 1 + r.intn(12)
