@@ -38,11 +38,12 @@ var nameAliases = map[string]string{
 // owner's ownership is its account's).
 var freshIDs = map[string]string{"financial_connections.account ownership": "fcaowns"}
 
-// statuses are the statuses of objects the fake varies although no list
-// parameter names them, each with the time property it sets ("" for none).
-var statuses = map[string]map[string]string{
+// statusTimes are objects' statuses, each with the time property it sets
+// ("" for none; a dotted path inside the object).
+var statusTimes = map[string]map[string]string{
 	"subscription_schedule": {"active": "", "canceled": "canceled_at", "completed": "completed_at",
 		"not_started": "", "released": "released_at"},
+	"treasury.transaction": {"open": "", "posted": "status_transitions.posted_at", "void": "status_transitions.void_at"},
 }
 
 // otherEnum are the parameters whose enum is not their property's (the
@@ -115,17 +116,25 @@ func (g *genericData) build(d *dataset, t *table, i int32) map[string]any {
 		g.setParent(d, t, i, obj, fixed)
 	}
 	g.vary(d, t, i, obj, fixed, rowRNG)
-	if st := statuses[object]; st != nil {
-		// A status no parameter selects, but whose times the list's
-		// ranges filter: set when the status says so.
-		status := pick(rowRNG("status"), sortedKeys(st))
-		obj["status"] = status
+	if st := statusTimes[object]; st != nil {
+		// The times a status sets, which the list's parameters filter:
+		// set when the status says so, null otherwise. A status no
+		// parameter varies is drawn here.
+		if !fixed["status"] {
+			obj["status"] = pick(rowRNG("status"), sortedKeys(st))
+		}
 		for _, name := range sortedKeys(st) {
-			if field := st[name]; field != "" {
-				obj[field] = nil
-				if name == status {
-					obj[field] = min(windowEnd, gr.times[i]+rowRNG(field).between(day, 90*day))
-				}
+			if st[name] == "" {
+				continue
+			}
+			path := strings.Split(st[name], ".")
+			parent, _ := lookupPath(obj, path[:len(path)-1]).(map[string]any)
+			if parent == nil {
+				continue
+			}
+			parent[path[len(path)-1]] = nil
+			if name == obj["status"] {
+				parent[path[len(path)-1]] = min(windowEnd, gr.times[i]+rowRNG(st[name]).between(day, 90*day))
 			}
 		}
 	}
@@ -243,6 +252,15 @@ func (g *genericData) vary(d *dataset, t *table, i int32, obj map[string]any, fi
 				obj[k] = min(windowEnd, gr.times[i]+r.between(0, 3*day)) // a time
 			} else if ok {
 				obj[k] = r.between(5, 500) * 100 // an amount
+			}
+		case p.Type == "object":
+			// A hash of flags (a person's relationship): some set.
+			if sub, ok := cur.(map[string]any); ok {
+				for _, f := range sortedKeys(sub) {
+					if _, isBool := sub[f].(bool); isBool {
+						sub[f] = r.chance(0.4)
+					}
+				}
 			}
 		case p.Type == "boolean":
 			obj[k] = r.chance(0.75)
