@@ -56,6 +56,11 @@ var requiredParents = map[string]string{
 	"account":           "financial_connections_accounts", // of GET /v1/financial_connections/transactions
 }
 
+// parentTables names the table listing the parents of a child list when
+// no list endpoint has the parent's path: Source objects are listed per
+// customer only (GET /v1/customers/{customer}/sources?object=source).
+var parentTables = map[string]string{"/v1/sources": "sources"}
+
 // catalogTweaks say of a generated table what the spec cannot.
 var catalogTweaks = map[string]func(*Spec){
 	// A capability's id is its name (card_payments): unique within an
@@ -113,6 +118,9 @@ func catalogSpecs() []*Spec {
 		s := catalogSpec(e)
 		byPath[e.Path] = s.Name
 		out = append(out, s)
+	}
+	for p, table := range parentTables {
+		byPath[p] = table
 	}
 	for _, s := range out {
 		if s.Parent != nil && !s.Parent.InQuery {

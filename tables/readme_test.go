@@ -97,7 +97,7 @@ var tableAreas = map[string]string{
 	"setup_attempts": "Core payments", "topups": "Core payments", "events": "Core payments",
 	"customers": "Customers and payment methods", "payment_methods": "Customers and payment methods",
 	"payment_method_configurations": "Customers and payment methods", "payment_method_domains": "Customers and payment methods",
-	"source_transactions": "Customers and payment methods", "bank_accounts": "Customers and payment methods", "cards": "Customers and payment methods",
+	"sources": "Customers and payment methods", "bank_accounts": "Customers and payment methods", "cards": "Customers and payment methods",
 	"invoices": "Billing", "invoice_items": "Billing", "upcoming_invoices": "Billing", "upcoming_invoice_lines": "Billing",
 	"subscriptions": "Billing", "subscription_schedules": "Billing", "plans": "Billing", "prices": "Billing", "products": "Billing",
 	"coupons": "Billing", "promotion_codes": "Billing", "discounts": "Billing", "credit_notes": "Billing",

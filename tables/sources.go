@@ -1,11 +1,13 @@
 package tables
 
-// Customers' payment sources: one list endpoint, two kinds of object told
-// apart by its object parameter.
+// Customers' payment sources: one list endpoint, three kinds of object
+// told apart by its object parameter (Source objects, src_… of the
+// Sources API, are the third).
 func init() {
 	for _, kind := range []struct{ name, object, what string }{
 		{"bank_accounts", "bank_account", "Bank accounts"},
 		{"cards", "card", "Cards"},
+		{"sources", "source", "Source objects (src_…, the Sources API)"},
 	} {
 		register(&Spec{
 			Name:       kind.name,
