@@ -172,10 +172,6 @@ func (d *dataset) genGeneric() error {
 			served[t.def.listPath] = t
 		}
 	}
-	byPath := map[string]*listEndpoint{}
-	for i := range eps {
-		byPath[eps[i].Path] = &eps[i]
-	}
 	// Parents before children: a child's path is longer than its parent's.
 	order := make([]*listEndpoint, 0, len(eps))
 	for i := range eps {
@@ -239,24 +235,18 @@ func (d *dataset) genGeneric() error {
 	}
 	for _, ep := range order {
 		if by := byField[ep.Path]; by.list != "" {
-			g.addFieldView(d, ep, tableOf(by.list), by.field)
+			parentPath, _, _ := splitChildPath(ep.Path)
+			g.addFieldView(ep, tableOf(by.list), by.field, tableOf(parentPath))
 		}
 	}
 	sort.SliceStable(g.views, func(a, b int) bool { return g.views[a].path < g.views[b].path })
 	return nil
 }
 
-// addFieldView serves ep, a list under a parent, with the rows of t whose
+// addFieldView serves ep, a list under parent, with the rows of t whose
 // field holds the parent's id. It takes the parameters of t's list that
 // ep's spec lists.
-func (g *genericData) addFieldView(d *dataset, ep *listEndpoint, t *table, field string) {
-	parentPath, _, _ := splitChildPath(ep.Path)
-	var parent *table
-	for _, pt := range d.tables {
-		if pt.def.listPath == parentPath {
-			parent = pt
-		}
-	}
+func (g *genericData) addFieldView(ep *listEndpoint, t *table, field string, parent *table) {
 	refs := make([]int32, t.len())
 	for i, obj := range g.rows[t].objs {
 		refs[i] = -1

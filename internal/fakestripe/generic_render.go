@@ -107,7 +107,7 @@ func (g *genericData) build(d *dataset, t *table, i int32) map[string]any {
 			set(k, prefix+"_"+randomChars(rowRNG(k), 24))
 		}
 	}
-	if target := g.targetOf(d, object, gr.scope, fixture[gr.scope]); target != nil && target.len() > 0 {
+	if target := g.targetOf(d, object, gr.scope, fixture[gr.scope]); gr.scope != "" && target != nil && target.len() > 0 {
 		// Round robin: every value of the required parameter lists rows.
 		g.setRef(d, obj, gr.scope, fixture[gr.scope], target, i%int32(target.len()))
 		fixed[gr.scope] = true
@@ -117,26 +117,7 @@ func (g *genericData) build(d *dataset, t *table, i int32) map[string]any {
 	}
 	g.vary(d, t, i, obj, fixed, rowRNG)
 	if st := statusTimes[object]; st != nil {
-		// The times a status sets, which the list's parameters filter:
-		// set when the status says so, null otherwise. A status no
-		// parameter varies is drawn here.
-		if !fixed["status"] {
-			obj["status"] = pick(rowRNG("status"), sortedKeys(st))
-		}
-		for _, name := range sortedKeys(st) {
-			if st[name] == "" {
-				continue
-			}
-			path := strings.Split(st[name], ".")
-			parent, _ := lookupPath(obj, path[:len(path)-1]).(map[string]any)
-			if parent == nil {
-				continue
-			}
-			parent[path[len(path)-1]] = nil
-			if name == obj["status"] {
-				parent[path[len(path)-1]] = min(windowEnd, gr.times[i]+rowRNG(st[name]).between(day, 90*day))
-			}
-		}
+		setStatusTimes(obj, st, !fixed["status"], gr.times[i], rowRNG)
 	}
 	g.setRefs(d, t, i, obj, fixed, rowRNG)
 	for _, k := range sortedKeys(obj) {
@@ -156,26 +137,59 @@ func (g *genericData) build(d *dataset, t *table, i int32) map[string]any {
 			}
 		}
 	}
-	if price, ok := obj["price"].(map[string]any); ok && object == "item" {
-		// A line item's amounts are its price's.
-		unit, _ := intValue(price["unit_amount"])
-		quantity, _ := intValue(obj["quantity"])
-		obj["currency"] = price["currency"]
-		obj["amount_subtotal"], obj["amount_total"] = unit*max(quantity, 1), unit*max(quantity, 1)
-		obj["amount_discount"], obj["amount_tax"] = 0, 0
-		if product := g.tableOfID(d, fmt.Sprint(price["product"])); product != nil {
-			if row, ok := product.lookup(price["product"].(string)); ok {
-				obj["description"] = d.render(product, row)["name"]
-			}
-		}
+	if object == "item" {
+		g.priceItem(d, obj)
 	}
 	gr.objs[i], gr.state[i] = obj, rendered
 	return obj
 }
 
+// priceItem gives a line item (of a checkout session, payment link or
+// quote) its price's amounts, currency and product's name.
+func (g *genericData) priceItem(d *dataset, obj map[string]any) {
+	price, ok := obj["price"].(map[string]any)
+	if !ok {
+		return
+	}
+	unit, _ := intValue(price["unit_amount"])
+	quantity, _ := intValue(obj["quantity"])
+	obj["currency"] = price["currency"]
+	obj["amount_subtotal"], obj["amount_total"] = unit*max(quantity, 1), unit*max(quantity, 1)
+	obj["amount_discount"], obj["amount_tax"] = 0, 0
+	id, _ := scalarString(price["product"])
+	if product := g.tableOfID(d, id); product != nil {
+		if row, ok := product.lookup(id); ok {
+			obj["description"] = d.render(product, row)["name"]
+		}
+	}
+}
+
 // rowRNG is the stream of one field of row i of a generic table.
 func (g *genericData) rowRNG(d *dataset, t *table, i int32, field string) *rng {
 	return &rng{state: mix64(uint64(d.seed)^hashString(t.def.name+"."+field)) ^ mix64(uint64(i))}
+}
+
+// setStatusTimes sets the times a status sets (st), which the list's
+// parameters filter: when the status says so, null otherwise. With draw,
+// no parameter varied the status: it is drawn here.
+func setStatusTimes(obj map[string]any, st map[string]string, draw bool, created int64, rowRNG func(string) *rng) {
+	if draw {
+		obj["status"] = pick(rowRNG("status"), sortedKeys(st))
+	}
+	for _, name := range sortedKeys(st) {
+		if st[name] == "" {
+			continue
+		}
+		path := strings.Split(st[name], ".")
+		parent, _ := lookupPath(obj, path[:len(path)-1]).(map[string]any)
+		if parent == nil {
+			continue
+		}
+		parent[path[len(path)-1]] = nil
+		if name == obj["status"] {
+			parent[path[len(path)-1]] = min(windowEnd, created+rowRNG(st[name]).between(day, 90*day))
+		}
+	}
 }
 
 // setParent points the properties that name the parent at it, and copies
