@@ -38,6 +38,8 @@ func TestListEndpointsFromRealSpec(t *testing.T) {
 		{"/v1/treasury/transactions", []string{"treasury.transaction"}, []string{"financial_account"}, "/v1/treasury/transactions/{id}"},
 		{"/v1/apps/secrets", []string{"apps.secret"}, []string{"scope"}, ""},
 		{"/v1/invoices/{invoice}/lines", []string{"line_item"}, nil, ""},
+		// The parent is {id} in the list's path and {transfer} in the object's.
+		{"/v1/transfers/{id}/reversals", []string{"transfer_reversal"}, nil, "/v1/transfers/{transfer}/reversals/{id}"},
 		{"/v1/reporting/report_types", []string{"reporting.report_type"}, nil, "/v1/reporting/report_types/{report_type}"},
 	}
 	for _, c := range cases {

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -54,12 +55,15 @@ func (o *openAPI) writeEndpoints(listPath string) (writeEndpoints, error) {
 }
 
 // itemPath finds the path of one object of a list, listPath/{param}, or
-// "" when there is none.
+// "" when there is none. Path parameters match whatever their names: the
+// spec lists a transfer's reversals at /v1/transfers/{id}/reversals and
+// retrieves one at /v1/transfers/{transfer}/reversals/{id}.
 func (o *openAPI) itemPath(listPath string) (string, error) {
+	prefix := templateShape(listPath) + "/"
 	var found []string
 	for p := range o.Paths {
-		rest, ok := strings.CutPrefix(p, listPath+"/")
-		if ok && strings.HasPrefix(rest, "{") && strings.HasSuffix(rest, "}") && !strings.Contains(rest, "/") {
+		rest, ok := strings.CutPrefix(templateShape(p), prefix)
+		if ok && rest == "{}" {
 			found = append(found, p)
 		}
 	}
@@ -72,6 +76,14 @@ func (o *openAPI) itemPath(listPath string) (string, error) {
 	}
 	return found[0], nil
 }
+
+// pathParam matches a path parameter of a path template.
+var pathParam = regexp.MustCompile(`\{[^}/]*\}`)
+
+// templateShape is a path template with its parameters' names left out,
+// "/v1/transfers/{}/reversals", so that templates naming them differently
+// compare equal.
+func templateShape(path string) string { return pathParam.ReplaceAllString(path, "{}") }
 
 // bodyParams returns the form parameters of method on path, in spec
 // order, without expand (a read option, not a field to write).
