@@ -188,3 +188,25 @@ SELECT id, total FROM invoices WHERE status = 'paid' AND total > 10000;
 -- three requests, and exact without events.
 -- ideal: GET /v1/charges customer={customer} created[gte]=1704067200
 SELECT id FROM charges WHERE customer = '{customer}' AND created >= '2024-01-01' AND metadata->>'$.order_id' = '{order_id}';
+
+-- name: a financial account's treasury transactions (a required parameter pinned)
+-- ideal: GET /v1/treasury/transactions financial_account={financial_account} order_by=created
+SELECT id, amount, status FROM treasury_transactions WHERE financial_account = '{financial_account}';
+
+-- name: every treasury transaction (a walk of the financial accounts)
+-- ideal: GET /v1/treasury/financial_accounts
+-- ideal: GET /v1/treasury/transactions financial_account={id} order_by=created for each GET /v1/treasury/financial_accounts
+SELECT COUNT(*), SUM(amount) FROM treasury_transactions;
+
+-- name: a customer's tax ids (a child list by its parent)
+-- ideal: GET /v1/customers/{customer}/tax_ids
+SELECT id, type, value FROM customer_tax_ids WHERE customer = '{customer}';
+
+-- name: active issuing cards (a namespaced list's filter)
+-- ideal: GET /v1/issuing/cards status=active
+SELECT id, last4 FROM issuing_cards WHERE status = 'active';
+
+-- name: report types (a list Stripe does not page)
+-- ideal: GET /v1/reporting/report_types
+SELECT id FROM reporting_report_types;
+

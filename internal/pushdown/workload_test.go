@@ -79,6 +79,7 @@ func placeholders(t *testing.T, f *fakestripe.Server) map[string]string {
 	p["subscription"] = first("subscriptions", str("id"))
 	p["product"] = first("prices", str("product"))
 	p["payout"] = first("payouts", str("id"))
+	p["financial_account"] = first("treasury_transactions", str("financial_account"))
 	p["subscribed_price"] = first("subscriptions", func(o map[string]any) string {
 		items, _ := o["items"].(map[string]any)
 		data, _ := items["data"].([]any)
