@@ -55,14 +55,29 @@ func (c pinCoster) EstimateCost(ctx *sql.Context, r memo.RelExpr, s sql.StatsPro
 		if _, _, bad := unpinnedRef(conds, srcs); bad {
 			cost += unpinnedPenalty
 		}
+		for _, src := range srcs {
+			if src.walks {
+				cost += walkPenalty
+			}
+		}
 	}
 	return cost, err
 }
+
+// walkPenalty is the cost added to a join plan reading a child list
+// whole (treasury transactions by walking every financial account): a
+// plan looking up each parent's children instead (1 + n requests, not 1
+// + n for the walk and more for the other side) is chosen where there is
+// one. Less than unpinnedPenalty: a pinned filter-only column comes first.
+const walkPenalty = 1e12
 
 // pinSource is a Stripe table access and the filter-only columns it pins.
 type pinSource struct {
 	t      *sqltable.Table
 	pinned map[string]bool
+	// walks is set when the access reads a child list whole, walking
+	// every parent.
+	walks bool
 }
 
 // sourceOf describes the table access n: a table, or an indexed access
@@ -79,7 +94,7 @@ func sourceOf(n sql.Node) (pinSource, bool) {
 	ita, ok := n.(*plan.IndexedTableAccess)
 	switch {
 	case !ok:
-		return pinSource{t: t, pinned: t.Pinned(nil, nil)}, true
+		return pinSource{t: t, pinned: t.Pinned(nil, nil), walks: t.Spec().Parent != nil}, true
 	case ita.IsStatic():
 		lookup := plan.GetIndexLookup(ita)
 		return pinSource{t: t, pinned: t.Pinned(ita.Index(), &lookup)}, true

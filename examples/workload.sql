@@ -210,3 +210,12 @@ SELECT id, last4 FROM issuing_cards WHERE status = 'active';
 -- ideal: GET /v1/reporting/report_types
 SELECT id FROM reporting_report_types;
 
+-- name: treasury transactions with their financial account (a join on the required parameter)
+-- ideal: GET /v1/treasury/financial_accounts
+-- ideal: GET /v1/treasury/transactions financial_account={id} order_by=created for each GET /v1/treasury/financial_accounts
+SELECT f.id, t.id, t.amount FROM treasury_financial_accounts f JOIN treasury_transactions t ON t.financial_account = f.id;
+
+-- name: a customer's invoices with their lines (a join on a child list's parent)
+-- ideal: GET /v1/invoices customer={invoiced_customer}
+-- ideal: GET /v1/invoices/{id}/lines for each GET /v1/invoices customer={invoiced_customer}
+SELECT i.id, l.id, l.amount FROM invoices i JOIN invoice_line_items l ON l.invoice = i.id WHERE i.customer = '{invoiced_customer}';
