@@ -319,3 +319,28 @@ func TestParentFieldsWalk(t *testing.T) {
 		})
 	}
 }
+
+// A table whose required column is pinned reads the fake account's
+// objects of that value, in one list: apps secrets of the account scope.
+func TestRequiredColumnPinned(t *testing.T) {
+	env := stripesqltest.Start(t, stripesqltest.Options{})
+	account := func(o map[string]any) bool {
+		scope, _ := o["scope"].(map[string]any)
+		return scope["type"] == "account"
+	}
+	secrets := env.Fake.Objects("apps_secrets")
+	if countOf(secrets, account) == 0 {
+		t.Fatal("the fake account has no secret of the account scope")
+	}
+	env.Requests()
+	rows := env.Rows(t, "SELECT id FROM apps_secrets WHERE scope_type = 'account'")
+	if got, want := sortedColumn(rows), idsOf(secrets, account); got != want {
+		t.Errorf("rows %s, want %s", got, want)
+	}
+	if got, want := env.Requests(), pages("/v1/apps/secrets", url.Values{"scope[type]": {"account"}}, countOf(secrets, account)); !matchRequests(got, want) {
+		t.Errorf("requests %v, want %v", got, want)
+	}
+	if got := env.Rows(t, "SELECT DISTINCT scope_type, scope->>'$.type' FROM apps_secrets WHERE scope_type = 'account'"); len(got) != 1 || got[0][0] != "account" || got[0][1] != "account" {
+		t.Errorf("scope_type and scope: %v", got)
+	}
+}

@@ -141,3 +141,22 @@ func TestCatalogComments(t *testing.T) {
 		}
 	}
 }
+
+// What the spec cannot say, said once: a capability's id is unique within
+// its account only (no key, no retrieve), treasury lists are asked in
+// created order, an account's owners are listed per its ownership.
+func TestCatalogTweaks(t *testing.T) {
+	caps, _ := Lookup("account_capabilities")
+	if caps.KeyColumn() != "" || caps.Retrievable() {
+		t.Errorf("account_capabilities: key %q, retrievable %v", caps.KeyColumn(), caps.Retrievable())
+	}
+	for _, name := range []string{"treasury_transactions", "treasury_transaction_entries"} {
+		if s, _ := Lookup(name); s.Defaults["order_by"] != "created" || s.FilterOnly("order_by") {
+			t.Errorf("%s: defaults %v", name, s.Defaults)
+		}
+	}
+	owners, _ := Lookup("financial_connections_account_owners")
+	if p := owners.Parent; p == nil || p.Table != "financial_connections_accounts" || !slices.Equal(p.With, []string{"ownership"}) || len(owners.Requires) > 0 {
+		t.Errorf("financial_connections_account_owners: parent %+v, requires %v", owners.Parent, owners.Requires)
+	}
+}
