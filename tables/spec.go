@@ -461,6 +461,12 @@ func (s *Spec) Retrievable() bool {
 	return !s.NoRetrieve && !s.Single && (s.Parent == nil || s.Parent.InQuery) && s.Derive == nil && s.KeyColumn() == "id"
 }
 
+// Lists reports whether the table's rows are objects of the schema
+// object: its Object, or one of a polymorphic list's (bank_account|card).
+func (s *Spec) Lists(object string) bool {
+	return slices.Contains(strings.Split(s.Object, unionSep), object)
+}
+
 // Required reports whether every query must pin col (see Requires).
 func (s *Spec) Required(col string) bool {
 	return slices.ContainsFunc(s.Requires, func(c string) bool { return strings.EqualFold(c, col) })

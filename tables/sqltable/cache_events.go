@@ -237,9 +237,9 @@ func (c *Client) applyEvent(e event, obj eventObject) int {
 	n := 0
 	for _, s := range tables.Specs() {
 		switch {
-		case s.Object == obj.Object && s.Path != "":
+		case s.Lists(obj.Object) && s.Path != "":
 			n += c.applyToRows(s, e, obj)
-		case slices.Contains(kinds, s.Object) && s.Path != "":
+		case slices.ContainsFunc(kinds, s.Lists) && s.Path != "":
 			n += c.dropRows(func(path string) bool { return pathMatches(s.Path, path) })
 		}
 	}

@@ -147,11 +147,11 @@ func (c *Client) invalidateShared(ctx context.Context, evs []event) error {
 			for _, s := range tables.Specs() {
 				switch {
 				case s.Path == "" || !pathMatches(s.Path, p):
-				case s.Object == obj.Object:
+				case s.Lists(obj.Object):
 					if err := c.share.Invalidate(ctx, st, created); err != nil {
 						return err
 					}
-				case slices.Contains(kinds, s.Object):
+				case slices.ContainsFunc(kinds, s.Lists):
 					remove[st] = true
 				}
 			}

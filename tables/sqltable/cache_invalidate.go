@@ -147,7 +147,7 @@ func (c *Client) listPaths(object string) []string {
 	var templates []string
 	for _, s := range tables.Specs() {
 		for _, k := range kinds {
-			if s.Object == k && s.Path != "" {
+			if s.Lists(k) && s.Path != "" {
 				templates = append(templates, s.Path)
 			}
 		}

@@ -3,6 +3,7 @@ package sqltable
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"testing"
 	"time"
@@ -109,4 +110,17 @@ func mustSpec(t *testing.T, name string) *tables.Spec {
 		t.Fatalf("no table %s", name)
 	}
 	return s
+}
+
+// A card's event reaches the pages of every list of cards: a customer's
+// sources and, cards being one kind of a polymorphic list, the external
+// accounts of connected accounts.
+func TestListPathsOfPolymorphicLists(t *testing.T) {
+	c := NewClient(ClientOptions{APIKey: "sk_test_kinds"})
+	got := c.listPaths("card")
+	for _, want := range []string{"/v1/customers/{customer}/sources", "/v1/accounts/{account}/external_accounts"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("listPaths(card) = %v, lacks %s", got, want)
+		}
+	}
 }
