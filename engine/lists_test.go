@@ -344,3 +344,37 @@ func TestRequiredColumnPinned(t *testing.T) {
 		t.Errorf("scope_type and scope: %v", got)
 	}
 }
+
+// A condition on an upcoming invoice line's subscription or currency is
+// the engine's: sent to every customer walked, Stripe would refuse it
+// for all but the subscription's own (or preview in that currency).
+func TestUpcomingLinesNotPushed(t *testing.T) {
+	env := stripesqltest.Start(t, stripesqltest.Options{})
+	all := env.Rows(t, "SELECT id, subscription, currency FROM upcoming_invoice_lines")
+	var sub, cur string
+	for _, r := range all {
+		if r[1] != "NULL" {
+			sub, cur = r[1], r[2]
+			break
+		}
+	}
+	if sub == "" {
+		t.Fatal("no upcoming line of a subscription")
+	}
+	var want [][]string
+	for _, r := range all {
+		if r[1] == sub && r[2] == cur {
+			want = append(want, r[:1])
+		}
+	}
+	env.Requests()
+	rows := env.Rows(t, "SELECT id FROM upcoming_invoice_lines WHERE subscription = ? AND currency = ?", sub, cur)
+	if got, w := sortedColumn(rows), sortedColumn(want); got != w {
+		t.Errorf("rows %s, want %s", got, w)
+	}
+	for _, r := range env.Requests() {
+		if strings.Contains(r, "subscription=") || strings.Contains(r, "currency=") {
+			t.Errorf("request %s sends the condition", r)
+		}
+	}
+}

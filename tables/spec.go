@@ -43,6 +43,11 @@ type Spec struct {
 	// subscriptions' status=all: Stripe hides canceled subscriptions
 	// unless asked, and a table must hold every row.
 	Defaults map[string]string
+	// NotPushed are list parameters the table does not send though the
+	// endpoint takes them, leaving their condition to the engine: an
+	// upcoming invoice's subscription must be the walked customer's, or
+	// Stripe refuses the request.
+	NotPushed []string
 	// Comment describes the table in SHOW CREATE TABLE and
 	// information_schema.tables.
 	Comment string
@@ -194,9 +199,10 @@ func paramIfRenamed(p ListParam) string {
 }
 
 // declares reports whether list parameter name is already spoken for:
-// a declared filter or range, created, a default, or the parent's id.
+// a declared filter or range, created, a default, the parent's id, or
+// one the table does not send.
 func (s *Spec) declares(name string) bool {
-	if _, ok := s.Defaults[name]; ok || name == "created" && s.Created || s.Parent != nil && s.Parent.Param == name {
+	if _, ok := s.Defaults[name]; ok || name == "created" && s.Created || s.Parent != nil && s.Parent.Param == name || slices.Contains(s.NotPushed, name) {
 		return true
 	}
 	for _, f := range s.Filters {
@@ -426,6 +432,11 @@ func (s *Spec) check() error {
 		}
 	}
 	for k := range s.Defaults {
+		if _, ok := s.Param(k); !ok {
+			return fmt.Errorf("%s: %s takes no parameter %q", s.Name, s.Path, k)
+		}
+	}
+	for _, k := range s.NotPushed {
 		if _, ok := s.Param(k); !ok {
 			return fmt.Errorf("%s: %s takes no parameter %q", s.Name, s.Path, k)
 		}

@@ -29,6 +29,8 @@ func TestSpecCheckCatchesMistakes(t *testing.T) {
 		{Name: "x", Object: "payout", Path: "/v1/payouts", Ranges: []Range{{Column: "amount", Param: "arrival_date"}}},
 		{Name: "x", Object: "payout", Path: "/v1/payouts", Ranges: []Range{{Column: "destination"}}},
 		{Name: "x", Object: "payout", Path: "/v1/payouts"}, // created filtered, not declared
+		{Name: "x", Object: "charge", Path: "/v1/charges", Created: true, NotPushed: []string{"nope"}},
+		{Name: "x", Object: "apps.secret", Path: "/v1/apps/secrets", Requires: []string{"name"}},
 		// Search: a field that is no column, one of another type, no events
 		{Name: "x", Object: "charge", Path: "/v1/charges", Created: true, Search: &Search{Token: []string{"nope"}, Events: []string{"charge.updated"}}},
 		{Name: "x", Object: "charge", Path: "/v1/charges", Created: true, Search: &Search{Number: []string{"currency"}, Events: []string{"charge.updated"}}},
