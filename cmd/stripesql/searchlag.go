@@ -4,12 +4,12 @@ import (
 	"errors"
 	"strings"
 	"time"
+
+	"github.com/stripesql/stripesql/tables/sqltable"
 )
 
-// defaultSearchLag is --search-lag's default: well above the minute
-// Stripe's search index normally lags behind writes, so that an incident
-// has to be long before a search answer misses a change.
-const defaultSearchLag = 5 * time.Minute
+// defaultSearchLag is --search-lag's default (see sqltable.DefaultSearchLag).
+const defaultSearchLag = sqltable.DefaultSearchLag
 
 // searchLag is --search-lag: a duration, or off (0) to keep WHERE
 // conditions away from the Search API. The same parser reads the flag,

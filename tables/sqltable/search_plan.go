@@ -21,6 +21,11 @@ import (
 	"github.com/stripesql/stripesql/tables/decode"
 )
 
+// DefaultSearchLag is stripesql's default ClientOptions.SearchLag: well
+// above the minute Stripe's search index normally lags behind writes, so
+// that an incident has to be long before a search answer misses a change.
+const DefaultSearchLag = 5 * time.Minute
+
 // Exactness under the index's lag. Stripe's search index lags behind
 // writes (under a minute normally, longer during incidents). With a safe
 // lag L (ClientOptions.SearchLag), cutoff = now − L in whole seconds, and
