@@ -97,7 +97,8 @@ func TestSearchExplain(t *testing.T) {
 // A key that cannot read events (a restricted key without
 // rak_event_read) cannot make a search exact: the query reads the list
 // instead, answers the same rows as without Search, logs why, and
-// EXPLAIN says Search is not used.
+// EXPLAIN says Search is not used. The first search page, read beside
+// the events, is the one search request made.
 func TestSearchFallsBackWithoutEvents(t *testing.T) {
 	var logs stripesqltest.Logs
 	env := stripesqltest.Start(t, stripesqltest.Options{SearchLag: 5 * time.Minute, Now: func() time.Time { return searchNow },
@@ -111,17 +112,18 @@ func TestSearchFallsBackWithoutEvents(t *testing.T) {
 	})
 	const query = "SELECT id, amount FROM charges WHERE amount > 5000 ORDER BY id"
 	got := env.Rows(t, query)
-	reqs := env.Requests()
+	reqs := planOrder(env.Requests())
 	want := []string{
 		"GET /v1/events?created[gte]=" + searchCut + "&limit=100&types[]=charge.captured&types[]=charge.expired&types[]=charge.failed&types[]=charge.pending&types[]=charge.refunded&types[]=charge.succeeded&types[]=charge.updated",
+		"GET /v1/charges/search?limit=100&query=amount>5000 AND created<" + searchCut,
 		"GET /v1/charges?created[lt]=" + searchCut + "&limit=100",
 	}
-	if len(reqs) < len(want) || reqs[0] != want[0] || reqs[1] != want[1] {
+	if len(reqs) < len(want) || stripesqltest.Join(reqs[:3]) != stripesqltest.Join(want) {
 		t.Fatalf("requests:\n%s\nwant to start with\n%s", stripesqltest.Join(reqs), stripesqltest.Join(want))
 	}
-	for _, r := range reqs {
+	for _, r := range reqs[2:] {
 		if strings.Contains(r, "/search") {
-			t.Errorf("searched without events: %s", r)
+			t.Errorf("searched on without events: %s", r)
 		}
 	}
 	if ref := searchOff(t, env, query); stripesqltest.Join(flatten(got)) != stripesqltest.Join(flatten(ref)) {
@@ -178,7 +180,7 @@ func TestSearchRefusedFallsBack(t *testing.T) {
 		})
 		const query = "SELECT id, amount FROM charges WHERE amount > 5000 ORDER BY id"
 		got := env.Rows(t, query)
-		reqs := env.Requests()
+		reqs := planOrder(env.Requests())
 		if len(reqs) < 3 || !strings.Contains(reqs[1], "/v1/charges/search?") || reqs[2] != "GET /v1/charges?created[lt]="+searchCut+"&limit=100" {
 			t.Errorf("%d: requests\n%s\nwant events, the search, then the list before the cutoff", tc.status, stripesqltest.Join(reqs))
 		}
