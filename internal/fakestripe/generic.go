@@ -375,20 +375,25 @@ func (g *genericData) addTable(d *dataset, ep *listEndpoint, parent *table) (*ta
 			t.byID[names[i]] = int32(i) // per parent for capabilities: lookups go through the parent
 		}
 	} else {
-		fixtureID, _ := fixture["id"].(string)
-		prefix, length, ok := idShape(fixtureID)
-		digits := strings.Trim(fixtureID[len(prefix)+1:], "0123456789") == ""
-		if !ok {
-			return nil, fmt.Errorf("fakestripe: the %s fixture's id %v has no prefix to make ids with", object, fixture["id"])
+		// A polymorphic list's rows take the id form of their own object
+		// (an account's external accounts: ba_… and card_…).
+		forms := map[string]idForm{}
+		for _, o := range ep.Objects {
+			f, err := idFormOf(o, d.fixtures[o])
+			if err != nil {
+				return nil, err
+			}
+			forms[o] = f
 		}
-		def.prefix = prefix
+		def.prefix = forms[object].prefix
 		def.newID = func(seed int64, i, salt int) string {
 			// Salted with the table: several lists share a prefix (items).
 			rr := &rng{state: mix64(uint64(seed)^hashString(name)) ^ mix64(uint64(i)<<8|uint64(salt))}
-			if digits {
-				return prefix + "_" + randomDigits(rr, length)
+			f := forms[gr.objects[i]]
+			if f.digits {
+				return f.prefix + "_" + randomDigits(rr, f.length)
 			}
-			return prefix + "_" + randomChars(rr, length)
+			return f.prefix + "_" + randomChars(rr, f.length)
 		}
 		t.assignIDs(d.seed, n)
 	}
@@ -409,6 +414,23 @@ func (g *genericData) addTable(d *dataset, ep *listEndpoint, parent *table) (*ta
 	g.rows[t] = gr
 	g.register(t)
 	return t, nil
+}
+
+// idForm is how an object's ids look: prefix, length, digits only.
+type idForm struct {
+	prefix string
+	length int
+	digits bool
+}
+
+// idFormOf reads the id form off an object's fixture.
+func idFormOf(object string, fixture map[string]any) (idForm, error) {
+	id, _ := fixture["id"].(string)
+	prefix, length, ok := idShape(id)
+	if !ok {
+		return idForm{}, fmt.Errorf("fakestripe: the %s fixture's id %v has no prefix to make ids with", object, fixture["id"])
+	}
+	return idForm{prefix: prefix, length: length, digits: strings.Trim(id[len(prefix)+1:], "0123456789") == ""}, nil
 }
 
 // register makes t's objects and ids known to references and expansion,

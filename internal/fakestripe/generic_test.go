@@ -571,3 +571,24 @@ func TestGenericObjectsMatchSpec(t *testing.T) {
 		t.Errorf("only %d properties checked", checked)
 	}
 }
+
+// A polymorphic list's rows have the ids of their own object: an
+// account's external accounts are ba_… bank accounts and card_… cards.
+func TestGenericPolymorphicIDs(t *testing.T) {
+	want := map[string]string{"bank_account": "ba_", "card": "card_"}
+	seen := map[string]int{}
+	// The demo's account (seed 1) has both kinds; the shared one only bank accounts.
+	for _, s := range []*Server{shared(), New(Options{Seed: 1})} {
+		for _, o := range s.ListObjects("/v1/accounts/{account}/external_accounts") {
+			id, _ := o["id"].(string)
+			object, _ := o["object"].(string)
+			if !strings.HasPrefix(id, want[object]) || want[object] == "" {
+				t.Errorf("%s %s: want the prefix %q", object, id, want[object])
+			}
+			seen[object]++
+		}
+	}
+	if seen["bank_account"] == 0 || seen["card"] == 0 {
+		t.Errorf("external accounts of each kind: %v, want both", seen)
+	}
+}
