@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/stripesql/stripesql/internal/listspec"
 )
 
 // Every list endpoint of the spec that no hand-written resource serves is
@@ -26,30 +28,12 @@ import (
 //go:embed lists_gen.json
 var listsJSON []byte
 
-// listEndpoint is one entry of lists_gen.json.
-type listEndpoint struct {
-	Path     string   `json:"path"`
-	Objects  []string `json:"objects"`
-	Required []string `json:"required"`
-	Retrieve string   `json:"retrieve"`
-	// Paged is false for the lists whose spec takes no limit nor cursor:
-	// Stripe answers them whole.
-	Paged  bool        `json:"paged"`
-	Params []listParam `json:"params"`
-}
-
-// listParam is a parameter of a list endpoint, pagination left out.
-type listParam struct {
-	Name     string   `json:"name"`
-	In       string   `json:"in"` // "query" or "path"
-	Required bool     `json:"required"`
-	Range    bool     `json:"range"`
-	Enum     []string `json:"enum"`
-	Type     string   `json:"type"`
-	// Field is the property of the object the parameter filters, "" when
-	// the spec does not tie it to one.
-	Field string `json:"field"`
-}
+// listEndpoint is one entry of lists_gen.json, listParam one of its
+// parameters (pagination left out).
+type (
+	listEndpoint = listspec.Endpoint
+	listParam    = listspec.Param
+)
 
 var (
 	listsOnce sync.Once

@@ -5,31 +5,12 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/stripesql/stripesql/internal/listspec"
 )
 
-// listEndpoint is one GET endpoint of the spec answering a list object:
-// what package tables makes a table of and the fake server answers.
-type listEndpoint struct {
-	Path string `json:"path"`
-	// Objects are the schema names of the listed objects: one, or several
-	// for a polymorphic list (an account's external accounts: bank
-	// accounts and cards).
-	Objects []string `json:"objects"`
-	// Required are the query parameters the list cannot be read without
-	// (treasury lists' financial_account); path parameters are always
-	// required and not repeated here.
-	Required []string `json:"required"`
-	// Retrieve is the path of one listed object (Path/{param}), "" when
-	// the spec has none.
-	Retrieve string `json:"retrieve"`
-	// Paged is true when the list takes limit and starting_after; a few
-	// (report types, an account's capabilities) answer every object at
-	// once and refuse them.
-	Paged bool `json:"paged"`
-	// Description is the operation's, cleaned to one line.
-	Description string      `json:"description"`
-	Params      []listParam `json:"params"`
-}
+// listEndpoint is one list endpoint of the spec (lists_gen.json's format).
+type listEndpoint = listspec.Endpoint
 
 // listEndpoints returns every list endpoint of the spec, sorted by path.
 // A list endpoint is a GET whose JSON 200 answer is an object "list" with

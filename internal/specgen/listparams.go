@@ -4,34 +4,13 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+
+	"github.com/stripesql/stripesql/internal/listspec"
 )
 
-// listParam mirrors tables.ListParam: one filter a list endpoint accepts.
-type listParam struct {
-	Name string `json:"name"`
-	// In is "query", or "path" for the parent's id of a child list.
-	In       string   `json:"in"`
-	Required bool     `json:"required"`
-	Range    bool     `json:"range"` // accepts the {gt,gte,lt,lte} range object, like created
-	Enum     []string `json:"enum"`  // allowed values, if the spec restricts them
-	// Type is the JSON type of the parameter's plain value: "string",
-	// "boolean" or "integer"; "object" or "array" for a parameter that
-	// takes only a hash or a list (prices' recurring, products' ids).
-	Type string `json:"type"`
-	// Field is the property of the listed object the parameter filters:
-	// the property of its name when that is a value of the parameter's
-	// type (an id, a code, a boolean; a Unix time for a range), or for a
-	// created range without a created property, the property holding the
-	// object's creation time (invoice items' date). "" when the object has
-	// none: the parameter filters on something the object does not show
-	// (balance transactions' payout).
-	Field string `json:"field"`
-	// Reveals marks a parameter without which the list leaves out the
-	// objects it selects (customers of test clocks): the unfiltered list
-	// cannot stand in for it.
-	Reveals     bool   `json:"reveals"`
-	Description string `json:"-"`
-}
+// listParam is one filter a list endpoint accepts (mirrored by
+// tables.ListParam).
+type listParam = listspec.Param
 
 // paginationParams are list parameters the scan machinery owns; they are
 // not filters a table spec could push down.
