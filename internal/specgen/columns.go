@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strings"
 )
 
 // kind names a tables.Kind constant. The generator cannot import package
@@ -56,6 +57,9 @@ func (o *openAPI) objectColumns(name string) ([]column, error) {
 		desc, err := o.propertyDescription(p)
 		if err != nil {
 			return nil, fmt.Errorf("%s.%s: %w", name, prop, err)
+		}
+		if desc == "" {
+			desc = "The " + prop + " of the " + name + " object (undescribed in the spec)."
 		}
 		c := column{
 			Name:     prop,
@@ -151,6 +155,12 @@ func (o *openAPI) propertyDescription(p *schema) (string, error) {
 	target, err := o.deref(&schema{Ref: ref})
 	if err != nil {
 		return "", err
+	}
+	if target.Description == "" {
+		// Many sub-objects (a payment method's card, an invoice's
+		// automatic_tax) are described nowhere in the spec: name the
+		// schema, which Stripe's API reference documents.
+		return "JSON object of Stripe's " + strings.TrimPrefix(ref, schemaRefPrefix) + " schema.", nil
 	}
 	return target.Description, nil
 }

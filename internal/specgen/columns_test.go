@@ -153,7 +153,13 @@ func TestEveryGeneratedColumnIsWellFormed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range opts.objects {
+	// Every object the generator writes columns of: those of -objects and
+	// those its lists list.
+	objects, _, _, err := expandLists(spec, opts.objects, opts.lists)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range objects {
 		cols, err := spec.objectColumns(name)
 		if err != nil {
 			t.Fatal(err)
@@ -163,6 +169,8 @@ func TestEveryGeneratedColumnIsWellFormed(t *testing.T) {
 			switch {
 			case seen[c.Name]:
 				t.Errorf("%s.%s: duplicate column", name, c.Name)
+			case c.Comment == "":
+				t.Errorf("%s.%s: no comment", name, c.Name)
 			case len(c.Comment) > maxCommentBytes || !utf8.ValidString(c.Comment):
 				t.Errorf("%s.%s: comment is %d bytes or not UTF-8", name, c.Name, len(c.Comment))
 			case strings.ContainsAny(c.Comment, "\n\r\t"):
