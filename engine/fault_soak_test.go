@@ -55,7 +55,9 @@ func TestSoak(t *testing.T) {
 		}
 		duration = d
 	}
-	env := stripesqltest.Start(t, stripesqltest.Options{
+	// Search on, on the fake's clock: searched queries read a search, the
+	// events and a recent list while the cache keeps expiring.
+	env, _ := startSearch(t, stripesqltest.Options{
 		Fake:     fakestripe.Options{Scale: 1000, Latency: 2 * time.Millisecond},
 		CacheTTL: time.Second, CacheBytes: soakCacheBytes, MaxRetries: 2,
 	})
@@ -141,6 +143,13 @@ func soakWorkload(t *testing.T, env *stripesqltest.Env) []soakQuery {
 			break
 		}
 	}
+	order := ""
+	for _, c := range charges {
+		if m, ok := c["metadata"].(map[string]any); ok && m["order_id"] != nil {
+			order, _ = m["order_id"].(string)
+			break
+		}
+	}
 	workload := []soakQuery{
 		{sql: "SELECT count(*), sum(amount) FROM charges"},
 		{sql: "SELECT id, amount, currency FROM charges ORDER BY created DESC LIMIT 10"},
@@ -153,6 +162,14 @@ func soakWorkload(t *testing.T, env *stripesqltest.Env) []soakQuery {
 		{sql: "EXPLAIN SELECT * FROM charges WHERE customer = 'cus_x' AND created > '2023-01-01'"},
 		{sql: "SELECT table_name FROM information_schema.tables WHERE table_schema = 'stripe' ORDER BY table_name"},
 		{sql: "SELECT * FROM balance_transactions ORDER BY created DESC LIMIT 3"},
+		// Search (metadata: one page; an amount range: three). Every search
+		// takes a token of the Search API's 20/s, shared by the 50 connections.
+		{sql: "SELECT id, amount FROM charges WHERE metadata->>'$.order_id' = ? ORDER BY id", args: []any{order}},
+		{sql: "SELECT count(*), sum(amount) FROM charges WHERE amount BETWEEN 1000 AND 5000"},
+		// tables of issue 14: a walk by required parameter, a child list, a namespaced list
+		{sql: "SELECT t.id, f.id FROM treasury_transactions t JOIN treasury_financial_accounts f ON f.id = t.financial_account ORDER BY t.id"},
+		{sql: "SELECT id, customer FROM customer_tax_ids WHERE customer = ? ORDER BY id", args: []any{customer}},
+		{sql: "SELECT id, status FROM issuing_cards ORDER BY created DESC, id LIMIT 5"},
 	}
 	for i := range workload {
 		got, err := soakRun(env.DB, workload[i])
