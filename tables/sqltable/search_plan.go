@@ -49,7 +49,8 @@ type searchReq struct {
 	// (hi is at most the cutoff).
 	lo, hi int64
 	// events are the parameters of the events read (c), once for all
-	// the search steps of a plan (`status IN (…)` searches each value).
+	// the search steps of a plan in one account (`status IN (…)`
+	// searches each value).
 	events url.Values
 	read   *eventsRead
 	// first marks the step that describes the events in EXPLAIN.
@@ -119,13 +120,20 @@ func (t *Table) searchOver(ctx context.Context, p plan, ix *index, reverse bool)
 		return p, "Search not used: " + reason
 	}
 	cut := t.client.searchCutoff()
-	read := &eventsRead{}
+	// The events are an account's: steps of several accounts
+	// (stripe_account IN (…)) each read their own account's.
+	reads := map[string]*eventsRead{}
 	for _, st := range p.steps {
 		lo, hi := createdRange(st.req.params)
 		if t.heldWhole(ctx, st, lo, hi) {
 			// A warm list answers from memory: no request at all.
 			out.steps = append(out.steps, st)
 			continue
+		}
+		read := reads[accountOf(st.req.params)]
+		if read == nil {
+			read = &eventsRead{}
+			reads[accountOf(st.req.params)] = read
 		}
 		older, recent := t.searchStep(st, lo, min(hi, cut), cut, ix, reverse), st
 		older.req.search.read, older.req.search.first = read, !read.planned
@@ -416,9 +424,9 @@ func (p *searchPager) keeps(o json.RawMessage) bool {
 	return !p.hidesClocks || !hasTestClock(o)
 }
 
-// eventsRead are the events a plan's search steps share: read by the
-// first step that runs (its steps run one after another), kept for the
-// others, a failure too.
+// eventsRead are the events the search steps of a plan in one account
+// share: read by the first step that runs (its steps run one after
+// another), kept for the others, a failure too.
 type eventsRead struct {
 	mu      sync.Mutex
 	planned bool // a step describes them (planning)
