@@ -58,3 +58,37 @@ func flatten2(rows [][]string) []string {
 	}
 	return out
 }
+
+// A query sorted on an index other than created (ORDER BY id, served by
+// the primary key without a sort) reads the search before the cutoff and
+// the list after it: the two are sorted together, not one after the
+// other.
+func TestSearchSortedAcrossTheCutoff(t *testing.T) {
+	env, _ := startSearch(t, stripesqltest.Options{Fake: fakestripe.Options{SearchLag: 2 * time.Minute}, AllowWrites: true})
+	for _, c := range env.Fake.Objects("customers")[:6] {
+		if err := env.Fake.SetMetadata("customers", c["id"].(string), "seg", "mixed"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, n := range []string{"a", "b", "c"} {
+		env.Rows(t, `INSERT INTO customers (email, name, metadata) VALUES (?, 'New', '{"seg": "mixed"}')`, n+"@new.example")
+	}
+	for _, query := range []string{
+		"SELECT id FROM customers WHERE metadata->>'$.seg' = 'mixed' ORDER BY id",
+		"SELECT id FROM customers WHERE metadata->>'$.seg' = 'mixed' ORDER BY id DESC",
+		"SELECT id FROM customers WHERE metadata->>'$.seg' = 'mixed' ORDER BY id LIMIT 4",
+		"SELECT id, email FROM customers WHERE metadata->>'$.seg' = 'mixed' ORDER BY email",
+		"SELECT id FROM customers WHERE name LIKE '%New%' OR metadata->>'$.seg' = 'mixed' ORDER BY id",
+		"SELECT id FROM customers WHERE metadata->>'$.seg' = 'mixed' ORDER BY created, id",
+	} {
+		env.Requests()
+		got := env.Rows(t, query)
+		reqs := env.Requests()
+		if !searched(reqs) && !strings.Contains(query, " OR ") {
+			t.Errorf("%s: not searched:\n%s", query, stripesqltest.Join(reqs))
+		}
+		if off := searchOff(t, env, query); stripesqltest.Join(flatten2(got)) != stripesqltest.Join(flatten2(off)) {
+			t.Errorf("%s:\n%v\nwith Search off\n%v", query, got, off)
+		}
+	}
+}

@@ -122,6 +122,11 @@ type step struct {
 	// belongs to the result.
 	within []sql.MySQLRange
 	order  rowOrder
+	// sortsWithNext holds a buffered step's rows back to be arranged
+	// with the next step's (same order): a search before the cutoff and
+	// the list after it, sorted on something else than created, are one
+	// range of the index.
+	sortsWithNext bool
 }
 
 // plan is what a table access will ask Stripe, in order.

@@ -29,9 +29,11 @@ type scan struct {
 	pos  int
 	// projected is set when rows are already projected.
 	projected bool
-	fetched   int // objects received so far, for the limit hint
-	prog      *progress
-	need      []bool // columns to decode (nil: all)
+	// held are rows of steps sorted with the next (step.sortsWithNext).
+	held    []sql.Row
+	fetched int // objects received so far, for the limit hint
+	prog    *progress
+	need    []bool // columns to decode (nil: all)
 }
 
 func (s *scan) Next(ctx *sql.Context) (sql.Row, error) {
@@ -45,6 +47,11 @@ func (s *scan) Next(ctx *sql.Context) (sql.Row, error) {
 			return s.t.project(r), nil
 		}
 		if s.cur >= len(s.steps) {
+			if len(s.held) > 0 { // not planned so: the last step sorts with none
+				s.rows, s.pos, s.held = s.held, 0, nil
+				s.projected = false
+				continue
+			}
 			return nil, io.EOF
 		}
 		rows, err := s.fill(ctx, s.steps[s.cur])
@@ -63,6 +70,13 @@ func (s *scan) Next(ctx *sql.Context) (sql.Row, error) {
 		if err != nil {
 			s.endStep(err)
 			return nil, s.t.sqlError(err)
+		}
+		if st := s.steps[s.cur]; st.sortsWithNext {
+			s.held = append(s.held, rows...)
+			continue
+		} else if len(s.held) > 0 {
+			rows, s.held = append(s.held, rows...), nil
+			st.order.arrange(rows)
 		}
 		s.rows, s.pos = rows, 0
 	}

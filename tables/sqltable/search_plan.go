@@ -145,8 +145,12 @@ func (t *Table) searchOver(ctx context.Context, p plan, ix *index, reverse bool)
 		case lo >= cut:
 			out.steps = append(out.steps, recent)
 		case reverse:
-			out.steps = append(out.steps, recent, older) // newest first
+			// newest first; sorted on another column, the two are sorted
+			// together (concatenated, they would be two sorted runs)
+			recent.sortsWithNext = st.order.kind == orderSorted
+			out.steps = append(out.steps, recent, older)
 		default:
+			older.sortsWithNext = st.order.kind == orderSorted
 			out.steps = append(out.steps, older, recent)
 		}
 	}
