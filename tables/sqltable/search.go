@@ -136,6 +136,16 @@ var plainKey = regexp.MustCompile(`^[A-Za-z0-9_\-.]{1,40}$`).MatchString
 // (which ignores case) matches at least those. Runs stop at punctuation
 // and spaces too, where Stripe's index may split words. ok is false when
 // no run has minSubstring characters.
+//
+// Runs also stop where an index's text analysis could make the fragment
+// differ from the same characters inside a stored word, so that a
+// substring MySQL finds would not be found by Search: at letters of
+// scripts written without spaces (Han, kana, Thai, Lao, Khmer, Myanmar),
+// which word segmentation splits into single characters or dictionary
+// words; at a capital sigma, which lower-cases to final ς at the end of
+// the fragment but to σ inside the stored word; and before a combining
+// mark, which Unicode normalization may fold into the letter before it.
+// (The fake's substring match is plain, so it cannot show these misses.)
 func likeFragment(pattern string) (string, bool) {
 	var best, cur []rune
 	end := func() {
@@ -155,15 +165,27 @@ func likeFragment(pattern string) (string, bool) {
 			end()
 			continue
 		}
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+		switch {
+		case unicode.In(r, unicode.Mn, unicode.Mc, unicode.Me):
+			if len(cur) > 0 {
+				cur = cur[:len(cur)-1]
+			}
+			end()
+		case r == 'Σ' || unicode.In(r, unsegmented...):
+			end()
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
 			cur = append(cur, r)
-		} else {
+		default:
 			end()
 		}
 	}
 	end()
 	return string(best), len(best) >= minSubstring
 }
+
+// unsegmented are scripts written without spaces between words.
+var unsegmented = []*unicode.RangeTable{unicode.Han, unicode.Hiragana, unicode.Katakana,
+	unicode.Thai, unicode.Lao, unicode.Khmer, unicode.Myanmar}
 
 // searchQuery joins clauses with AND (Search cannot mix AND and OR), in
 // a stable order, without repeats.

@@ -73,6 +73,17 @@ func TestLikeFragment(t *testing.T) {
 		{"%ünï%", "ünï", true},
 		{`%a\_bcd%`, "bcd", true},
 		{"%", "", false},
+		// where text analysis could make a stored word differ from the
+		// fragment, the run stops
+		{"%ΟΔΟΣΑ%", "ΟΔΟ", true},            // Σ: final ς at the fragment's end, σ in the word
+		{"%Ὀδυσσεύς%", "Ὀδυσσεύς", true},    // lower-case σ and ς are themselves
+		{"%山田太郎%", "", false},               // Han: a word per character
+		{"%東京abcd%", "abcd", true},          //
+		{"%カタカナ%", "", false},               // kana
+		{"%ภาษาไทย%", "", false},            // Thai: dictionary words
+		{"%Cafe\u0301 Noir%", "Noir", true}, // e + combining acute may be normalized into é
+		{"%İstanbul%", "İstanbul", true},    // İ lower-cases to i̇ in the index and the query alike
+		{"%Straße%", "Straße", true},        //
 	}
 	for _, tc := range tests {
 		got, ok := likeFragment(tc.pattern)
