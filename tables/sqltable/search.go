@@ -75,10 +75,14 @@ func searchClauseOf(s *tables.Spec, c SearchCond) (searchClause, bool) {
 			if !ok {
 				return searchClause{}, false
 			}
-			if p, ok := s.FilterParam(c.Column); ok {
-				if str, _ := c.Value.(string); !s.Accepts(p, str) {
-					return searchClause{}, false // status = 'PAID': the engine finds nothing
-				}
+			str, _ := c.Value.(string)
+			if p, ok := s.FilterParam(c.Column); ok && !s.Accepts(p, str) {
+				return searchClause{}, false // status = 'PAID': the engine finds nothing
+			}
+			if kind == tables.SearchString && !strings.ContainsFunc(str, isWordRune) {
+				// A string field's : matches the value's words: a value
+				// without any ('---') may match nothing at all.
+				return searchClause{}, false
 			}
 			return searchClause{c.Column, field + ":" + v}, true
 		case SearchLike:
@@ -182,6 +186,10 @@ func likeFragment(pattern string) (string, bool) {
 	end()
 	return string(best), len(best) >= minSubstring
 }
+
+// isWordRune is a letter or a digit: what a string field's words are
+// made of.
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 
 // unsegmented are scripts written without spaces between words.
 var unsegmented = []*unicode.RangeTable{unicode.Han, unicode.Hiragana, unicode.Katakana,

@@ -39,13 +39,16 @@ func TestSearchClauses(t *testing.T) {
 		{"customers", SearchCond{Column: "email", Op: SearchLike, Value: "%acme%"}, "email~'acme'"},
 		{"customers", SearchCond{Column: "email", Op: SearchLike, Value: "acme%"}, "email~'acme'"},
 		{"customers", SearchCond{Column: "email", Op: SearchLike, Value: "%@acme.com"}, "email~'acme'"},
-		{"customers", SearchCond{Column: "email", Op: SearchLike, Value: "%ac%"}, ""},                 // under 3 characters
-		{"customers", SearchCond{Column: "email", Op: SearchLike, Value: "%a_c%"}, ""},                // _ splits the fragment
-		{"customers", SearchCond{Column: "email", Op: SearchLike, Value: `%50\%off%`}, "email~'off'"}, // an escaped % is literal, and splits words
-		{"customers", SearchCond{Column: "name", Op: SearchLike, Value: "%Jane Doe%"}, "name~'Jane'"}, // longest word
-		{"customers", SearchCond{Column: "name", Op: SearchEq, Value: " Jane"}, ""},                   // leading space
-		{"invoices", SearchCond{Column: "total", Op: SearchGte, Value: int64(100)}, "total>=100"},     //
-		{"invoices", SearchCond{Column: "status", Op: SearchEq, Value: "PAID"}, ""},                   // outside the enum: no row anyway
+		{"customers", SearchCond{Column: "email", Op: SearchLike, Value: "%ac%"}, ""},                            // under 3 characters
+		{"customers", SearchCond{Column: "email", Op: SearchLike, Value: "%a_c%"}, ""},                           // _ splits the fragment
+		{"customers", SearchCond{Column: "email", Op: SearchLike, Value: `%50\%off%`}, "email~'off'"},            // an escaped % is literal, and splits words
+		{"customers", SearchCond{Column: "name", Op: SearchLike, Value: "%Jane Doe%"}, "name~'Jane'"},            // longest word
+		{"customers", SearchCond{Column: "name", Op: SearchEq, Value: " Jane"}, ""},                              // leading space
+		{"customers", SearchCond{Column: "name", Op: SearchEq, Value: "---"}, ""},                                // no word: : may match nothing
+		{"customers", SearchCond{Column: "name", Op: SearchEq, Value: "A & B"}, "name:'A & B'"},                  //
+		{"charges", SearchCond{Column: "metadata", Key: "k", Op: SearchEq, Value: "---"}, "metadata['k']:'---'"}, // a token, not words
+		{"invoices", SearchCond{Column: "total", Op: SearchGte, Value: int64(100)}, "total>=100"},                //
+		{"invoices", SearchCond{Column: "status", Op: SearchEq, Value: "PAID"}, ""},                              // outside the enum: no row anyway
 		{"subscriptions", SearchCond{Column: "status", Op: SearchEq, Value: "canceled"}, "status:'canceled'"},
 		{"coupons", SearchCond{Column: "metadata", Key: "k", Op: SearchEq, Value: "v"}, ""}, // no Search API
 	}
