@@ -92,3 +92,107 @@ func TestSearchSortedAcrossTheCutoff(t *testing.T) {
 		}
 	}
 }
+
+// Conditions where Search could match fewer rows than MySQL: each answer
+// is the one without Search, and Search is used only where it may be. The
+// client's cutoff is an hour after the fake's clock, so that the search
+// alone answers (no event since the cutoff covers for it).
+func TestSearchAdversarial(t *testing.T) {
+	var env *stripesqltest.Env
+	env = stripesqltest.Start(t, stripesqltest.Options{SearchLag: searchLag, AllowWrites: true,
+		Now: func() time.Time { return env.Fake.Now().Add(time.Hour) }})
+	charges, customers := env.Fake.Objects("charges"), env.Fake.Objects("customers")
+	for i, kv := range [][2]string{{"k", "v "}, {"k", "O'Brien"}, {"k", `say "hi"`}, {"k", "Straße"}, {"a.b", "dot"},
+		{"a-b", "dash"}, {"k", "ΟΔΟΣΑ"}, {"k", "---"}, {"k", "Abc"}, {"k", "x\ty"}, {"k", "true"}, {"k", "123"}} {
+		if err := env.Fake.SetMetadata("charges", charges[i+3]["id"].(string), kv[0], kv[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, name := range []string{"Pad ", "İstanbul Ltd", "ΟΔΟΣΑ Ltd", "Straße Co", "---", "x_y_z", "O'Neil", "ﬁnance", "İIıi"} {
+		env.Rows(t, "UPDATE customers SET name = ? WHERE id = ?", name, customers[i+2]["id"])
+	}
+	tests := []struct {
+		query    string
+		searched bool
+	}{
+		// metadata: quotes, surrounding spaces, keys needing quotes, other forms
+		{"SELECT id FROM charges WHERE metadata->>'$.k' = 'O''Brien'", true},
+		{`SELECT id FROM charges WHERE metadata->>'$.k' = 'say "hi"'`, true},
+		{"SELECT id FROM charges WHERE metadata->>'$.k' = 'v'", true}, // stored 'v ': no PAD SPACE
+		{"SELECT id FROM charges WHERE metadata->>'$.k' = 'v '", false},
+		{"SELECT id FROM charges WHERE metadata->>'$.k' = ''", false},
+		{"SELECT id FROM charges WHERE metadata->>'$.k' = 'x\ty'", false},
+		{"SELECT id FROM charges WHERE metadata->>'$.\"a.b\"' = 'dot'", true},
+		{"SELECT id FROM charges WHERE metadata->>'$.\"a-b\"' = 'dash'", true},
+		{"SELECT id FROM charges WHERE metadata->>'$.\"a b\"' = 'dot'", false},
+		{"SELECT id FROM charges WHERE metadata->>'$.k' = '---'", true}, // a token: compared whole
+		{"SELECT id FROM charges WHERE metadata->>'$.k' = 'abc'", true}, // Search ignores case, the engine does not
+		{"SELECT id FROM charges WHERE metadata->>'$.k' = 'STRASSE'", true},
+		{"SELECT id FROM charges WHERE metadata->'$.k' = 'Straße'", true},
+		{"SELECT id FROM charges WHERE metadata->'$.k' = '\"Straße\"'", true},
+		{"SELECT id FROM charges WHERE metadata->'$.k' = 'true'", true},
+		{"SELECT id FROM charges WHERE metadata->>'$.k' = 123", false}, // a number: MySQL converts
+		{"SELECT id FROM charges WHERE metadata->>'$.k' <=> 'Abc'", false},
+		{"SELECT id FROM charges WHERE metadata->>'$.k' = 'Abc' COLLATE utf8mb4_0900_ai_ci", false},
+		{"SELECT id FROM charges WHERE metadata->>'$.k' = 'Abc' OR metadata->>'$.k' = '123'", false},
+		{"SELECT id FROM charges WHERE metadata->>'$.k' IN ('Abc', '123')", false},
+		{"SELECT id FROM charges WHERE NOT (metadata->>'$.k' = 'Abc') AND amount > 90000", true},
+		// names: unicode, case, LIKE escapes
+		{"SELECT id FROM customers WHERE name LIKE '%İstanbul%'", true},
+		{"SELECT id FROM customers WHERE name LIKE '%istanbul%'", true},
+		{"SELECT id FROM customers WHERE name LIKE '%ΟΔΟΣ%'", true},
+		{"SELECT id FROM customers WHERE name LIKE '%Straße%'", true},
+		{"SELECT id FROM customers WHERE name LIKE '%ﬁnance%'", true},
+		{"SELECT id FROM customers WHERE name = 'İIıi'", true},
+		{"SELECT id FROM customers WHERE name = 'Pad'", true},
+		{"SELECT id FROM customers WHERE name = 'O''Neil'", true},
+		{"SELECT id FROM customers WHERE name = '---'", false},
+		{"SELECT id FROM customers WHERE name LIKE 'x\\_y\\_z'", false},
+		{"SELECT id FROM customers WHERE name LIKE '%Ltd|%' ESCAPE '|'", false},
+		{"SELECT id FROM customers WHERE name NOT LIKE '%Ltd%'", false},
+		{"SELECT id FROM customers WHERE name LIKE '%straße%' COLLATE utf8mb4_0900_ai_ci", false},
+		// amounts: strings, floats, reversed ranges, sides swapped
+		{"SELECT COUNT(*) FROM charges WHERE amount > '1000'", false},
+		{"SELECT COUNT(*) FROM charges WHERE amount > 1e3", false},
+		{"SELECT COUNT(*) FROM charges WHERE amount > 999.5", false},
+		{"SELECT COUNT(*) FROM charges WHERE amount BETWEEN 5000 AND 1000", true},
+		{"SELECT COUNT(*) FROM charges WHERE 1000 < amount", true},
+		{"SELECT COUNT(*) FROM charges WHERE amount > -5", true},
+		{"SELECT COUNT(*) FROM charges WHERE amount < 18446744073709551615", false},
+		{"SELECT COUNT(*) FROM charges WHERE currency = 0", false},
+		{"SELECT COUNT(*) FROM charges WHERE currency = 'USD'", true},
+		{"SELECT COUNT(*) FROM charges WHERE currency = 'USD' COLLATE utf8mb4_0900_ai_ci", false},
+		{"SELECT COUNT(*) FROM charges WHERE amount > 5000 OR currency = 'eur'", false},
+		// joins and subqueries
+		{"SELECT c.id, ch.id FROM customers c JOIN charges ch ON ch.customer = c.id WHERE ch.amount > 5000 AND c.email LIKE '%dijkstra%' ORDER BY 1, 2", true},
+		{"SELECT id FROM customers WHERE id IN (SELECT customer FROM charges WHERE amount > 20000) AND email LIKE '%example%' ORDER BY id", true},
+	}
+	for _, tc := range tests {
+		env.Requests()
+		got := env.Rows(t, tc.query)
+		if reqs := env.Requests(); searched(reqs) != tc.searched {
+			t.Errorf("%s: searched %v, want %v:\n%s", tc.query, searched(reqs), tc.searched, stripesqltest.Join(reqs))
+		}
+		if off := searchOff(t, env, tc.query); stripesqltest.Join(flatten2(got)) != stripesqltest.Join(flatten2(off)) {
+			t.Errorf("%s:\n%v\nwith Search off\n%v", tc.query, got, off)
+		}
+	}
+}
+
+// The platform's list held whole by the row cache answers the platform's
+// queries from memory, not a connected account's: that account's query
+// still searches (and answers what its list answers).
+func TestSearchHeldListIsTheAccounts(t *testing.T) {
+	env, _ := startSearch(t, stripesqltest.Options{CacheTTL: time.Hour})
+	acct := env.Fake.ConnectedAccounts()[0]
+	env.Rows(t, "SELECT COUNT(*) FROM charges") // the platform's list, held whole
+	query := "SELECT id FROM charges WHERE stripe_account = '" + acct + "' AND amount > 1000 ORDER BY id"
+	env.Requests()
+	got := env.Rows(t, query)
+	if reqs := env.Requests(); !searched(reqs) {
+		t.Errorf("the platform's held list kept the account's query from searching:\n%s", stripesqltest.Join(reqs))
+	}
+	if off := searchOff(t, env, query); len(got) == 0 || stripesqltest.Join(flatten2(got)) != stripesqltest.Join(flatten2(off)) {
+		t.Errorf("%v, with Search off %v", got, off)
+	}
+}

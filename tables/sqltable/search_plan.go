@@ -205,7 +205,13 @@ func (t *Table) heldWhole(ctx context.Context, st step, lo, hi int64) bool {
 	if store == nil || !t.rowCached(st) {
 		return false
 	}
-	if _, ok := store.Whole(t.baseStream(), lo, hi); ok {
+	// the base stream of the step's account (stripe_account = …), not
+	// the table's
+	base := defaults(t.spec)
+	if a := accountOf(t.forAccount(st.req.params)); a != "" {
+		base.Set(tables.AccountParam, a)
+	}
+	if _, ok := store.Whole(t.streamOf(t.spec.Path, base), lo, hi); ok {
 		return true
 	}
 	_, ok := store.Whole(t.streamOf(st.req.path, t.forAccount(withCreated(st.req.params, 0, unbounded))), lo, hi)
