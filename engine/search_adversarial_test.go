@@ -1,6 +1,8 @@
 package engine_test
 
 import (
+	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -194,5 +196,41 @@ func TestSearchHeldListIsTheAccounts(t *testing.T) {
 	}
 	if off := searchOff(t, env, query); len(got) == 0 || stripesqltest.Join(flatten2(got)) != stripesqltest.Join(flatten2(off)) {
 		t.Errorf("%v, with Search off %v", got, off)
+	}
+}
+
+// Stripe takes 10 clauses at most: a query with more conditions searches
+// with 10 of them (the engine checks the rest), not a refused search and
+// the list.
+func TestSearchAtMostTenClauses(t *testing.T) {
+	env, cutf := startSearch(t, stripesqltest.Options{})
+	id := env.Fake.Objects("charges")[7]["id"].(string)
+	var where []string
+	for i := range 11 {
+		k, v := fmt.Sprintf("k%02d", i), fmt.Sprintf("v%d", i)
+		if err := env.Fake.SetMetadata("charges", id, k, v); err != nil {
+			t.Fatal(err)
+		}
+		where = append(where, "metadata->>'$."+k+"' = '"+v+"'")
+	}
+	query := "SELECT id FROM charges WHERE " + strings.Join(where, " AND ") + " AND created < NOW()"
+	env.Requests()
+	got := env.Rows(t, query)
+	reqs := env.Requests()
+	for _, r := range reqs {
+		if strings.HasPrefix(r, "GET /v1/charges?created[lt]=") {
+			t.Errorf("the search was refused, the list read:\n%s", stripesqltest.Join(reqs))
+		}
+		if q, ok := strings.CutPrefix(r, "GET /v1/charges/search?"); ok {
+			if v, _ := url.ParseQuery(q); strings.Count(v.Get("query"), " AND ")+1 > 10 {
+				t.Errorf("more than 10 clauses: %s", v.Get("query"))
+			}
+		}
+	}
+	if !searched(reqs) || !strings.Contains(stripesqltest.Join(reqs), "created<"+cutf()) {
+		t.Errorf("not searched:\n%s", stripesqltest.Join(reqs))
+	}
+	if len(got) != 1 || got[0][0] != id {
+		t.Errorf("%v, want %s", got, id)
 	}
 }

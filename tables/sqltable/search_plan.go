@@ -218,6 +218,9 @@ func (t *Table) heldWhole(ctx context.Context, st step, lo, hi int64) bool {
 	return ok
 }
 
+// maxSearchClauses is the most clauses a search query may have.
+const maxSearchClauses = 10
+
 // searchStep is the search stream (a) and the events (c) of a list step
 // over [lo, hi), hi at most the cutoff. The events are those since the
 // cutoff, also when the range ends before it: the index holds every
@@ -235,7 +238,14 @@ func (t *Table) searchStep(st step, lo, hi, cut int64, ix *index, reverse bool) 
 		}
 	}
 	slices.SortFunc(clauses, func(a, b searchClause) int { return strings.Compare(a.text, b.text) })
-	clauses = append(clauses, createdClauses(t.spec, lo, hi)...)
+	clauses = slices.CompactFunc(clauses, func(a, b searchClause) bool { return a.text == b.text })
+	created := createdClauses(t.spec, lo, hi)
+	if n := maxSearchClauses - len(created); len(clauses) > n {
+		// Stripe takes 10 clauses at most (more is a 400): leaving some
+		// out only widens the search, the engine checks them all.
+		clauses = clauses[:n]
+	}
+	clauses = append(clauses, created...)
 	params := url.Values{"query": {searchQuery(clauses)}}
 	if a := accountOf(st.req.params); a != "" {
 		params.Set(tables.AccountParam, a)
