@@ -1,7 +1,10 @@
 package engine_test
 
 import (
+	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -232,5 +235,61 @@ func TestSearchAtMostTenClauses(t *testing.T) {
 	}
 	if len(got) != 1 || got[0][0] != id {
 		t.Errorf("%v, want %s", got, id)
+	}
+}
+
+// An object the search found is Stripe's current object: an event since
+// the cutoff does not replace it, for an object can change after its
+// newest event of the types read (a dispute changes a charge's disputed
+// with charge.dispute.created). The fault hides the newest event, as if
+// it were of another type: the event's older copy must not stand for the
+// charge.
+func TestSearchKeepsTheCurrentObject(t *testing.T) {
+	env, _ := startSearch(t, stripesqltest.Options{})
+	c := env.Fake.Objects("charges")[11]
+	id, amount := c["id"].(string), int64(c["amount"].(float64))
+	for _, v := range []string{"before", "after"} {
+		if err := env.Fake.SetMetadata("charges", id, "k", v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
+		if r.URL.Path != "/v1/events" {
+			return false
+		}
+		rec := httptest.NewRecorder()
+		env.Fake.ServeHTTP(rec, r)
+		var page map[string]any
+		if err := json.Unmarshal(rec.Body.Bytes(), &page); err != nil {
+			t.Error(err)
+			return false
+		}
+		data, _ := page["data"].([]any)
+		for i, e := range data { // newest first: drop the charge's newest
+			obj, _ := e.(map[string]any)["data"].(map[string]any)["object"].(map[string]any)
+			if obj["id"] == id {
+				page["data"] = append(data[:i:i], data[i+1:]...)
+				break
+			}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(page)
+		return true
+	})
+	for _, query := range []string{
+		"SELECT id, metadata->>'$.k' FROM charges WHERE metadata->>'$.k' = 'after'",
+		fmt.Sprintf("SELECT id, metadata->>'$.k' FROM charges WHERE amount BETWEEN %d AND %d ORDER BY id", amount, amount),
+	} {
+		env.Requests()
+		got := env.Rows(t, query)
+		if reqs := env.Requests(); !searched(reqs) {
+			t.Errorf("%s: not searched:\n%s", query, stripesqltest.Join(reqs))
+		}
+		if !strings.Contains(stripesqltest.Join(flatten2(got)), id+" after") {
+			t.Errorf("%s: %v, want %s with k = after", query, got, id)
+		}
+		if off := searchOff(t, env, query); stripesqltest.Join(flatten2(got)) != stripesqltest.Join(flatten2(off)) {
+			t.Errorf("%s:\n%v\nwith Search off\n%v", query, got, off)
+		}
 	}
 }

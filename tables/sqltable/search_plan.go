@@ -36,8 +36,10 @@ const DefaultSearchLag = 5 * time.Minute
 //	(b) the list endpoint for R ∩ created ≥ cutoff (through the row cache),
 //	(c) GET /v1/events created[gte]=cutoff types[]=<the object's types>:
 //	    objects created before the cutoff but changed after it, which the
-//	    index may not show yet; the newest event's data.object replaces or
-//	    joins the search results (by id), *.deleted removes it.
+//	    index may not show yet; the newest event's data.object joins the
+//	    search results when the search did not find the object (a found
+//	    object is Stripe's current copy, newer than any event), and
+//	    *.deleted removes it.
 //
 // The engine filters the union, so the answer is exact as long as the
 // index lags less than L. When events cannot be read, the query reads
@@ -305,8 +307,8 @@ func refused(err error) bool {
 }
 
 // searchPager reads a search stream: the events (c) with the first search
-// page, then the search pages (a) with the events' objects in place of the results
-// they change, then the changed objects the search did not find.
+// page, then the search pages (a) without the objects the events delete,
+// then the changed objects the search did not find.
 type searchPager struct {
 	t   *Table
 	req request
@@ -386,8 +388,12 @@ func (p *searchPager) next(ctx context.Context) (batch, error) {
 				continue
 			}
 			p.seen[id] = true
-			if ev, changed := p.overlay[id]; changed {
-				o = ev
+			// The search's copy is the object as it is now; an event
+			// since the cutoff may be older than its last change (one
+			// announced by a type not read, such as a dispute's): the
+			// events only remove a deleted object here.
+			if ev, changed := p.overlay[id]; changed && ev == nil {
+				continue
 			}
 			if p.keeps(o) {
 				out = append(out, o)
