@@ -105,15 +105,19 @@ func buildIndexes(db string, s *tables.Spec, schema sql.Schema) []*index {
 	if s.Retrievable() {
 		out = append(out, mk("PRIMARY", true, "id = … is a retrieve: GET "+s.Path+"/{id}", "id"))
 	}
+	// created before the parent's (parent, created): go-mysql-server
+	// weighs a range on created alike in both and keeps the first index,
+	// and through the parent's, unbounded, it would read no range at all
+	// (a walk of every parent's whole list).
+	if s.Created {
+		out = append(out, mk("created", false, "pushed down as created[gt|gte|lt|lte]", "created"))
+	}
 	if p := s.Parent; p != nil {
 		comment := "one request stream per " + tables.Singular(p.Table) + "; without it every " + tables.Singular(p.Table) + " is walked"
 		if p.Table == "" {
 			comment = "one request stream per " + p.Column + "; required: no table lists them to walk"
 		}
 		out = append(out, mk(p.Column, false, comment, withCreated(p.Column)...))
-	}
-	if s.Created {
-		out = append(out, mk("created", false, "pushed down as created[gt|gte|lt|lte]", "created"))
 	}
 	out = append(out, mk(tables.AccountColumn, false, "reads the connected account: Stripe-Account header", tables.AccountColumn))
 	for _, r := range s.Ranges {

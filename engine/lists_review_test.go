@@ -1,0 +1,82 @@
+package engine_test
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/stripesql/stripesql/internal/stripesqltest"
+	"github.com/stripesql/stripesql/tables"
+)
+
+// The list tables of issue 14 against the fake account, query by query:
+// the rows must be the fake's objects a condition selects, and the
+// requests exactly the ideal ones.
+
+// listObjects are the fake account's objects of a table's list path.
+func listObjects(env *stripesqltest.Env, s *tables.Spec) []map[string]any {
+	if objs := env.Fake.ListObjects(s.Path); objs != nil {
+		return objs
+	}
+	return env.Fake.Objects(fakeResource(s.Path))
+}
+
+// withParams is url.Values of a table's defaults and more key, value pairs.
+func withParams(s *tables.Spec, kv ...string) url.Values {
+	q := defaultsOf(s)
+	for i := 0; i+1 < len(kv); i += 2 {
+		q.Set(kv[i], kv[i+1])
+	}
+	return q
+}
+
+// walkRequests are the requests of a walk of s's parents: the parents'
+// list, then s's list of each with params.
+func walkRequests(env *stripesqltest.Env, s *tables.Spec, params url.Values) []string {
+	parent, _ := tables.Lookup(s.Parent.Table)
+	want := []string{stripesqltest.FormatRequest("GET", parent.Path, withParams(parent, "limit", "100"))}
+	for _, p := range listObjects(env, parent) {
+		q := url.Values{"limit": {"100"}}
+		for k, v := range params {
+			q[k] = v
+		}
+		path := s.Path
+		if s.Parent.InQuery {
+			q.Set(s.Parent.Param, fmt.Sprint(p["id"]))
+		} else {
+			path = strings.Replace(path, "{"+s.Parent.Param+"}", fmt.Sprint(p["id"]), 1)
+		}
+		want = append(want, stripesqltest.FormatRequest("GET", path, q))
+	}
+	return want
+}
+
+func createdAtLeast(at int64) func(map[string]any) bool {
+	return func(o map[string]any) bool { v, ok := o["created"].(float64); return ok && int64(v) >= at }
+}
+
+// A created range on a list Stripe answers per object of another table
+// (treasury transactions per financial account, issuing tokens per
+// card, …) goes to every list of the walk; it was left to the engine,
+// each parent's list read whole, because go-mysql-server preferred the
+// (parent, created) index, unbounded on the parent, to created's own.
+func TestListsReviewCreatedRangeOnWalks(t *testing.T) {
+	env := stripesqltest.Start(t, stripesqltest.Options{})
+	for _, name := range []string{"treasury_transactions", "treasury_transaction_entries", "issuing_tokens", "radar_value_list_items", "setup_attempts"} {
+		t.Run(name, func(t *testing.T) {
+			s, _ := tables.Lookup(name)
+			objs := listObjects(env, s)
+			at := medianTime(objs, "created")
+			env.Requests()
+			rows := env.Rows(t, fmt.Sprintf("SELECT id FROM %s WHERE created >= '%s'", name, sqlTime(at)))
+			if got, want := sortedColumn(rows), idsOf(objs, createdAtLeast(at)); got != want || countOf(objs, createdAtLeast(at)) == 0 {
+				t.Errorf("rows %s, want %s", got, want)
+			}
+			want := walkRequests(env, s, withParams(s, "created[gte]", fmt.Sprint(at)))
+			if got := env.Requests(); !sameRequests(got, want) {
+				t.Errorf("requests:\n%s\nwant:\n%s", stripesqltest.Join(got), stripesqltest.Join(want))
+			}
+		})
+	}
+}
