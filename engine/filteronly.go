@@ -65,7 +65,8 @@ func (c pinCoster) EstimateCost(ctx *sql.Context, r memo.RelExpr, s sql.StatsPro
 }
 
 // walkPenalty is the cost added to a join plan reading a child list
-// whole (treasury transactions by walking every financial account): a
+// whole, filtered or not (treasury transactions by walking every
+// financial account): a
 // plan looking up each parent's children instead (1 + n requests, not 1
 // + n for the walk and more for the other side) is chosen where there is
 // one. Less than unpinnedPenalty: a pinned filter-only column comes first.
@@ -94,12 +95,12 @@ func sourceOf(n sql.Node) (pinSource, bool) {
 	ita, ok := n.(*plan.IndexedTableAccess)
 	switch {
 	case !ok:
-		return pinSource{t: t, pinned: t.Pinned(nil, nil), walks: t.Spec().Parent != nil}, true
+		return pinSource{t: t, pinned: t.Pinned(nil, nil), walks: t.Walks(nil, nil)}, true
 	case ita.IsStatic():
 		lookup := plan.GetIndexLookup(ita)
-		return pinSource{t: t, pinned: t.Pinned(ita.Index(), &lookup)}, true
+		return pinSource{t: t, pinned: t.Pinned(ita.Index(), &lookup), walks: t.Walks(ita.Index(), &lookup)}, true
 	}
-	return pinSource{t: t, pinned: t.Pinned(ita.Index(), nil)}, true
+	return pinSource{t: t, pinned: t.Pinned(ita.Index(), nil), walks: t.Walks(ita.Index(), nil)}, true
 }
 
 // memoSources are the Stripe table accesses of a memo expression's best

@@ -171,3 +171,32 @@ func (t *Table) Pinned(ix sql.Index, lookup *sql.IndexLookup) map[string]bool {
 	out[own.columns[0]] = true
 	return out
 }
+
+// Walks reports whether reading the table through index ix (nil: a
+// scan) walks every parent: a child list whose lookup pins no parent (a
+// filter on treasury transactions' status still lists every financial
+// account's). lookup is the static lookup, nil for one per row of a
+// join, which walks unless keyed on the parent or the id.
+func (t *Table) Walks(ix sql.Index, lookup *sql.IndexLookup) bool {
+	if t.spec.Parent == nil {
+		return false
+	}
+	own, ok := ix.(*index)
+	if !ok {
+		return true
+	}
+	if lookup == nil {
+		c := own.columns[0]
+		return c != t.spec.Parent.Column && (c != "id" || !t.spec.Retrievable())
+	}
+	p, err := t.planLookup(*lookup)
+	if err != nil {
+		return false
+	}
+	for _, st := range p.steps {
+		if st.req.kind == reqWalk && st.req.parentID == "" {
+			return true
+		}
+	}
+	return false
+}
