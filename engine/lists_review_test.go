@@ -3,6 +3,8 @@ package engine_test
 import (
 	"fmt"
 	"net/url"
+	"slices"
+	"sort"
 	"strings"
 	"testing"
 
@@ -106,6 +108,56 @@ func TestListsReviewFilteredChildJoinsItsParent(t *testing.T) {
 			want, wantFiltered := walkRequests(env, s, defaultsOf(s)), walkRequests(env, s, withParams(s, c.col, c.value))
 			if !sameRequests(got, want) && !sameRequests(got, wantFiltered) {
 				t.Errorf("requests:\n%s\nwant:\n%s", stripesqltest.Join(got), stripesqltest.Join(want))
+			}
+		})
+	}
+}
+
+// A LIMIT under an order the table makes itself (a list not sorted so
+// by Stripe, or a walk of several) reads every row first: its first page
+// is a whole one, not the LIMIT's short page followed by the rest.
+func TestListsReviewSortedLimitReadsWholePages(t *testing.T) {
+	env := stripesqltest.Start(t, stripesqltest.Options{})
+	treasury, _ := tables.Lookup("treasury_transactions")
+	txns := listObjects(env, treasury)
+	sort.Slice(txns, func(i, j int) bool { return txns[i]["created"].(float64) > txns[j]["created"].(float64) })
+	var specIDs []string
+	for _, o := range env.Fake.ListObjects("/v1/country_specs") {
+		specIDs = append(specIDs, fmt.Sprint(o["id"]))
+	}
+	sort.Strings(specIDs)
+	cards := env.Fake.ListObjects("/v1/issuing/cards")
+	charges := env.Fake.Objects("charges")
+	cases := []struct {
+		name, query string
+		want        []string
+		rows        []string
+		ordered     bool // want is in order (else compared as a set)
+	}{
+		{"a list sorted here", "SELECT id FROM country_specs ORDER BY id DESC LIMIT 2",
+			[]string{"GET /v1/country_specs?limit=100"}, []string{specIDs[len(specIDs)-1], specIDs[len(specIDs)-2]}, true},
+		{"a walk sorted here", "SELECT id FROM treasury_transactions ORDER BY created DESC LIMIT 2",
+			walkRequests(env, treasury, defaultsOf(treasury)), []string{fmt.Sprint(txns[0]["id"]), fmt.Sprint(txns[1]["id"])}, false},
+		{"oldest first of a newest-first list", "SELECT id FROM issuing_cards ORDER BY created LIMIT 1",
+			[]string{"GET /v1/issuing/cards?limit=100"}, []string{fmt.Sprint(cards[len(cards)-1]["id"])}, true},
+		{"oldest first of several pages", "SELECT id FROM charges ORDER BY created LIMIT 1",
+			pages("/v1/charges", nil, len(charges)), []string{fmt.Sprint(charges[len(charges)-1]["id"])}, true},
+		// Stripe's own order stays a short page.
+		{"newest first", "SELECT id FROM issuing_cards ORDER BY created DESC LIMIT 2",
+			[]string{"GET /v1/issuing/cards?limit=2"}, []string{fmt.Sprint(cards[0]["id"]), fmt.Sprint(cards[1]["id"])}, true},
+		{"an unpaged list", "SELECT id FROM reporting_report_types ORDER BY id DESC LIMIT 1",
+			[]string{"GET /v1/reporting/report_types"}, nil, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			env.Requests()
+			rows := env.Rows(t, c.query)
+			got := env.Requests()
+			if ok := matchRequests(got, c.want); !ok && (c.ordered || !sameRequests(got, c.want)) {
+				t.Errorf("%s\nrequests:\n%s\nwant:\n%s", c.query, stripesqltest.Join(got), stripesqltest.Join(c.want))
+			}
+			if col := stripesqltest.Column(rows); c.rows != nil && !slices.Equal(col, c.rows) {
+				t.Errorf("%s: rows %v, want %v", c.query, col, c.rows)
 			}
 		})
 	}

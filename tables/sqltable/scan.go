@@ -117,7 +117,13 @@ func (s *scan) fill(ctx context.Context, st step) ([]sql.Row, error) {
 			s.src = s.t.heldRetrieve(ctx, st, s.ix)
 		}
 		if s.src == nil {
-			s.pager = s.t.newPager(st.req, &s.fetched)
+			t := s.t
+			if st.order.kind != orderAsIs {
+				// A step reordered here is read whole before its first
+				// row: a LIMIT's short first page would be one more.
+				t = t.WithLimitHint(0)
+			}
+			s.pager = t.newPager(st.req, &s.fetched)
 		}
 	} else if st.order.kind != orderAsIs {
 		return nil, io.EOF // the buffered step was served whole
