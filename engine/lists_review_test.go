@@ -162,3 +162,34 @@ func TestListsReviewSortedLimitReadsWholePages(t *testing.T) {
 		})
 	}
 }
+
+// A filter naming an object Stripe does not have (an invoice to preview
+// a credit note for, a customer's upcoming invoice) matches no row, as a
+// retrieve of an unknown id and a child list of an unknown parent do:
+// Stripe's resource_missing for that parameter is no row, not an error.
+func TestListsReviewUnknownIDsAreNoRows(t *testing.T) {
+	env := stripesqltest.Start(t, stripesqltest.Options{})
+	cases := []struct{ query, want string }{
+		{"SELECT id FROM credit_note_preview_lines WHERE invoice = 'in_nope'", "GET /v1/credit_notes/preview/lines?invoice=in_nope&limit=100"},
+		{"SELECT id FROM upcoming_invoice_lines WHERE customer = 'cus_nope'", "GET /v1/invoices/upcoming/lines?customer=cus_nope&limit=100"},
+		{"SELECT customer FROM upcoming_invoices WHERE customer = 'cus_nope'", "GET /v1/invoices/upcoming?customer=cus_nope"},
+		{"SELECT id FROM treasury_transactions WHERE id = 'trxn_nope'", "GET /v1/treasury/transactions/trxn_nope"},
+		{"SELECT id FROM treasury_transactions WHERE financial_account = 'fa_nope'", "GET /v1/treasury/transactions?financial_account=fa_nope&limit=100&order_by=created"},
+		{"SELECT id FROM issuing_tokens WHERE card = 'ic_nope'", "GET /v1/issuing/tokens?card=ic_nope&limit=100"},
+		{"SELECT id FROM account_capabilities WHERE account = 'acct_nope'", "GET /v1/accounts/acct_nope/capabilities"},
+		{"SELECT id FROM source_transactions WHERE source = 'src_nope'", "GET /v1/sources/src_nope/source_transactions?limit=100"},
+		{"SELECT id FROM country_specs WHERE id = 'XX'", "GET /v1/country_specs/XX"},
+		{"SELECT id FROM tax_calculation_line_items WHERE calculation = 'taxcalc_nope'", "GET /v1/tax/calculations/taxcalc_nope/line_items?limit=100"},
+	}
+	for _, c := range cases {
+		t.Run(c.query, func(t *testing.T) {
+			env.Requests()
+			if rows := env.Rows(t, c.query); len(rows) != 0 {
+				t.Errorf("rows %v, want none", rows)
+			}
+			if got := env.Requests(); !matchRequests(got, []string{c.want}) {
+				t.Errorf("requests %v, want %s", got, c.want)
+			}
+		})
+	}
+}

@@ -382,6 +382,15 @@ func (e *APIError) Error() string {
 // NotFound reports Stripe's 404 resource_missing.
 func (e *APIError) NotFound() bool { return e.Status == http.StatusNotFound }
 
+// noSuchParam reports Stripe's resource_missing for an object a list
+// parameter of params names (No such invoice: 'in_…' of ?invoice=…, a
+// customer of upcoming lines): a filter on an id that does not exist
+// matches nothing, as a missing parent's children are none. A cursor
+// deleted meanwhile (starting_after) is no such filter.
+func (e *APIError) noSuchParam(params url.Values) bool {
+	return e.Code == "resource_missing" && e.Param != "" && e.Param != "starting_after" && e.Param != "ending_before" && params.Has(e.Param)
+}
+
 func newAPIError(path string, err error) *APIError {
 	var se *stripe.Error
 	if !errors.As(err, &se) {

@@ -140,9 +140,10 @@ func (p *listPager) next(ctx context.Context) (batch, error) {
 	}
 	body, err := p.t.get(ctx, p.path, params)
 	var ae *APIError
-	if p.parentID != "" && p.cursor == "" && errors.As(err, &ae) && ae.NotFound() {
+	if p.cursor == "" && errors.As(err, &ae) && (p.parentID != "" && ae.NotFound() || ae.noSuchParam(params)) {
 		// No such parent, or none of what the list is of (a customer
-		// without an upcoming invoice): no child, as a missing row is.
+		// without an upcoming invoice), or no such object as a filter
+		// names: no child, as a missing row is.
 		p.done = true
 		return batch{}, io.EOF
 	}
@@ -179,7 +180,7 @@ func (p *onePager) next(ctx context.Context) (batch, error) {
 	p.done = true
 	body, err := p.t.get(ctx, p.path, p.params)
 	var ae *APIError
-	if errors.As(err, &ae) && ae.NotFound() || err == nil && isDeletedStub(body) {
+	if errors.As(err, &ae) && (ae.NotFound() || ae.noSuchParam(p.params)) || err == nil && isDeletedStub(body) {
 		return batch{}, io.EOF
 	}
 	if err != nil {
