@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stripesql/stripesql/internal/stripesqltest"
 	"github.com/stripesql/stripesql/tables"
@@ -189,6 +190,171 @@ func TestListsReviewUnknownIDsAreNoRows(t *testing.T) {
 			}
 			if got := env.Requests(); !matchRequests(got, []string{c.want}) {
 				t.Errorf("requests %v, want %s", got, c.want)
+			}
+		})
+	}
+}
+
+// Every list table read with one of its own filters, a time range or an
+// id asks exactly its list with that parameter (a retrieve for the id),
+// and answers exactly the fake account's objects it selects.
+func TestListsReviewPushdown(t *testing.T) {
+	env := stripesqltest.Start(t, stripesqltest.Options{})
+	type check struct {
+		name, query string
+		want        []string
+		keep        func(map[string]any) bool
+	}
+	tested := 0
+	for _, s := range tables.Specs() {
+		if s.Parent != nil || s.Derive != nil || s.Single || len(s.Requires) > 0 || catalogTables[s.Name] != "" {
+			continue
+		}
+		objs := listObjects(env, s)
+		if len(objs) == 0 {
+			continue
+		}
+		tested++
+		list := func(n int, kv ...string) []string {
+			if s.Unpaged {
+				return []string{stripesqltest.FormatRequest("GET", s.Path, withParams(s, kv...))}
+			}
+			return pages(s.Path, withParams(s, kv...), n)
+		}
+		var checks []check
+		for _, f := range s.Filters {
+			if f.Only || f.InParam != "" {
+				continue
+			}
+			value, literal := sampleOf(objs, f.Column)
+			keep := func(o map[string]any) bool { return fmt.Sprint(o[f.Column]) == value }
+			checks = append(checks, check{f.Column, "SELECT id FROM " + s.Name + " WHERE " + f.Column + " = " + literal,
+				list(countOf(objs, keep), f.ParamName(), value), keep})
+		}
+		ranges := s.Ranges
+		if s.Created {
+			ranges = append([]tables.Range{{Column: "created"}}, ranges...)
+		}
+		for _, r := range ranges {
+			col := r.Column
+			if countOf(objs, func(o map[string]any) bool { _, ok := o[col].(float64); return ok }) == 0 {
+				continue
+			}
+			at := medianTime(objs, col)
+			before := func(o map[string]any) bool { v, ok := o[col].(float64); return ok && int64(v) < at }
+			checks = append(checks, check{col + " range", fmt.Sprintf("SELECT id FROM %s WHERE %s < '%s'", s.Name, col, sqlTime(at)),
+				list(countOf(objs, before), r.ParamName()+"[lt]", fmt.Sprint(at)), before})
+		}
+		if s.Retrievable() {
+			id := fmt.Sprint(objs[len(objs)/2]["id"])
+			checks = append(checks, check{"id", "SELECT id FROM " + s.Name + " WHERE id = '" + id + "'",
+				[]string{"GET " + s.Path + "/" + id}, func(o map[string]any) bool { return o["id"] == id }})
+		}
+		checks = append(checks, check{"count", "SELECT COUNT(*) FROM " + s.Name, list(len(objs)), nil})
+		for _, c := range checks {
+			t.Run(s.Name+" "+c.name, func(t *testing.T) {
+				env.Requests()
+				rows := env.Rows(t, c.query)
+				if got := env.Requests(); !matchRequests(got, c.want) {
+					t.Errorf("%s\nrequests:\n%s\nwant:\n%s", c.query, stripesqltest.Join(got), stripesqltest.Join(c.want))
+				}
+				if c.keep == nil {
+					if rows[0][0] != fmt.Sprint(len(objs)) {
+						t.Errorf("%s: %v, want %d", c.query, rows, len(objs))
+					}
+				} else if got, want := sortedColumn(rows), idsOf(objs, c.keep); got != want {
+					t.Errorf("%s: rows %s, want %s", c.query, got, want)
+				}
+			})
+		}
+	}
+	if tested < 45 {
+		t.Errorf("%d top-level list tables tested, want every one the fake serves", tested)
+	}
+}
+
+// stripe_account on a walked list reads that connected account's
+// parents and their lists, every request with its Stripe-Account.
+func TestListsReviewConnectedAccountWalk(t *testing.T) {
+	env := stripesqltest.Start(t, stripesqltest.Options{})
+	acct := env.Fake.ConnectedAccounts()[0]
+	want := env.Fake.ConnectedObjects(acct, "treasury_transactions")
+	parents := env.Fake.ConnectedObjects(acct, "treasury_financial_accounts")
+	if len(want) == 0 {
+		t.Fatal("the connected account has no treasury transactions")
+	}
+	env.Requests()
+	rows := env.Rows(t, "SELECT id, stripe_account FROM treasury_transactions WHERE stripe_account = ?", acct)
+	if got, w := sortedColumn(rows), idsOf(want, func(map[string]any) bool { return true }); got != w {
+		t.Errorf("rows %s, want %s", got, w)
+	}
+	for _, r := range rows {
+		if r[1] != acct {
+			t.Errorf("row %v: stripe_account is not %s", r, acct)
+		}
+	}
+	reqs := env.Fake.Requests()
+	if len(reqs) != 1+len(parents) {
+		t.Errorf("%d requests, want %d", len(reqs), 1+len(parents))
+	}
+	for _, r := range reqs {
+		if r.Account != acct {
+			t.Errorf("request %s sent Stripe-Account %q, want %q", r.Path, r.Account, acct)
+		}
+	}
+}
+
+// An account's external accounts are bank accounts and cards in one
+// list: object = '…' asks for one kind, and every row shows its kind.
+func TestListsReviewPolymorphicList(t *testing.T) {
+	env := stripesqltest.Start(t, stripesqltest.Options{})
+	s, _ := tables.Lookup("account_external_accounts")
+	objs := listObjects(env, s)
+	isCard := func(o map[string]any) bool { return o["object"] == "card" }
+	if countOf(objs, isCard) == 0 || countOf(objs, isCard) == len(objs) {
+		t.Fatalf("the fake's external accounts are not of both kinds: %v", objs)
+	}
+	env.Requests()
+	rows := env.Rows(t, "SELECT id, object, brand FROM account_external_accounts WHERE object = 'card'")
+	if got, want := sortedColumn(rows), idsOf(objs, isCard); got != want {
+		t.Errorf("cards %s, want %s", got, want)
+	}
+	if got, want := env.Requests(), walkRequests(env, s, url.Values{"object": {"card"}}); !sameRequests(got, want) {
+		t.Errorf("requests:\n%s\nwant:\n%s", stripesqltest.Join(got), stripesqltest.Join(want))
+	}
+	all := env.Rows(t, "SELECT id, object FROM account_external_accounts")
+	for _, r := range all {
+		if want := strings.HasPrefix(r[0], "card_"); (r[1] == "card") != want || r[1] == "NULL" {
+			t.Errorf("row %v: object", r)
+		}
+	}
+}
+
+// With the row cache on, a second read of a list table (a walk, a child
+// list by parent, an unpaged list, a polymorphic one, a created range on
+// a walk) answers what the first did, without a request.
+func TestListsReviewCacheWarmEqualsCold(t *testing.T) {
+	env := stripesqltest.Start(t, stripesqltest.Options{CacheTTL: time.Hour})
+	fa := fmt.Sprint(env.Fake.ListObjects("/v1/treasury/financial_accounts")[0]["id"])
+	for _, q := range []string{
+		"SELECT id, amount, financial_account FROM treasury_transactions",
+		"SELECT id, financial_account FROM treasury_transactions WHERE created >= '2024-01-01'",
+		"SELECT id FROM treasury_transactions WHERE financial_account = '" + fa + "'",
+		"SELECT id, customer FROM customer_tax_ids",
+		"SELECT id, account FROM account_external_accounts",
+		"SELECT id FROM reporting_report_types",
+		"SELECT id, account FROM account_capabilities",
+		"SELECT id FROM issuing_cards WHERE created >= '2024-01-01' ORDER BY created DESC LIMIT 2",
+	} {
+		t.Run(q, func(t *testing.T) {
+			cold := env.Rows(t, q)
+			env.Requests()
+			warm := env.Rows(t, q)
+			if checksum(warm) != checksum(cold) || len(cold) == 0 {
+				t.Errorf("warm %v, cold %v", warm, cold)
+			}
+			if reqs := env.Requests(); len(reqs) != 0 {
+				t.Errorf("warm read asked %v", reqs)
 			}
 		})
 	}
