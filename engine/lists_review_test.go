@@ -359,3 +359,50 @@ func TestListsReviewCacheWarmEqualsCold(t *testing.T) {
 		})
 	}
 }
+
+// A filter-only column's IN (…) beside an equality on another column
+// (the parent's, or a filter's) is a list per value with both: it was
+// refused with ERROR 1235, as if not pinned, when the planner chose the
+// other column's index and left the IN above it. The rows are those of
+// each value's own query.
+func TestListsReviewFilterOnlyInWithAnotherEquality(t *testing.T) {
+	env := stripesqltest.Start(t, stripesqltest.Options{})
+	one := func(q string) []string {
+		rows := env.Rows(t, q)
+		if len(rows) == 0 {
+			t.Fatalf("%s: no row", q)
+		}
+		return rows[0]
+	}
+	fa := one("SELECT financial_account FROM treasury_debit_reversals WHERE resolution = 'lost' LIMIT 1")[0]
+	acct := one("SELECT account FROM account_external_accounts WHERE object = 'bank_account' LIMIT 1")[0]
+	sub := one("SELECT customer, items->>'$.data[0].price.id' FROM subscriptions WHERE items->>'$.data[0].price.id' IS NOT NULL LIMIT 1")
+	cases := []struct {
+		query, col string
+		values     []string
+		want       []string
+	}{
+		{"SELECT id, resolution FROM treasury_debit_reversals WHERE resolution IN ('won', 'lost') AND financial_account = '" + fa + "'", "resolution", []string{"won", "lost"},
+			[]string{"GET /v1/treasury/debit_reversals?financial_account=" + fa + "&limit=100&resolution=won", "GET /v1/treasury/debit_reversals?financial_account=" + fa + "&limit=100&resolution=lost"}},
+		{"SELECT id, object FROM account_external_accounts WHERE object IN ('card', 'bank_account') AND account = '" + acct + "'", "object", []string{"card", "bank_account"},
+			[]string{"GET /v1/accounts/" + acct + "/external_accounts?limit=100&object=card", "GET /v1/accounts/" + acct + "/external_accounts?limit=100&object=bank_account"}},
+		{"SELECT id, price FROM subscriptions WHERE price IN ('" + sub[1] + "', 'price_nope') AND customer = '" + sub[0] + "'", "price", []string{sub[1], "price_nope"},
+			[]string{"GET /v1/subscriptions?customer=" + sub[0] + "&limit=100&price=" + sub[1] + "&status=all", "GET /v1/subscriptions?customer=" + sub[0] + "&limit=100&price=price_nope&status=all"}},
+	}
+	for _, c := range cases {
+		t.Run(c.query, func(t *testing.T) {
+			var want [][]string
+			for _, v := range c.values {
+				want = append(want, env.Rows(t, strings.Replace(c.query, c.col+" IN ('"+strings.Join(c.values, "', '")+"')", c.col+" = '"+v+"'", 1))...)
+			}
+			env.Requests()
+			rows := env.Rows(t, c.query)
+			if checksum(rows) != checksum(want) || len(rows) == 0 {
+				t.Errorf("rows %v, want %v", rows, want)
+			}
+			if got := env.Requests(); !sameRequests(got, c.want) {
+				t.Errorf("requests:\n%s\nwant:\n%s", stripesqltest.Join(got), stripesqltest.Join(c.want))
+			}
+		})
+	}
+}

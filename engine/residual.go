@@ -50,10 +50,15 @@ func underFilters(ctx *sql.Context, n sql.Node, changeFor func(*plan.Filter) fun
 	})
 }
 
-// equalities are the `column = constant` conjuncts of a filter, by column.
+// equalities are the `column = constant` conjuncts of a filter, by
+// column, and the `column IN (constants, …)` ones as a []any.
 func equalities(e sql.Expression) map[string]any {
 	out := map[string]any{}
 	for _, c := range expression.SplitConjunction(e) {
+		if gf, vals, ok := columnConstants(c); ok {
+			out[strings.ToLower(gf.Name())] = vals
+			continue
+		}
 		gf, v, ok := columnConstant(c)
 		if !ok {
 			continue
@@ -65,4 +70,34 @@ func equalities(e sql.Expression) map[string]any {
 		out[strings.ToLower(gf.Name())] = lit.Value()
 	}
 	return out
+}
+
+// columnConstants matches `column IN (literal, …)`.
+func columnConstants(e sql.Expression) (*expression.GetField, []any, bool) {
+	in, ok := e.(interface {
+		Left() sql.Expression
+		Right() sql.Expression
+	})
+	switch e.(type) {
+	case *expression.InTuple, *expression.HashInTuple:
+	default:
+		ok = false
+	}
+	if !ok {
+		return nil, nil, false
+	}
+	gf, ok := in.Left().(*expression.GetField)
+	tuple, isTuple := in.Right().(expression.Tuple)
+	if !ok || !isTuple {
+		return nil, nil, false
+	}
+	vals := make([]any, len(tuple))
+	for i, x := range tuple {
+		lit, ok := x.(*expression.Literal)
+		if !ok {
+			return nil, nil, false
+		}
+		vals[i] = lit.Value()
+	}
+	return gf, vals, true
 }

@@ -149,7 +149,41 @@ func (t *Table) describePlan(p plan, limit int) string {
 
 // fullScan is the plan of a table access without a lookup.
 func (t *Table) fullScan() plan {
-	return plan{steps: []step{{req: t.scanRequest(url.Values{})}}}
+	return plan{steps: t.splitIn([]step{{req: t.scanRequest(url.Values{})}})}
+}
+
+// splitIn makes a list or walk step that would send a residual parameter
+// of several values (a filter-only column's IN (…), see WithResidual)
+// one step per value: Stripe takes one, and each row holds the value
+// its list was asked for.
+func (t *Table) splitIn(steps []step) []step {
+	var params []string
+	for p, vs := range t.residual {
+		if len(vs) > 1 {
+			params = append(params, p)
+		}
+	}
+	slices.Sort(params)
+	for _, p := range params {
+		var out []step
+		for _, st := range steps {
+			if st.req.kind != reqList && st.req.kind != reqWalk || len(st.req.params[p]) == 1 {
+				out = append(out, st)
+				continue
+			}
+			for _, v := range t.residual[p] {
+				c := st
+				c.req.params = url.Values{}
+				for k, vs := range st.req.params {
+					c.req.params[k] = vs
+				}
+				c.req.params.Set(p, v)
+				out = append(out, c)
+			}
+		}
+		steps = out
+	}
+	return steps
 }
 
 // scanRequest is the request stream reading every row, narrowed by params.
@@ -282,6 +316,7 @@ func (t *Table) planLookup(lookup sql.IndexLookup) (plan, error) {
 	}
 	p.steps = t.mergeIn(ix, p.steps, lookup.IsReverse)
 	p.steps = t.mergeSame(ix, p.steps, lookup.IsReverse)
+	p.steps = t.splitIn(p.steps)
 	p.empty = len(p.steps) == 0
 	return p, nil
 }

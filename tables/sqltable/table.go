@@ -3,6 +3,7 @@ package sqltable
 import (
 	"fmt"
 	"net/url"
+	"slices"
 
 	"github.com/dolthub/go-mysql-server/sql"
 
@@ -316,13 +317,31 @@ func (t *Table) DataLength(*sql.Context) (uint64, error) { return estimatedRows 
 // uses one index per table, so `product = ? AND active = TRUE` reaches
 // the table as a product lookup under an `active` filter). Stripe then
 // returns fewer pages; the engine's filter keeps the result exact. conds
-// maps a column to the value it must equal; ok is false when none of them
-// is a filter of the endpoint.
+// maps a column to the value it must equal, or to the values ([]any) of
+// its IN (…): those pin a filter-only column, each value a list of its
+// own (see splitIn), and are not sent for another column; ok is false
+// when none of them is a filter of the endpoint.
 func (t *Table) WithResidual(conds map[string]any) (*Table, bool) {
 	extra := url.Values{}
 	account := ""
 	var local []localCond
 	for col, v := range conds {
+		if vs, ok := v.([]any); ok {
+			p, ok := t.spec.FilterParam(col)
+			if !ok || !t.spec.FilterOnly(col) {
+				continue
+			}
+			var sent []string
+			for _, x := range vs {
+				if s, err := paramValue(x); x != nil && err == nil && t.spec.Accepts(p, s) && !slices.Contains(sent, s) {
+					sent = append(sent, s)
+				}
+			}
+			if len(sent) > 0 {
+				extra[p] = sent
+			}
+			continue
+		}
 		if col == tables.AccountColumn {
 			account, _ = v.(string)
 			continue
