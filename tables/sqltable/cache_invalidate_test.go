@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -122,5 +123,50 @@ func TestListPathsOfPolymorphicLists(t *testing.T) {
 		if !slices.Contains(got, want) {
 			t.Errorf("listPaths(card) = %v, lacks %s", got, want)
 		}
+	}
+}
+
+// An event of an object of the new list tables (--cache-refresh-events)
+// reaches its lists' pages, those of a walk included: a treasury
+// transaction's every financial account's lists, a person's every
+// account's, not the parents' lists.
+func TestInvalidateObjectOfListTables(t *testing.T) {
+	for _, tt := range []struct {
+		object, id string
+		dropped    []string
+		kept       []string
+	}{
+		{"treasury.transaction", "trxn_1", []string{"/v1/treasury/transactions?financial_account=fa_1&limit=100&order_by=created", "/v1/treasury/transactions/trxn_1?"},
+			[]string{"/v1/treasury/financial_accounts?limit=100", "/v1/treasury/transaction_entries?financial_account=fa_1&limit=100&order_by=created"}},
+		{"person", "person_1", []string{"/v1/accounts/acct_1/persons?limit=100"}, []string{"/v1/accounts?limit=100", "/v1/accounts/acct_1/capabilities?"}},
+		{"capability", "card_payments", []string{"/v1/accounts/acct_1/capabilities?"}, []string{"/v1/accounts/acct_1/persons?limit=100"}},
+		{"issuing.token", "intok_1", []string{"/v1/issuing/tokens?card=ic_1&limit=100"}, []string{"/v1/issuing/cards?limit=100"}},
+		{"item", "li_1", []string{"/v1/checkout/sessions/cs_1/line_items?limit=100", "/v1/quotes/qt_1/line_items?limit=100"}, []string{"/v1/checkout/sessions?limit=100"}},
+	} {
+		t.Run(tt.object, func(t *testing.T) {
+			cc := cache.New(cache.Options{MaxBytes: 1 << 20, TTL: time.Hour})
+			c := NewClient(ClientOptions{APIKey: "sk_test_a", Cache: cc})
+			key := func(e string) string {
+				path, query, _ := strings.Cut(e, "?")
+				q, _ := url.ParseQuery(query)
+				return c.cacheKey(path, q)
+			}
+			for _, e := range append(slices.Clone(tt.dropped), tt.kept...) {
+				cc.Set(key(e), []byte("{}"))
+			}
+			if n := c.InvalidateObject(tt.object, tt.id); n != len(tt.dropped) {
+				t.Errorf("dropped %d entries, want %d", n, len(tt.dropped))
+			}
+			for _, e := range tt.dropped {
+				if _, ok := cc.Get(key(e)); ok {
+					t.Errorf("%s kept", e)
+				}
+			}
+			for _, e := range tt.kept {
+				if _, ok := cc.Get(key(e)); !ok {
+					t.Errorf("%s dropped", e)
+				}
+			}
+		})
 	}
 }
