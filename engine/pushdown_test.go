@@ -51,6 +51,12 @@ func TestPushdownRequests(t *testing.T) {
 			[]string{"GET /v1/subscriptions?limit=1&status=canceled"}, 1},
 		{"impossible created", "SELECT id FROM charges WHERE created IS NULL",
 			nil, 0},
+		// No object has an empty id: no request (GET /v1/charges/ is no retrieve).
+		{"empty id", "SELECT id FROM charges WHERE id = ''", nil, 0},
+		// An embedded object (a card's cardholder) joined to an id is no
+		// id either: the cards' list, then no retrieve per card.
+		{"embedded object joined to an id", "SELECT c.id FROM issuing_cards c JOIN issuing_cardholders h ON h.id = c.cardholder",
+			[]string{"GET /v1/issuing/cards?limit=100"}, 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -417,6 +417,11 @@ func (t *Table) planRange(ix *index, r sql.MySQLRange, reverse bool) (st step, o
 			if err != nil {
 				return st, false, err
 			}
+			if id == "" {
+				// No object has an empty id, and GET path/ is no
+				// retrieve (a JSON object joined to an id arrives so).
+				return st, false, nil
+			}
 			st.req = request{kind: reqRetrieve, path: t.spec.Path, id: id}
 			return st, true, nil
 		case col == tables.AccountColumn:
