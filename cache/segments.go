@@ -126,6 +126,28 @@ func (s *Segments) Cover(stream string, lo, hi int64) []Part {
 	return parts
 }
 
+// Covers reports whether stream's held segments cover [lo, hi) with no
+// gap (they may reach beyond it), as Cover would find them; it counts no
+// hit and changes no recency (a plan asking, not a read).
+func (s *Segments) Covers(stream string, lo, hi int64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.expireLocked(stream)
+	segs := s.streams[stream]
+	cur := hi
+	for i := len(segs) - 1; i >= 0 && cur > lo; i-- {
+		g := segs[i]
+		if g.Lo >= cur {
+			continue
+		}
+		if g.Hi < cur {
+			return false
+		}
+		cur = g.Lo
+	}
+	return cur <= lo
+}
+
 // Count returns the items of stream's segments when they cover [lo, hi)
 // with no gap and lie within it; it counts no hit and changes no recency.
 func (s *Segments) Count(stream string, lo, hi int64) (int, bool) {

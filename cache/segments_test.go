@@ -201,6 +201,42 @@ func TestSegmentsCoverReturnsWholeSegment(t *testing.T) {
 	}
 }
 
+// Covers answers whether Cover would find no gap, without counting a hit.
+func TestSegmentsCovers(t *testing.T) {
+	s, clock := newTestSegments(1<<20, time.Hour)
+	since := clock.Now()
+	for _, p := range []segPut{{lo: 0, hi: 10, name: "A"}, {lo: 10, hi: 30, name: "B"}, {lo: 40, hi: 50, name: "C"}} {
+		s.Put("s", p.lo, p.hi, since, p.name, 1, 1)
+	}
+	tests := []struct {
+		lo, hi int64
+		want   bool
+	}{
+		{0, 30, true},   // two adjacent segments, exactly
+		{5, 25, true},   // inside them
+		{12, 20, true},  // inside one
+		{0, 31, false},  // past the end
+		{25, 45, false}, // across the gap [30, 40)
+		{40, 50, true},
+		{41, 49, true},
+		{45, 60, false},
+		{30, 40, false}, // the gap itself
+		{50, 50, true},  // empty
+	}
+	before := segStats(s).Hits
+	for _, tt := range tests {
+		if got := s.Covers("s", tt.lo, tt.hi); got != tt.want {
+			t.Errorf("Covers([%d, %d)) = %v, want %v", tt.lo, tt.hi, got, tt.want)
+		}
+	}
+	if s.Covers("other", 0, 10) {
+		t.Error("Covers of a stream holding nothing")
+	}
+	if got := segStats(s).Hits; got != before {
+		t.Errorf("Covers counted %d hits", got-before)
+	}
+}
+
 func TestSegmentsPut(t *testing.T) {
 	tests := []struct {
 		name  string
