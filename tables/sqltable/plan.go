@@ -85,15 +85,21 @@ func (t *Table) describe(r request, limit int) string {
 	case reqSearch:
 		return t.describeSearch(r)
 	}
-	params := url.Values{"limit": {strconv.Itoa(limit)}}
-	if t.spec.Unpaged {
-		params = url.Values{}
-	}
-	for k, v := range r.params {
-		params[k] = v
+	params := r.params
+	if !t.spec.Unpaged {
+		params = withLimit(limit, r.params)
 	}
 	path, _ := url.PathUnescape(r.path)
 	return "GET " + path + formatParams(params)
+}
+
+// withLimit is a page request's parameters: params and limit (a copy).
+func withLimit(limit int, params url.Values) url.Values {
+	out := url.Values{"limit": {strconv.Itoa(limit)}}
+	for k, v := range params {
+		out[k] = v
+	}
+	return out
 }
 
 // formatParams renders parameters as " k=v k2=v2", sorted, unescaped.

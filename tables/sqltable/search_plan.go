@@ -271,19 +271,11 @@ func (t *Table) searchStep(st step, lo, hi, cut int64, ix *index, reverse bool) 
 // describeSearch renders a search step for EXPLAIN: the search, then the
 // events read beside it.
 func (t *Table) describeSearch(r request) string {
-	params := url.Values{"limit": {strconv.Itoa(maxPage)}}
-	for k, v := range r.params {
-		params[k] = v
-	}
-	s := "GET " + r.path + formatParams(params)
+	s := "GET " + r.path + formatParams(withLimit(maxPage, r.params))
 	if !r.search.first {
 		return s
 	}
-	ev := url.Values{"limit": {strconv.Itoa(maxPage)}}
-	for k, v := range r.search.events {
-		ev[k] = v
-	}
-	return s + "; GET /v1/events" + formatParams(ev)
+	return s + "; GET /v1/events" + formatParams(withLimit(maxPage, r.search.events))
 }
 
 // errNoSearch is a search stream that cannot be read before it handed on
@@ -424,10 +416,7 @@ type searchPage struct {
 
 // fetchPage reads the search page after p.page (the first when empty).
 func (p *searchPager) fetchPage(ctx context.Context) ([]byte, error) {
-	params := url.Values{"limit": {strconv.Itoa(maxPage)}}
-	for k, v := range p.req.params {
-		params[k] = v
-	}
+	params := withLimit(maxPage, p.req.params)
 	if p.page != "" {
 		params.Set("page", p.page)
 	}
@@ -474,10 +463,7 @@ func (r *eventsRead) get(ctx context.Context, p *searchPager) (map[string]json.R
 // newest first: the first event of an object is its newest state.
 func (p *searchPager) readEvents(ctx context.Context) (map[string]json.RawMessage, error) {
 	overlay := map[string]json.RawMessage{}
-	params := url.Values{"limit": {strconv.Itoa(maxPage)}}
-	for k, v := range p.req.search.events {
-		params[k] = v
-	}
+	params := withLimit(maxPage, p.req.search.events)
 	if a := accountOf(p.req.params); a != "" {
 		params.Set(tables.AccountParam, a)
 	}
