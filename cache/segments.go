@@ -100,6 +100,12 @@ type Part struct {
 func (s *Segments) Cover(stream string, lo, hi int64) []Part {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.coverLocked(stream, lo, hi, true)
+}
+
+// coverLocked is Cover; use marks the held segments used (a hit, most
+// recently used), which a plan only asking (Covers) does not.
+func (s *Segments) coverLocked(stream string, lo, hi int64, use bool) []Part {
 	s.expireLocked(stream)
 	segs := s.streams[stream]
 	var parts []Part
@@ -116,8 +122,10 @@ func (s *Segments) Cover(stream string, lo, hi int64) []Part {
 			parts = append(parts, Part{Lo: g.Hi, Hi: cur})
 		}
 		parts = append(parts, Part{Lo: max(g.Lo, lo), Hi: min(g.Hi, cur), Segment: g})
-		s.lru.MoveToFront(g.elem)
-		s.stats.Hits++
+		if use {
+			s.lru.MoveToFront(g.elem)
+			s.stats.Hits++
+		}
 		cur = max(g.Lo, lo)
 	}
 	if cur > lo {
@@ -132,20 +140,12 @@ func (s *Segments) Cover(stream string, lo, hi int64) []Part {
 func (s *Segments) Covers(stream string, lo, hi int64) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.expireLocked(stream)
-	segs := s.streams[stream]
-	cur := hi
-	for i := len(segs) - 1; i >= 0 && cur > lo; i-- {
-		g := segs[i]
-		if g.Lo >= cur {
-			continue
-		}
-		if g.Hi < cur {
+	for _, p := range s.coverLocked(stream, lo, hi, false) {
+		if p.Segment == nil {
 			return false
 		}
-		cur = g.Lo
 	}
-	return cur <= lo
+	return true
 }
 
 // Count returns the items of stream's segments when they cover [lo, hi)
