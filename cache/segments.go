@@ -2,7 +2,8 @@ package cache
 
 import (
 	"container/list"
-	"context"
+	"errors"
+	"log/slog"
 	"sort"
 	"sync"
 	"time"
@@ -15,28 +16,86 @@ import (
 //
 // The store is what makes interval caching correct by construction:
 //   - a segment is added only for an interval read whole, and the
-//     segments of a stream never overlap (Put drops what a new segment
+//     segments of a stream never overlap (a new segment drops what it
 //     overlaps), so a value is held at most once per stream;
 //   - Cover splits a requested interval into the held segments and the
 //     gaps left to read, so a reader fetches exactly what is missing;
-//   - eviction (least recently used segment, within MaxBytes) and expiry
-//     (TTL after the read started) drop a whole segment, and with it its
-//     interval: no interval is ever believed whole without its data.
+//   - a segment is a sequence of blocks tiling its interval, each a
+//     bounded part of its data: memory holds the blocks used lately
+//     (least recently used out first, within MaxBytes); with a KV (a
+//     disk) every block is there too and is read back when needed, so no
+//     interval is dropped for being larger than memory. Without one, a
+//     block out of memory is out of its segment: the segment is cut
+//     around it (it keeps the rest, still read whole);
+//   - a segment expires TTL after its data was last known right: its
+//     read, or later when something else keeps the stream right (Fresh,
+//     the events of a source); expiry drops it whole;
+//   - a change to one key (Apply) touches the one block holding it.
 //
-// Values are opaque and treated as immutable: Update replaces a
-// segment's value with a new one.
+// Values are opaque: the caller gives a BlockCodec to turn them into
+// bytes and back, and to fold changes into them.
 type Segments struct {
 	maxBytes int64
 	ttl      time.Duration
 	now      func() time.Time
+	kv       KV
+	codec    BlockCodec
+	diskMax  int64
+	fresh    func(stream string, since time.Time) time.Time
+	log      *slog.Logger
 
 	mu      sync.Mutex
 	streams map[string][]*Segment // sorted by Lo, disjoint
-	lru     *list.List            // of *Segment, most recent first
-	bytes   int64
+	segLRU  *list.List            // of *Segment, most recently used first
+	memLRU  *list.List            // of *Block held in memory, most recently used first
+	bytes   int64                 // memory of the blocks held in memory
+	disk    int64                 // bytes of the blocks in the KV
 	stats   SegmentStats
 	// reading are the intervals being read now, per stream (see Claim).
 	reading map[string][]*claim
+	// meta are the caller's records kept beside the segments (SetMeta).
+	meta map[string][]byte
+	// kvFailed stops writes after a failed one (segments_kv.go).
+	kvFailed kvState
+}
+
+// SegmentsOptions configure a Segments.
+type SegmentsOptions struct {
+	// MaxBytes bounds the memory of the blocks held in memory; TTL is how
+	// long a segment stays fresh (see Fresh); both positive or nothing is
+	// held. Now is the clock (nil: time.Now).
+	MaxBytes int64
+	TTL      time.Duration
+	Now      func() time.Time
+	// KV, when set, keeps every block and segment (OpenSegments reads
+	// back what it holds): DiskBytes bounds the blocks' bytes there
+	// (least recently used segments give up their oldest blocks first).
+	KV        KV
+	DiskBytes int64
+	// Codec turns values into bytes and back, and folds changes; needed
+	// with a KV, and for Apply.
+	Codec BlockCodec
+	// Fresh, when set, says until when something other than a read kept
+	// the data of a stream read from since on right (zero: nothing did):
+	// a segment expires TTL after the later of its read and that. It is
+	// called with the store locked: it must not use the store.
+	Fresh func(stream string, since time.Time) time.Time
+	// Logger receives what the store could not do on its KV (nil: none).
+	Logger *slog.Logger
+}
+
+// BlockCodec is what Segments needs of the values it holds (which say
+// their size in memory as Sized).
+type BlockCodec interface {
+	// Encode returns a value's bytes for the KV.
+	Encode(v any) ([]byte, error)
+	// Decode rebuilds a block of stream from its bytes and the deltas
+	// written after them (Change.Delta), oldest first.
+	Decode(stream string, data []byte, deltas [][]byte) (any, error)
+	// Compact returns v with the changes folded into it made cheap to
+	// read again, and true, when that is worth doing (then its deltas
+	// are replaced by its new bytes).
+	Compact(v any) (any, bool)
 }
 
 // Segment is one interval [Lo, Hi) of a stream held whole.
@@ -46,52 +105,103 @@ type Segment struct {
 	// Since is when the read of the interval started: the data is at least
 	// as new as that.
 	Since time.Time
-	Value any
-	Size  int64 // bytes charged against MaxBytes
-	Items int   // values held, for statistics
 
-	elem *list.Element
+	blocks []*Block // newest first, tiling [Lo, Hi)
+	elem   *list.Element
+}
+
+// Block is a part [Lo, Hi) of a segment's interval and its data. The
+// lowest block of a segment may also hold data of keys below the
+// segment's Lo (a tail the caller knows of; see Apply).
+type Block struct {
+	Lo, Hi int64
+
+	stream string
+	seg    *Segment // nil while it belongs to a claim
+	id     uint64
+	items  int
+	disk   int64 // its bytes in the KV (0: none)
+	deltas int   // deltas written after its bytes
+	val    any   // nil when not in memory
+	size   int64 // memory charged for val
+	elem   *list.Element
+	pins   int  // Apply holds it in memory
+	gone   bool // dropped: it is no longer anyone's
+	// loading is closed when a read of the block from the KV ends.
+	loading chan struct{}
 }
 
 // SegmentStats are a store's counters.
 type SegmentStats struct {
 	Hits      int64 // segments served by Cover
 	Gaps      int64 // intervals read by a claim (Claim)
-	Evictions int64 // segments dropped to stay within MaxBytes
+	Evictions int64 // blocks dropped from memory to stay within MaxBytes (or from the disk within DiskBytes)
 	Expired   int64 // segments dropped because their TTL had passed
 	Waiting   int64 // readers now waiting for another's read (Claim)
+	Loads     int64 // blocks read back from the KV
+	Corrupt   int64 // blocks the KV could not vouch for, dropped (read again when needed)
+	Changes   int64 // changes applied to held blocks (Apply)
 }
 
 // StreamStats describes what one stream holds.
 type StreamStats struct {
 	Stream   string
 	Segments int
+	Blocks   int
 	Items    int
-	Bytes    int64
-	Oldest   time.Time // Since of its oldest segment
+	Bytes    int64 // in memory
+	Disk     int64 // in the KV
+	Oldest   time.Time
 }
 
-// NewSegments returns an empty store bounded like a Cache (see Options).
+// ErrBlockGone is Load's error for a block dropped meanwhile (evicted, cut
+// by a change, or unreadable): the caller covers its interval again.
+var ErrBlockGone = errors.New("segment block gone")
+
+// NewSegments returns an empty store held in memory only.
 func NewSegments(opts Options) *Segments {
-	s := &Segments{maxBytes: opts.MaxBytes, ttl: opts.TTL, now: opts.Now,
-		streams: map[string][]*Segment{}, lru: list.New(), reading: map[string][]*claim{}}
+	s, _ := OpenSegments(SegmentsOptions{MaxBytes: opts.MaxBytes, TTL: opts.TTL, Now: opts.Now})
+	return s
+}
+
+// OpenSegments returns a store configured by opts; with a KV it holds
+// again what the KV holds (see open in segments_kv.go).
+func OpenSegments(opts SegmentsOptions) (*Segments, error) {
+	s := &Segments{maxBytes: opts.MaxBytes, ttl: opts.TTL, now: opts.Now, kv: opts.KV, codec: opts.Codec,
+		diskMax: opts.DiskBytes, fresh: opts.Fresh, log: opts.Logger,
+		streams: map[string][]*Segment{}, segLRU: list.New(), memLRU: list.New(),
+		reading: map[string][]*claim{}, meta: map[string][]byte{}}
 	if s.now == nil {
 		s.now = time.Now
 	}
-	return s
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.kv == nil {
+		return s, nil
+	}
+	if s.codec == nil {
+		return nil, errors.New("cache: segments on a KV need a codec")
+	}
+	return s, s.open()
 }
 
 // Enabled reports whether the store holds anything (positive TTL and MaxBytes).
 func (s *Segments) Enabled() bool { return s.ttl > 0 && s.maxBytes > 0 }
 
+// Durable reports whether the store keeps what it holds in a KV.
+func (s *Segments) Durable() bool { return s.kv != nil }
+
 // Now is the store's clock.
 func (s *Segments) Now() time.Time { return s.now() }
 
 // Part is a piece of a covered interval: a held segment clipped to the
-// interval asked for, or (Segment nil) a gap to read.
+// interval asked for, with its blocks that meet it (newest first, as they
+// were then), or (Segment nil) a gap to read.
 type Part struct {
 	Lo, Hi  int64
 	Segment *Segment
+	Blocks  []*Block
 }
 
 // Cover splits [lo, hi) of stream into held segments and gaps, from the
@@ -121,17 +231,39 @@ func (s *Segments) coverLocked(stream string, lo, hi int64, use bool) []Part {
 		if g.Hi < cur {
 			parts = append(parts, Part{Lo: g.Hi, Hi: cur})
 		}
-		parts = append(parts, Part{Lo: max(g.Lo, lo), Hi: min(g.Hi, cur), Segment: g})
+		plo, phi := max(g.Lo, lo), min(g.Hi, cur)
+		blocks := blocksMeeting(g, plo, phi)
+		parts = append(parts, Part{Lo: plo, Hi: phi, Segment: g, Blocks: blocks})
 		if use {
-			s.lru.MoveToFront(g.elem)
+			s.segLRU.MoveToFront(g.elem)
 			s.stats.Hits++
+			// A use of the blocks too: oldest first, so that the newest
+			// are the last to leave memory.
+			for i := len(blocks) - 1; i >= 0; i-- {
+				if b := blocks[i]; b.elem != nil {
+					s.memLRU.MoveToFront(b.elem)
+				}
+			}
 		}
-		cur = max(g.Lo, lo)
+		cur = plo
 	}
 	if cur > lo {
 		parts = append(parts, Part{Lo: lo, Hi: cur})
 	}
 	return parts
+}
+
+// blocksMeeting are g's blocks that meet [lo, hi), newest first; the
+// lowest block of g meets a part reaching down to g.Lo (its tail is
+// below).
+func blocksMeeting(g *Segment, lo, hi int64) []*Block {
+	var out []*Block
+	for _, b := range g.blocks {
+		if b.Lo < hi && lo < b.Hi {
+			out = append(out, b)
+		}
+	}
+	return out
 }
 
 // Covers reports whether stream's held segments cover [lo, hi) with no
@@ -151,19 +283,36 @@ func (s *Segments) Covers(stream string, lo, hi int64) bool {
 // Count returns the items of stream's segments when they cover [lo, hi)
 // with no gap and lie within it; it counts no hit and changes no recency.
 func (s *Segments) Count(stream string, lo, hi int64) (int, bool) {
-	segs, ok := s.Whole(stream, lo, hi)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	segs, ok := s.wholeLocked(stream, lo, hi)
 	n := 0
 	for _, g := range segs {
-		n += g.Items
+		for _, b := range g.blocks {
+			n += b.items
+		}
 	}
 	return n, ok
 }
 
 // Whole returns stream's segments, newest first, when they cover [lo, hi)
-// with no gap and lie within it; it counts no hit and changes no recency.
-func (s *Segments) Whole(stream string, lo, hi int64) ([]*Segment, bool) {
+// with no gap and lie within it, each with all its blocks (Part.Blocks);
+// it counts no hit and changes no recency.
+func (s *Segments) Whole(stream string, lo, hi int64) ([]Part, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	segs, ok := s.wholeLocked(stream, lo, hi)
+	if !ok {
+		return nil, false
+	}
+	out := make([]Part, len(segs))
+	for i, g := range segs {
+		out[i] = Part{Lo: g.Lo, Hi: g.Hi, Segment: g, Blocks: append([]*Block(nil), g.blocks...)}
+	}
+	return out, true
+}
+
+func (s *Segments) wholeLocked(stream string, lo, hi int64) ([]*Segment, bool) {
 	s.expireLocked(stream)
 	cur := hi
 	segs := s.streams[stream]
@@ -180,49 +329,140 @@ func (s *Segments) Whole(stream string, lo, hi int64) ([]*Segment, bool) {
 
 // expireLocked drops the stream's segments whose TTL has passed.
 func (s *Segments) expireLocked(stream string) {
+	segs := s.streams[stream]
+	if len(segs) == 0 {
+		return
+	}
 	now := s.now()
-	for _, g := range append([]*Segment(nil), s.streams[stream]...) { // removeLocked shifts the slice
-		if !now.Before(g.Since.Add(s.ttl)) {
-			s.removeLocked(g)
+	var ops []Op
+	for _, g := range append([]*Segment(nil), segs...) { // removeLocked shifts the slice
+		since := g.Since
+		if s.fresh != nil {
+			if f := s.fresh(stream, g.Since); f.After(since) {
+				since = f
+			}
+		}
+		if !now.Before(since.Add(s.ttl)) {
+			ops = s.removeLocked(g, ops)
 			s.stats.Expired++
 		}
 	}
+	s.writeLocked(ops)
 }
 
-// Put adds the segment [lo, hi) of stream, read whole from since on.
-// Segments it overlaps are dropped first (they are older or equal reads).
-// A segment larger than MaxBytes is not kept.
-func (s *Segments) Put(stream string, lo, hi int64, since time.Time, v any, size int64, items int) {
+// Items is the number of values a segment holds within its interval.
+func (s *Segments) Items(g *Segment) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.putLocked(stream, lo, hi, since, v, size, items)
+	n := 0
+	for _, b := range g.blocks {
+		n += b.items
+	}
+	return n
 }
 
-// putLocked reports whether it stored the segment.
-func (s *Segments) putLocked(stream string, lo, hi int64, since time.Time, v any, size int64, items int) bool {
-	if lo >= hi || !s.Enabled() {
-		return false
+// NewBlock is a block to store: the part [Lo, Hi) of an interval, its
+// value and the number of items within [Lo, Hi).
+type NewBlock struct {
+	Lo, Hi int64
+	Value  any
+	Items  int
+}
+
+// Put adds the segment [lo, hi) of stream, read whole from since on, made
+// of blocks (newest first, tiling it). Segments it overlaps are dropped
+// first (they are older or equal reads).
+func (s *Segments) Put(stream string, lo, hi int64, since time.Time, blocks []NewBlock) bool {
+	stored := s.prepare(stream, blocks)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ok, ops := s.putLocked(stream, lo, hi, since, stored, nil)
+	s.writeLocked(ops)
+	return ok
+}
+
+// putLocked stores the segment [lo, hi) of stream made of the contiguous
+// run of blocks that starts at hi (the others are dropped), and reports
+// whether it stored it; the KV changes are added to ops.
+func (s *Segments) putLocked(stream string, lo, hi int64, since time.Time, blocks []*Block, ops []Op) (bool, []Op) {
+	// A block that is larger than memory and not on disk cannot be held.
+	fit := blocks[:0:0]
+	for _, b := range blocks {
+		if b.durable() || sizeOf(b.val) <= s.maxBytes {
+			fit = append(fit, b)
+		} else {
+			ops = s.dropBlockLocked(b, ops)
+		}
 	}
-	for _, g := range s.overlapping(stream, lo, hi) {
-		s.removeLocked(g)
+	// What the read covered is newer than what is held there.
+	if s.Enabled() && lo < hi {
+		for _, g := range s.overlapping(stream, lo, hi) {
+			ops = s.removeLocked(g, ops)
+		}
 	}
-	if size > s.maxBytes || !s.now().Before(since.Add(s.ttl)) {
-		return false
+	run, rest := tiling(fit, lo, hi)
+	for _, b := range rest {
+		ops = s.dropBlockLocked(b, ops)
 	}
-	g := &Segment{Stream: stream, Lo: lo, Hi: hi, Since: since, Value: v, Size: size, Items: items}
-	segs := s.streams[stream]
-	i := sort.Search(len(segs), func(i int) bool { return segs[i].Lo >= lo })
+	if len(run) == 0 || !s.Enabled() {
+		for _, b := range run {
+			ops = s.dropBlockLocked(b, ops)
+		}
+		return false, ops
+	}
+	segLo := max(lo, run[len(run)-1].Lo)
+	if !s.now().Before(since.Add(s.ttl)) {
+		for _, b := range run {
+			ops = s.dropBlockLocked(b, ops)
+		}
+		return false, ops
+	}
+	g := &Segment{Stream: stream, Lo: segLo, Hi: hi, Since: since, blocks: run}
+	s.insertLocked(g)
+	// Oldest first into memory: when the segment is larger than memory,
+	// its newest blocks are the ones kept.
+	for i := len(run) - 1; i >= 0; i-- {
+		b := run[i]
+		b.seg = g
+		if s.kv != nil {
+			ops = append(ops, Op{Key: pendingKey(b.id), Delete: true})
+		}
+		if b.val != nil {
+			s.residentLocked(b)
+		}
+	}
+	ops = s.recordLocked(g, ops)
+	ops = s.evictLocked(ops)
+	return true, ops
+}
+
+// tiling returns the blocks that tile an interval from hi down with no
+// gap (newest first), and the others.
+func tiling(blocks []*Block, lo, hi int64) (run, rest []*Block) {
+	sorted := append([]*Block(nil), blocks...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Hi > sorted[j].Hi })
+	cur := hi
+	for _, b := range sorted {
+		if cur > lo && b.Hi == cur && b.Lo < b.Hi {
+			run = append(run, b)
+			cur = b.Lo
+			continue
+		}
+		rest = append(rest, b)
+	}
+	return run, rest
+}
+
+// insertLocked adds a segment to its stream (sorted by Lo) and to the
+// segment recency list.
+func (s *Segments) insertLocked(g *Segment) {
+	segs := s.streams[g.Stream]
+	i := sort.Search(len(segs), func(i int) bool { return segs[i].Lo >= g.Lo })
 	segs = append(segs, nil)
 	copy(segs[i+1:], segs[i:])
 	segs[i] = g
-	s.streams[stream] = segs
-	g.elem = s.lru.PushFront(g)
-	s.bytes += size
-	for s.bytes > s.maxBytes { // never g, the most recent, as size <= maxBytes
-		s.removeLocked(s.lru.Back().Value.(*Segment))
-		s.stats.Evictions++
-	}
-	return true
+	s.streams[g.Stream] = segs
+	g.elem = s.segLRU.PushFront(g)
 }
 
 func (s *Segments) overlapping(stream string, lo, hi int64) []*Segment {
@@ -235,7 +475,22 @@ func (s *Segments) overlapping(stream string, lo, hi int64) []*Segment {
 	return out
 }
 
-func (s *Segments) removeLocked(g *Segment) {
+// removeLocked drops a segment and its blocks.
+func (s *Segments) removeLocked(g *Segment, ops []Op) []Op {
+	s.unlinkLocked(g)
+	if s.kv != nil {
+		ops = append(ops, Op{Key: s.recordKey(g.Stream, g.Lo), Delete: true})
+	}
+	for _, b := range g.blocks {
+		ops = s.dropBlockLocked(b, ops)
+	}
+	g.blocks = nil
+	return ops
+}
+
+// unlinkLocked takes a segment out of its stream and the recency list,
+// leaving its blocks as they are.
+func (s *Segments) unlinkLocked(g *Segment) {
 	segs := s.streams[g.Stream]
 	for i, x := range segs {
 		if x == g {
@@ -248,39 +503,9 @@ func (s *Segments) removeLocked(g *Segment) {
 	} else {
 		s.streams[g.Stream] = segs
 	}
-	s.lru.Remove(g.elem)
-	s.bytes -= g.Size
-}
-
-// Update calls f on each segment of stream that holds key at, or whose
-// interval starts just above it (a segment may keep values of the key
-// below its interval, as a tail its reader knows about). f returns the
-// segment's new value, size and items, or keep false to drop the segment
-// (and its interval). A read of an interval holding at that is in
-// progress will not be stored: it may have missed the change.
-func (s *Segments) Update(stream string, at int64, f func(g *Segment) (v any, size int64, items int, keep bool)) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, c := range s.reading[stream] {
-		if c.lo <= at && at < c.hi {
-			c.superseded = true
-		}
-	}
-	for _, g := range append([]*Segment(nil), s.streams[stream]...) {
-		if g.Lo-1 > at || at >= g.Hi {
-			continue
-		}
-		v, size, items, keep := f(g)
-		if !keep {
-			s.removeLocked(g)
-			continue
-		}
-		s.bytes += size - g.Size
-		g.Value, g.Size, g.Items = v, size, items
-	}
-	for s.bytes > s.maxBytes && s.lru.Len() > 0 {
-		s.removeLocked(s.lru.Back().Value.(*Segment))
-		s.stats.Evictions++
+	if g.elem != nil {
+		s.segLRU.Remove(g.elem)
+		g.elem = nil
 	}
 }
 
@@ -298,19 +523,20 @@ func (s *Segments) Streams(match func(stream string) bool) []string {
 	return out
 }
 
-// RemoveStreams drops every segment of the streams that match and returns
-// how many segments it dropped. Reads of those streams in progress will
-// not store what they read (see Claim).
+// RemoveStreams drops every segment of the streams that match (from the
+// KV too) and returns how many segments it dropped. Reads of those
+// streams in progress will not store what they read (see Claim).
 func (s *Segments) RemoveStreams(match func(stream string) bool) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := 0
+	var ops []Op
 	for k, segs := range s.streams {
 		if !match(k) {
 			continue
 		}
 		for _, g := range append([]*Segment(nil), segs...) {
-			s.removeLocked(g)
+			ops = s.removeLocked(g, ops)
 			n++
 		}
 	}
@@ -321,10 +547,12 @@ func (s *Segments) RemoveStreams(match func(stream string) bool) int {
 			}
 		}
 	}
+	s.writeLocked(ops)
 	return n
 }
 
-// Stats returns the counters, the bytes held, and per stream what it holds.
+// Stats returns the counters, the bytes held in memory, and per stream
+// what it holds.
 func (s *Segments) Stats() (SegmentStats, int64, []StreamStats) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -332,8 +560,14 @@ func (s *Segments) Stats() (SegmentStats, int64, []StreamStats) {
 	for k, segs := range s.streams {
 		st := StreamStats{Stream: k, Segments: len(segs)}
 		for _, g := range segs {
-			st.Items += g.Items
-			st.Bytes += g.Size
+			for _, b := range g.blocks {
+				st.Blocks++
+				st.Items += b.items
+				st.Disk += b.disk
+				if b.val != nil {
+					st.Bytes += b.size
+				}
+			}
 			if st.Oldest.IsZero() || g.Since.Before(st.Oldest) {
 				st.Oldest = g.Since
 			}
@@ -344,115 +578,25 @@ func (s *Segments) Stats() (SegmentStats, int64, []StreamStats) {
 	return s.stats, s.bytes, out
 }
 
-// MaxBytes is the store's bound.
+// InMemory is the number of blocks held in memory.
+func (s *Segments) InMemory() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.memLRU.Len()
+}
+
+// DiskBytes is the bytes of the blocks held in the KV.
+func (s *Segments) DiskBytes() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.disk
+}
+
+// MaxBytes is the store's memory bound.
 func (s *Segments) MaxBytes() int64 { return s.maxBytes }
+
+// MaxDiskBytes is the bound of the KV's blocks.
+func (s *Segments) MaxDiskBytes() int64 { return s.diskMax }
 
 // TTL is how long a segment stays fresh.
 func (s *Segments) TTL() time.Duration { return s.ttl }
-
-// claim is one interval being read; done is closed when the read ends.
-type claim struct {
-	owner      uint64
-	lo, hi     int64
-	done       chan struct{}
-	superseded bool
-}
-
-// Claim is a reader's hold on an interval it is about to read, so that
-// concurrent readers of the same data wait for one read instead of all
-// asking the source.
-type Claim struct {
-	s      *Segments
-	stream string
-	c      *claim
-}
-
-// Claim returns a claim on [lo, hi) of stream, or, when another reader is
-// reading an overlapping interval, waits for that read to end and returns
-// nil (the caller then covers its interval again). It returns ctx's error
-// if ctx ends while waiting. Claims of the same owner (not 0) do not wait
-// for one another: an owner waiting for itself would never go on.
-func (s *Segments) Claim(ctx context.Context, stream string, owner uint64, lo, hi int64) (*Claim, error) {
-	s.mu.Lock()
-	for _, c := range s.reading[stream] {
-		if c.lo < hi && lo < c.hi && (owner == 0 || c.owner != owner) {
-			s.stats.Waiting++
-			s.mu.Unlock()
-			defer func() {
-				s.mu.Lock()
-				s.stats.Waiting--
-				s.mu.Unlock()
-			}()
-			select {
-			case <-c.done:
-				return nil, nil
-			case <-ctx.Done():
-				return nil, ctx.Err()
-			}
-		}
-	}
-	c := &claim{owner: owner, lo: lo, hi: hi, done: make(chan struct{})}
-	s.reading[stream] = append(s.reading[stream], c)
-	s.stats.Gaps++
-	s.mu.Unlock()
-	return &Claim{s: s, stream: stream, c: c}, nil
-}
-
-// ClaimNow returns a claim on [lo, hi) of stream without waiting for
-// other readers of it: for a reader that waited once already, and must
-// not wait again for each new read of an interval that keeps expiring
-// (a TTL shorter than the read) or being dropped.
-func (s *Segments) ClaimNow(stream string, owner uint64, lo, hi int64) *Claim {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c := &claim{owner: owner, lo: lo, hi: hi, done: make(chan struct{})}
-	s.reading[stream] = append(s.reading[stream], c)
-	s.stats.Gaps++
-	return &Claim{s: s, stream: stream, c: c}
-}
-
-// Put stores the segment [lo, hi) (within the claimed interval) while
-// the claim goes on, unless an update or removal superseded the claim;
-// it reports whether it stored it. A claim filled from elsewhere (another
-// process's read) stores what it found this way, then finishes with
-// nothing.
-func (cl *Claim) Put(lo, hi int64, since time.Time, v any, size int64, items int) bool {
-	s := cl.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return cl.putLocked(lo, hi, since, v, size, items)
-}
-
-func (cl *Claim) putLocked(lo, hi int64, since time.Time, v any, size int64, items int) bool {
-	lo, hi = max(lo, cl.c.lo), min(hi, cl.c.hi)
-	if v == nil || cl.c.superseded || lo >= hi {
-		return false
-	}
-	return cl.s.putLocked(cl.stream, lo, hi, since, v, size, items) // false: too large, or expired already
-}
-
-// Finish ends the claim, storing the segment [lo, hi) (within the claimed
-// interval) when v is not nil and nothing removed the stream meanwhile;
-// it reports whether it stored it. The segment is stored before the claim
-// ends, under one lock: no update or reader sees the interval neither
-// held nor being read.
-func (cl *Claim) Finish(lo, hi int64, since time.Time, v any, size int64, items int) bool {
-	s := cl.s
-	s.mu.Lock()
-	stored := cl.putLocked(lo, hi, since, v, size, items)
-	cs := s.reading[cl.stream]
-	for i, c := range cs {
-		if c == cl.c {
-			cs = append(cs[:i], cs[i+1:]...)
-			break
-		}
-	}
-	if len(cs) == 0 {
-		delete(s.reading, cl.stream)
-	} else {
-		s.reading[cl.stream] = cs
-	}
-	s.mu.Unlock()
-	close(cl.c.done)
-	return stored
-}

@@ -9,9 +9,9 @@ import (
 
 func TestSegmentsBugExpireThree(t *testing.T) {
 	s, clock := newTestSegments(1000, time.Minute)
-	s.Put("s", 0, 10, clock.Now(), "A", 10, 1)
-	s.Put("s", 10, 20, clock.Now(), "B", 10, 1)
-	s.Put("s", 20, 30, clock.Now(), "C", 10, 1)
+	put(s, "s", 0, 10, clock.Now(), "A", 10, 1)
+	put(s, "s", 10, 20, clock.Now(), "B", 10, 1)
+	put(s, "s", 20, 30, clock.Now(), "C", 10, 1)
 	clock.Advance(time.Minute)
 	got := fmtParts(s.Cover("s", 0, 30))
 	st, bytes, streams := s.Stats()
@@ -38,7 +38,7 @@ func TestSegmentsBugFinishWakesBeforePut(t *testing.T) {
 			ch <- fmtParts(s.Cover("s", 0, 10))
 		}()
 		waitForSegmentWaiters(t, s, 1)
-		first.Finish(0, 10, clock.Now(), "A", 1, 1)
+		finish(first, 0, 10, clock.Now(), "A", 1, 1)
 		if got := <-ch; got != "A[0,10)" {
 			misses++
 		}
@@ -78,7 +78,7 @@ func TestSegmentsBugFinishWindow(t *testing.T) {
 			}
 		}()
 		<-started
-		first.Finish(0, 10, clock.Now(), "A", 1, 1)
+		finish(first, 0, 10, clock.Now(), "A", 1, 1)
 		time.Sleep(10 * time.Microsecond)
 		close(stop)
 		if <-res {
@@ -113,11 +113,11 @@ func TestSegmentsBugUpdateDuringFinish(t *testing.T) {
 				_ = k * k
 			}
 			// One event for key 5, timed around the read's end.
-			s.Update("s", 5, func(*Segment) (any, int64, int, bool) { return nil, 0, 0, false })
+			s.Apply([]Change{{Stream: "s", At: 5}}, nil)
 			close(done)
 		}()
 		close(go_)
-		first.Finish(0, 10, clock.Now(), "A", 1, 1)
+		finish(first, 0, 10, clock.Now(), "A", 1, 1)
 		<-done
 		if held(s, "s") == "A[0,10)" {
 			lost++

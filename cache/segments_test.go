@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -33,7 +34,7 @@ func putAll(s *Segments, puts []segPut) {
 		if size == 0 {
 			size = 1
 		}
-		s.Put(p.stream, p.lo, p.hi, s.Now(), p.name, size, p.items)
+		put(s, p.stream, p.lo, p.hi, s.Now(), p.name, size, p.items)
 	}
 }
 
@@ -44,7 +45,7 @@ func fmtParts(parts []Part) string {
 	for _, p := range parts {
 		name := "gap"
 		if p.Segment != nil {
-			name = fmt.Sprint(p.Segment.Value)
+			name = blockNames(p.Blocks)
 		}
 		b = append(b, fmt.Sprintf("%s[%d,%d)", name, p.Lo, p.Hi))
 	}
@@ -58,50 +59,75 @@ func held(s *Segments, stream string) string {
 	defer s.mu.Unlock()
 	var b []string
 	for _, g := range s.streams[stream] {
-		b = append(b, fmt.Sprintf("%v[%d,%d)", g.Value, g.Lo, g.Hi))
+		b = append(b, fmt.Sprintf("%s[%d,%d)", blockNames(g.blocks), g.Lo, g.Hi))
 	}
 	return strings.Join(b, " ")
 }
 
-// checkSegments verifies the store's bookkeeping: bytes against the
-// segments held, the LRU list against the streams, and every stream
-// sorted, disjoint and non-empty.
+// checkSegments verifies the store's bookkeeping: memory bytes against
+// the blocks held in memory, the recency lists against the streams, every
+// stream sorted, disjoint and non-empty, and every segment tiled by its
+// blocks.
 func checkSegments(t *testing.T, s *Segments) {
 	t.Helper()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var bytes int64
-	n := 0
+	var bytes, disk int64
+	n, resident := 0, 0
 	for k, segs := range s.streams {
 		if len(segs) == 0 {
 			t.Errorf("stream %q is held with no segments", k)
 		}
 		for i, g := range segs {
+			name := blockNames(g.blocks)
 			if g.Stream != k {
-				t.Errorf("segment %v[%d,%d) of stream %q says stream %q", g.Value, g.Lo, g.Hi, k, g.Stream)
+				t.Errorf("segment %s[%d,%d) of stream %q says stream %q", name, g.Lo, g.Hi, k, g.Stream)
 			}
 			if g.Lo >= g.Hi {
-				t.Errorf("empty segment %v[%d,%d) in %q", g.Value, g.Lo, g.Hi, k)
+				t.Errorf("empty segment %s[%d,%d) in %q", name, g.Lo, g.Hi, k)
 			}
 			if i > 0 && segs[i-1].Hi > g.Lo {
 				t.Errorf("stream %q: segments [%d,%d) and [%d,%d) overlap or are out of order",
 					k, segs[i-1].Lo, segs[i-1].Hi, g.Lo, g.Hi)
 			}
 			if g.elem == nil || g.elem.Value != g {
-				t.Errorf("segment %v[%d,%d) is not in the LRU list", g.Value, g.Lo, g.Hi)
+				t.Errorf("segment %s[%d,%d) is not in the recency list", name, g.Lo, g.Hi)
 			}
-			bytes += g.Size
+			cur := g.Hi
+			for _, b := range g.blocks {
+				if b.Hi != cur || b.Lo >= b.Hi || b.seg != g || b.gone {
+					t.Errorf("segment %s[%d,%d): block [%d,%d) does not continue its blocks down from %d (or is not its, or gone)", name, g.Lo, g.Hi, b.Lo, b.Hi, cur)
+				}
+				cur = b.Lo
+				disk += b.disk
+				if b.val != nil && b.elem != nil {
+					bytes += b.size
+					resident++
+				}
+				if b.val == nil && !b.durable() {
+					t.Errorf("segment %s[%d,%d): block [%d,%d) is neither in memory nor durable", name, g.Lo, g.Hi, b.Lo, b.Hi)
+				}
+			}
+			if cur != g.Lo {
+				t.Errorf("segment %s[%d,%d): blocks end at %d", name, g.Lo, g.Hi, cur)
+			}
 			n++
 		}
 	}
 	if bytes != s.bytes {
-		t.Errorf("bytes = %d, segments held sum to %d", s.bytes, bytes)
+		t.Errorf("bytes = %d, blocks held in memory sum to %d", s.bytes, bytes)
 	}
-	if s.lru.Len() != n {
-		t.Errorf("LRU list has %d elements, streams hold %d segments", s.lru.Len(), n)
+	if s.memLRU.Len() < resident {
+		t.Errorf("memory list has %d blocks, segments hold %d in memory", s.memLRU.Len(), resident)
+	}
+	if s.segLRU.Len() != n {
+		t.Errorf("recency list has %d segments, streams hold %d", s.segLRU.Len(), n)
 	}
 	if s.bytes > s.maxBytes {
 		t.Errorf("bytes = %d, above MaxBytes %d", s.bytes, s.maxBytes)
+	}
+	if len(s.reading) == 0 && disk != s.disk {
+		t.Errorf("disk = %d, blocks on disk sum to %d", s.disk, disk)
 	}
 }
 
@@ -190,14 +216,17 @@ func TestSegmentsCover(t *testing.T) {
 func TestSegmentsCoverReturnsWholeSegment(t *testing.T) {
 	s, clock := newTestSegments(1<<20, time.Hour)
 	since := clock.Now()
-	s.Put("s", 0, 100, since, "A", 10, 7)
+	put(s, "s", 0, 100, since, "A", 10, 7)
 	parts := s.Cover("s", 20, 30)
 	if len(parts) != 1 || parts[0].Segment == nil {
 		t.Fatalf("Cover = %q, want one held part", fmtParts(parts))
 	}
 	g := parts[0].Segment
-	if g.Stream != "s" || g.Lo != 0 || g.Hi != 100 || !g.Since.Equal(since) || g.Value != "A" || g.Size != 10 || g.Items != 7 {
-		t.Errorf("segment = %+v, want stream s, [0,100), since %v, value A, size 10, items 7", *g, since)
+	if g.Stream != "s" || g.Lo != 0 || g.Hi != 100 || !g.Since.Equal(since) || blockNames(parts[0].Blocks) != "A" || s.Items(g) != 7 {
+		t.Errorf("segment = %+v, want stream s, [0,100), since %v, block A, items 7", *g, since)
+	}
+	if v, err := s.Load(parts[0].Blocks[0]); err != nil || v != (tv{"A", 10}) {
+		t.Errorf("Load = %v, %v; want A", v, err)
 	}
 }
 
@@ -206,7 +235,7 @@ func TestSegmentsCovers(t *testing.T) {
 	s, clock := newTestSegments(1<<20, time.Hour)
 	since := clock.Now()
 	for _, p := range []segPut{{lo: 0, hi: 10, name: "A"}, {lo: 10, hi: 30, name: "B"}, {lo: 40, hi: 50, name: "C"}} {
-		s.Put("s", p.lo, p.hi, since, p.name, 1, 1)
+		put(s, "s", p.lo, p.hi, since, p.name, 1, 1)
 	}
 	tests := []struct {
 		lo, hi int64
@@ -344,7 +373,7 @@ func TestSegmentsDisabled(t *testing.T) {
 			if !s.Now().Equal(clock.Now()) {
 				t.Errorf("Now = %v, want the clock's %v", s.Now(), clock.Now())
 			}
-			s.Put("s", 0, 10, clock.Now(), "A", 1, 1)
+			put(s, "s", 0, 10, clock.Now(), "A", 1, 1)
 			want := "gap[0,10)"
 			if tt.enabled {
 				want = "A[0,10)"
@@ -410,7 +439,7 @@ func TestSegmentsEviction(t *testing.T) {
 				switch {
 				case strings.HasPrefix(step, "put"):
 					fmt.Sscanf(step, "%s %s %d %d %d", &op, &name, &lo, &hi, &size)
-					s.Put("s", lo, hi, clock.Now(), name, size, 1)
+					put(s, "s", lo, hi, clock.Now(), name, size, 1)
 				case strings.HasPrefix(step, "cover"):
 					fmt.Sscanf(step, "%s %d %d", &op, &lo, &hi)
 					s.Cover("s", lo, hi)
@@ -437,10 +466,10 @@ func TestSegmentsEviction(t *testing.T) {
 
 func TestSegmentsEvictionAcrossStreams(t *testing.T) {
 	s, clock := newTestSegments(100, time.Hour)
-	s.Put("a", 0, 10, clock.Now(), "A", 40, 1)
-	s.Put("b", 0, 10, clock.Now(), "B", 40, 1)
+	put(s, "a", 0, 10, clock.Now(), "A", 40, 1)
+	put(s, "b", 0, 10, clock.Now(), "B", 40, 1)
 	s.Cover("a", 0, 10)
-	s.Put("c", 0, 10, clock.Now(), "C", 40, 1)
+	put(s, "c", 0, 10, clock.Now(), "C", 40, 1)
 	if got := held(s, "b"); got != "" {
 		t.Errorf("stream b holds %q, want it evicted (least recently used of all streams)", got)
 	}
@@ -473,7 +502,7 @@ func TestSegmentsTTL(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s, clock := newTestSegments(100, ttl)
 			since := clock.Now().Add(-tt.age)
-			s.Put("s", 0, 10, since, "A", 10, 3)
+			put(s, "s", 0, 10, since, "A", 10, 3)
 			stored := tt.age < ttl
 			clock.Advance(tt.advance)
 			want, wantCount := "gap[0,10)", false
@@ -508,9 +537,9 @@ func TestSegmentsTTL(t *testing.T) {
 
 func TestSegmentsTTLPerSegment(t *testing.T) {
 	s, clock := newTestSegments(1000, time.Minute)
-	s.Put("s", 0, 10, clock.Now(), "A", 10, 1)
+	put(s, "s", 0, 10, clock.Now(), "A", 10, 1)
 	clock.Advance(30 * time.Second)
-	s.Put("s", 10, 20, clock.Now(), "B", 10, 1)
+	put(s, "s", 10, 20, clock.Now(), "B", 10, 1)
 	clock.Advance(30 * time.Second) // A is a minute old, B half a minute
 	if got := fmtParts(s.Cover("s", 0, 20)); got != "B[10,20) gap[0,10)" {
 		t.Errorf("Cover = %q, want B held and A expired", got)
@@ -530,8 +559,8 @@ func TestSegmentsTTLPerSegment(t *testing.T) {
 
 func TestSegmentsTTLOnlyExpiresTheStreamAsked(t *testing.T) {
 	s, clock := newTestSegments(1000, time.Minute)
-	s.Put("a", 0, 10, clock.Now(), "A", 10, 1)
-	s.Put("b", 0, 10, clock.Now(), "B", 10, 1)
+	put(s, "a", 0, 10, clock.Now(), "A", 10, 1)
+	put(s, "b", 0, 10, clock.Now(), "B", 10, 1)
 	clock.Advance(time.Minute)
 	s.Cover("a", 0, 10)
 	if got := segStats(s).Expired; got != 1 {
@@ -588,23 +617,27 @@ func TestSegmentsCount(t *testing.T) {
 	}
 }
 
-// updateTo returns an Update function that records the segments it saw
-// and sets them to v, size and items, or drops them when !keep.
-func updateTo(seen *[]string, v any, size int64, items int, keep bool) func(g *Segment) (any, int64, int, bool) {
-	return func(g *Segment) (any, int64, int, bool) {
-		*seen = append(*seen, fmt.Sprintf("%v[%d,%d)", g.Value, g.Lo, g.Hi))
-		return v, size, items, keep
+// changeTo returns a change at key at of stream that records the blocks
+// it is made to, as "value[lo,hi)", and sets them to v (a tv of size)
+// holding items; with keep false it cuts them instead.
+func changeTo(stream string, at int64, seen *[]string, v string, size int64, items int, keep bool) Change {
+	if !keep {
+		return Change{Stream: stream, At: at}
 	}
+	return Change{Stream: stream, At: at, Patch: func(old any, lo, hi int64) (any, int) {
+		*seen = append(*seen, fmt.Sprintf("%v[%d,%d)", old, lo, hi))
+		return tv{v, size}, items
+	}}
 }
 
-func TestSegmentsUpdate(t *testing.T) {
+func TestSegmentsApply(t *testing.T) {
 	base := []segPut{{lo: 0, hi: 10, name: "A", size: 10, items: 1}, {lo: 10, hi: 20, name: "B", size: 10, items: 2},
 		{lo: 30, hi: 40, name: "C", size: 10, items: 3}}
 	tests := []struct {
 		name  string
 		at    int64
 		keep  bool
-		seen  string // segments f was called on, by Lo
+		seen  string // blocks the patch was made to, by Lo
 		held  string
 		bytes int64
 		items int
@@ -623,20 +656,21 @@ func TestSegmentsUpdate(t *testing.T) {
 			seen: "A[0,10) B[10,20)", held: "N[0,10) N[10,20) C[30,40)", bytes: 10 + 25 + 25, items: 9 + 9 + 3},
 		{name: "in no segment", at: 100, keep: true,
 			held: "A[0,10) B[10,20) C[30,40)", bytes: 30, items: 6},
-		{name: "keep false drops", at: 35, keep: false, seen: "C[30,40)",
+		{name: "a cut drops", at: 35, keep: false,
 			held: "A[0,10) B[10,20)", bytes: 20, items: 3},
-		{name: "keep false drops both", at: 9, keep: false, seen: "A[0,10) B[10,20)",
+		{name: "a cut drops both", at: 9, keep: false,
 			held: "C[30,40)", bytes: 10, items: 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, _ := newTestSegments(1000, time.Hour)
 			putAll(s, base)
-			s.Put("other", 0, 100, s.Now(), "X", 10, 1)
+			put(s, "other", 0, 100, s.Now(), "X", 10, 1)
 			var seen []string
-			s.Update("", tt.at, updateTo(&seen, "N", 25, 9, tt.keep))
+			s.Apply([]Change{changeTo("", tt.at, &seen, "N", 25, 9, tt.keep)}, nil)
+			sort.Strings(seen)
 			if got := strings.Join(seen, " "); got != tt.seen {
-				t.Errorf("f called on %q, want %q", got, tt.seen)
+				t.Errorf("patch made to %q, want %q", got, tt.seen)
 			}
 			if got := held(s, ""); got != tt.held {
 				t.Errorf("held = %q, want %q", got, tt.held)
@@ -656,25 +690,65 @@ func TestSegmentsUpdate(t *testing.T) {
 	}
 }
 
-func TestSegmentsUpdateEmptiesStream(t *testing.T) {
+// A change touches the one block holding its key: the segment keeps its
+// other blocks as they were, and a cut keeps what is above and below.
+func TestSegmentsApplyTouchesOneBlock(t *testing.T) {
+	blocks := func() []NewBlock {
+		return []NewBlock{{Lo: 20, Hi: 30, Value: tv{"C", 10}, Items: 3}, {Lo: 10, Hi: 20, Value: tv{"B", 10}, Items: 2},
+			{Lo: 0, Hi: 10, Value: tv{"A", 10}, Items: 1}}
+	}
+	tests := []struct {
+		name  string
+		at    int64
+		keep  bool
+		held  string
+		items int
+	}{
+		{name: "patch the middle block", at: 15, keep: true, held: "C+N+A[0,30)", items: 3 + 9 + 1},
+		{name: "patch the top block", at: 29, keep: true, held: "N+B+A[0,30)", items: 9 + 2 + 1},
+		{name: "patch the tail of the lowest block", at: -1, keep: true, held: "C+B+N[0,30)", items: 3 + 2 + 9},
+		{name: "cut the middle block", at: 15, held: "A[0,10) C[20,30)", items: 4},
+		{name: "cut the top block", at: 25, held: "B+A[0,20)", items: 3},
+		{name: "cut the lowest block", at: 0, held: "C+B[10,30)", items: 5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, clock := newTestSegments(1000, time.Hour)
+			s.Put("s", 0, 30, clock.Now(), blocks())
+			var seen []string
+			s.Apply([]Change{changeTo("s", tt.at, &seen, "N", 10, 9, tt.keep)}, nil)
+			if got := held(s, "s"); got != tt.held {
+				t.Errorf("held = %q, want %q", got, tt.held)
+			}
+			if tt.keep && len(seen) != 1 {
+				t.Errorf("patch made to %v, want one block", seen)
+			}
+			if _, _, st := s.Stats(); len(st) != 1 || st[0].Items != tt.items {
+				t.Errorf("stream stats = %+v, want %d items", st, tt.items)
+			}
+			checkSegments(t, s)
+		})
+	}
+}
+
+func TestSegmentsApplyEmptiesStream(t *testing.T) {
 	s, clock := newTestSegments(1000, time.Hour)
-	s.Put("s", 0, 10, clock.Now(), "A", 10, 1)
-	var seen []string
-	s.Update("s", 5, updateTo(&seen, nil, 0, 0, false))
+	put(s, "s", 0, 10, clock.Now(), "A", 10, 1)
+	s.Apply([]Change{{Stream: "s", At: 5}}, nil)
 	if got := s.Streams(func(string) bool { return true }); len(got) != 0 {
 		t.Errorf("Streams = %v, want none", got)
 	}
 	checkSegments(t, s)
 }
 
-func TestSegmentsUpdateGrowingEvicts(t *testing.T) {
+func TestSegmentsApplyGrowingEvicts(t *testing.T) {
 	s, clock := newTestSegments(100, time.Hour)
-	s.Put("s", 0, 10, clock.Now(), "A", 30, 1)
-	s.Put("s", 10, 20, clock.Now(), "B", 30, 1)
-	s.Put("s", 20, 30, clock.Now(), "C", 30, 1)
-	s.Cover("s", 0, 10) // LRU order, oldest first: B, C, A
+	put(s, "s", 0, 10, clock.Now(), "A", 30, 1)
+	put(s, "s", 10, 20, clock.Now(), "B", 30, 1)
+	put(s, "s", 20, 30, clock.Now(), "C", 30, 1)
+	s.Load(s.Cover("s", 0, 10)[0].Blocks[0]) // LRU order, oldest first: B, C, A
 	var seen []string
-	s.Update("s", 25, updateTo(&seen, "N", 60, 1, true)) // 30+30+60 > 100
+	s.Apply([]Change{changeTo("s", 25, &seen, "N", 60, 1, true)}, nil) // 30+30+60 > 100
 	if got := held(s, "s"); got != "A[0,10) N[20,30)" {
 		t.Errorf("held = %q, want B evicted (least recently used)", got)
 	}
@@ -683,19 +757,9 @@ func TestSegmentsUpdateGrowingEvicts(t *testing.T) {
 	}
 	checkSegments(t, s)
 
-	// Growing past MaxBytes: an update is not a use, so the updated
-	// segment (older than A, which was covered) is the one to go.
-	s.Update("s", 25, updateTo(&seen, "M", 80, 1, true))
-	if got := held(s, "s"); got != "A[0,10)" {
-		t.Errorf("held = %q, want only A", got)
-	}
-	if st, bytes, _ := s.Stats(); st.Evictions != 2 || bytes != 30 {
-		t.Errorf("Evictions, bytes = %d, %d; want 2, 30", st.Evictions, bytes)
-	}
-	checkSegments(t, s)
-
-	// Larger than MaxBytes on its own evicts everything.
-	s.Update("s", 5, updateTo(&seen, "M", 101, 1, true))
+	// Larger than MaxBytes on its own: N goes first (a change is not a
+	// use: N is the least recently used), then M itself.
+	s.Apply([]Change{changeTo("s", 5, &seen, "M", 101, 1, true)}, nil)
 	if got := held(s, "s"); got != "" {
 		t.Errorf("held = %q, want nothing", got)
 	}
@@ -705,7 +769,7 @@ func TestSegmentsUpdateGrowingEvicts(t *testing.T) {
 	checkSegments(t, s)
 }
 
-func TestSegmentsUpdateSupersedesReads(t *testing.T) {
+func TestSegmentsCutSupersedesReads(t *testing.T) {
 	tests := []struct {
 		name           string
 		claimLo, hi    int64
@@ -732,12 +796,8 @@ func TestSegmentsUpdateSupersedesReads(t *testing.T) {
 			if stream == "" {
 				stream = "s"
 			}
-			called := false
-			s.Update(stream, tt.at, func(*Segment) (any, int64, int, bool) { called = true; return nil, 0, 0, false })
-			if called {
-				t.Errorf("f called with no segment held")
-			}
-			cl.Finish(tt.claimLo, tt.hi, clock.Now(), "R", 5, 1)
+			s.Apply([]Change{{Stream: stream, At: tt.at}}, nil) // a cut
+			finish(cl, tt.claimLo, tt.hi, clock.Now(), "R", 5, 1)
 			want := fmt.Sprintf("gap[%d,%d)", tt.claimLo, tt.hi)
 			if tt.stored {
 				want = fmt.Sprintf("R[%d,%d)", tt.claimLo, tt.hi)
@@ -750,12 +810,11 @@ func TestSegmentsUpdateSupersedesReads(t *testing.T) {
 	}
 }
 
-func TestSegmentsUpdateSupersedesOnlyReadsInProgress(t *testing.T) {
+func TestSegmentsCutSupersedesOnlyReadsInProgress(t *testing.T) {
 	s, clock := newTestSegments(1000, time.Hour)
-	var seen []string
-	s.Update("s", 5, updateTo(&seen, nil, 0, 0, false)) // before any read
+	s.Apply([]Change{{Stream: "s", At: 5}}, nil) // before any read
 	cl, _ := s.Claim(context.Background(), "s", 1, 0, 10)
-	cl.Finish(0, 10, clock.Now(), "R", 5, 1)
+	finish(cl, 0, 10, clock.Now(), "R", 5, 1)
 	if got := held(s, "s"); got != "R[0,10)" {
 		t.Errorf("held = %q, want the read stored (the change came before it)", got)
 	}
@@ -776,10 +835,10 @@ func TestSegmentsStreamsAndRemoveStreams(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, clock := newTestSegments(1000, time.Hour)
-			s.Put("/a", 0, 10, clock.Now(), "A1", 10, 1)
-			s.Put("/a", 20, 30, clock.Now(), "A2", 10, 1)
-			s.Put("/a/x", 0, 10, clock.Now(), "X", 10, 1)
-			s.Put("/b", 0, 10, clock.Now(), "B", 10, 1)
+			put(s, "/a", 0, 10, clock.Now(), "A1", 10, 1)
+			put(s, "/a", 20, 30, clock.Now(), "A2", 10, 1)
+			put(s, "/a/x", 0, 10, clock.Now(), "X", 10, 1)
+			put(s, "/b", 0, 10, clock.Now(), "B", 10, 1)
 			match := func(k string) bool { return strings.HasPrefix(k, tt.prefix) }
 			if got := fmt.Sprint(s.Streams(match)); tt.prefix != "zzz" && got == "[]" {
 				t.Errorf("Streams(match) = %s, want some", got)
@@ -804,7 +863,7 @@ func TestSegmentsStreamsAndRemoveStreams(t *testing.T) {
 func TestSegmentsStreamsSorted(t *testing.T) {
 	s, clock := newTestSegments(1000, time.Hour)
 	for _, k := range []string{"c", "a", "d", "b"} {
-		s.Put(k, 0, 10, clock.Now(), k, 1, 1)
+		put(s, k, 0, 10, clock.Now(), k, 1, 1)
 	}
 	if got := fmt.Sprint(s.Streams(func(k string) bool { return k != "c" })); got != "[a b d]" {
 		t.Errorf("Streams = %s, want [a b d]", got)
@@ -819,8 +878,8 @@ func TestSegmentsRemoveStreamsSupersedesReads(t *testing.T) {
 	if n := s.RemoveStreams(func(k string) bool { return k == "/a" }); n != 0 {
 		t.Errorf("RemoveStreams = %d, want 0 (claims are not segments)", n)
 	}
-	gone.Finish(0, 10, clock.Now(), "A", 1, 1)
-	kept.Finish(0, 10, clock.Now(), "B", 1, 1)
+	finish(gone, 0, 10, clock.Now(), "A", 1, 1)
+	finish(kept, 0, 10, clock.Now(), "B", 1, 1)
 	if got := held(s, "/a"); got != "" {
 		t.Errorf("/a holds %q, want the read in progress not stored", got)
 	}
@@ -829,7 +888,7 @@ func TestSegmentsRemoveStreamsSupersedesReads(t *testing.T) {
 	}
 	// A new read after the removal is stored.
 	cl, _ := s.Claim(ctx, "/a", 1, 0, 10)
-	cl.Finish(0, 10, clock.Now(), "A2", 1, 1)
+	finish(cl, 0, 10, clock.Now(), "A2", 1, 1)
 	if got := held(s, "/a"); got != "A2[0,10)" {
 		t.Errorf("/a holds %q, want A2", got)
 	}
@@ -901,8 +960,8 @@ func TestSegmentsClaimNoWait(t *testing.T) {
 			if st := segStats(s); st.Gaps != 2 || st.Waiting != 0 {
 				t.Errorf("Gaps, Waiting = %d, %d; want 2, 0", st.Gaps, st.Waiting)
 			}
-			r.cl.Finish(0, 0, time.Time{}, nil, 0, 0)
-			first.Finish(0, 0, time.Time{}, nil, 0, 0)
+			finish(r.cl, 0, 0, time.Time{}, nil, 0, 0)
+			finish(first, 0, 0, time.Time{}, nil, 0, 0)
 			if n := len(s.reading); n != 0 {
 				t.Errorf("%d streams still reading after both finished", n)
 			}
@@ -940,7 +999,7 @@ func TestSegmentsClaimWaits(t *testing.T) {
 				t.Fatalf("second Claim returned %v, %v before the first finished", r.cl, r.err)
 			default:
 			}
-			first.Finish(0, 10, clock.Now(), "A", 1, 1)
+			finish(first, 0, 10, clock.Now(), "A", 1, 1)
 			r := receiveWithin(t, ch, "the waiting claim")
 			if r.cl != nil || r.err != nil {
 				t.Errorf("waiting Claim = %v, %v; want nil, nil", r.cl, r.err)
@@ -966,7 +1025,7 @@ func TestSegmentsClaimWaitersCounted(t *testing.T) {
 		chs = append(chs, claimAsync(ctx, s, "s", uint64(10+i), int64(i*10), int64(i*10+5)))
 	}
 	waitForSegmentWaiters(t, s, 5)
-	first.Finish(0, 0, time.Time{}, nil, 0, 0) // a failed read: nothing stored
+	finish(first, 0, 0, time.Time{}, nil, 0, 0) // a failed read: nothing stored
 	for _, ch := range chs {
 		if r := receiveWithin(t, ch, "a waiting claim"); r.cl != nil || r.err != nil {
 			t.Errorf("waiting Claim = %v, %v; want nil, nil", r.cl, r.err)
@@ -1013,7 +1072,7 @@ func TestSegmentsClaimContextEnds(t *testing.T) {
 			}
 			waitForSegmentWaiters(t, s, 0)
 			// The first read goes on and stores.
-			first.Finish(0, 10, clock.Now(), "A", 1, 1)
+			finish(first, 0, 10, clock.Now(), "A", 1, 1)
 			if got := held(s, "s"); got != "A[0,10)" {
 				t.Errorf("held = %q, want A", got)
 			}
@@ -1057,7 +1116,7 @@ func TestSegmentsFinish(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s, clock := newTestSegments(1000, time.Hour)
 			cl, _ := s.Claim(context.Background(), "s", 1, tt.claimLo, tt.claimHi)
-			cl.Finish(tt.lo, tt.hi, clock.Now(), tt.v, 8, 3)
+			finish(cl, tt.lo, tt.hi, clock.Now(), tt.v, 8, 3)
 			if got := held(s, "s"); got != tt.held {
 				t.Errorf("held = %q, want %q", got, tt.held)
 			}
@@ -1078,11 +1137,11 @@ func TestSegmentsFinish(t *testing.T) {
 
 func TestSegmentsFinishReplacesOverlapped(t *testing.T) {
 	s, clock := newTestSegments(1000, time.Hour)
-	s.Put("s", 0, 15, clock.Now(), "old", 5, 1)
-	s.Put("s", 40, 60, clock.Now(), "old2", 5, 1)
-	s.Put("s", 60, 70, clock.Now(), "keep", 5, 1)
+	put(s, "s", 0, 15, clock.Now(), "old", 5, 1)
+	put(s, "s", 40, 60, clock.Now(), "old2", 5, 1)
+	put(s, "s", 60, 70, clock.Now(), "keep", 5, 1)
 	cl, _ := s.Claim(context.Background(), "s", 1, 10, 50)
-	cl.Finish(10, 50, clock.Now(), "new", 5, 1)
+	finish(cl, 10, 50, clock.Now(), "new", 5, 1)
 	if got := held(s, "s"); got != "new[10,50) keep[60,70)" {
 		t.Errorf("held = %q, want new[10,50) keep[60,70)", got)
 	}
@@ -1094,7 +1153,7 @@ func TestSegmentsFinishAfterTTL(t *testing.T) {
 	since := clock.Now()
 	cl, _ := s.Claim(context.Background(), "s", 1, 0, 10)
 	clock.Advance(time.Minute) // the read took the whole TTL
-	cl.Finish(0, 10, since, "A", 1, 1)
+	finish(cl, 0, 10, since, "A", 1, 1)
 	if got := held(s, "s"); got != "" {
 		t.Errorf("held = %q, want nothing (expired on arrival)", got)
 	}
@@ -1111,12 +1170,12 @@ func TestSegmentsStats(t *testing.T) {
 	}
 
 	cl, _ := s.Claim(ctx, "b", 1, 0, 10)
-	cl.Finish(0, 10, t0, "B1", 20, 4)
+	finish(cl, 0, 10, t0, "B1", 20, 4)
 	clock.Advance(10 * time.Second)
 	cl, _ = s.Claim(ctx, "b", 1, 10, 20)
-	cl.Finish(10, 20, clock.Now(), "B2", 30, 5)
+	finish(cl, 10, 20, clock.Now(), "B2", 30, 5)
 	cl, _ = s.Claim(ctx, "a", 1, 0, 10)
-	cl.Finish(0, 10, clock.Now(), "A1", 10, 1)
+	finish(cl, 0, 10, clock.Now(), "A1", 10, 1)
 	s.Cover("b", 0, 20) // 2 hits
 	s.Cover("a", 0, 30) // 1 hit
 
@@ -1128,15 +1187,15 @@ func TestSegmentsStats(t *testing.T) {
 		t.Errorf("bytes = %d, want 60", bytes)
 	}
 	want := []StreamStats{
-		{Stream: "a", Segments: 1, Items: 1, Bytes: 10, Oldest: t0.Add(10 * time.Second)},
-		{Stream: "b", Segments: 2, Items: 9, Bytes: 50, Oldest: t0},
+		{Stream: "a", Segments: 1, Blocks: 1, Items: 1, Bytes: 10, Oldest: t0.Add(10 * time.Second)},
+		{Stream: "b", Segments: 2, Blocks: 2, Items: 9, Bytes: 50, Oldest: t0},
 	}
 	if fmt.Sprint(streams) != fmt.Sprint(want) {
 		t.Errorf("streams = %+v, want %+v", streams, want)
 	}
 
 	// A put beyond MaxBytes evicts the least recently covered (b's).
-	s.Put("c", 0, 10, clock.Now(), "C", 80, 2)
+	put(s, "c", 0, 10, clock.Now(), "C", 80, 2)
 	st, bytes, streams = s.Stats()
 	if st.Evictions != 2 || bytes != 90 {
 		t.Errorf("Evictions, bytes = %d, %d; want 2, 90", st.Evictions, bytes)
@@ -1174,7 +1233,11 @@ func TestSegmentsConcurrent(t *testing.T) {
 				hi := lo + 1 + int64(i%20)
 				switch i % 10 {
 				case 7:
-					s.Update(stream, lo, func(g *Segment) (any, int64, int, bool) { return g.Value, g.Size + 1, g.Items, i%2 == 0 })
+					ch := Change{Stream: stream, At: lo}
+					if i%2 == 0 {
+						ch.Patch = func(v any, _, _ int64) (any, int) { return tv{v.(tv).name, v.(tv).size + 1}, 1 }
+					}
+					s.Apply([]Change{ch}, nil)
 					continue
 				case 8:
 					if w == 0 {
@@ -1200,7 +1263,7 @@ func TestSegmentsConcurrent(t *testing.T) {
 					if cl == nil {
 						continue
 					}
-					cl.Finish(p.Lo, p.Hi, clock.Now(), w, int64(10+i%50), 1)
+					finish(cl, p.Lo, p.Hi, clock.Now(), w, int64(10+i%50), 1)
 				}
 			}
 		}(w)
@@ -1243,17 +1306,17 @@ func TestClaimPut(t *testing.T) {
 				t.Fatal(cl, err)
 			}
 			if c.supersede {
-				s.Update("s", 150, func(*Segment) (any, int64, int, bool) { return nil, 0, 0, false })
+				s.Apply([]Change{{Stream: "s", At: 150}}, nil)
 			}
 			var got []bool
 			for i, p := range c.puts {
-				got = append(got, cl.Put(p[0], p[1], s.Now(), fmt.Sprintf("v%d", i), 1, 1))
+				got = append(got, claimPut(cl, p[0], p[1], s.Now(), fmt.Sprintf("v%d", i), 1, 1))
 			}
 			var v any
 			if c.finish[0] < c.finish[1] {
 				v = "done"
 			}
-			got = append(got, cl.Finish(c.finish[0], c.finish[1], s.Now(), v, 1, 1))
+			got = append(got, finish(cl, c.finish[0], c.finish[1], s.Now(), v, 1, 1))
 			if fmt.Sprint(got) != fmt.Sprint(c.want) {
 				t.Errorf("stored: %v, want %v", got, c.want)
 			}

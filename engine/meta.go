@@ -155,14 +155,27 @@ func cacheStatsTable(o *observer) *metaTable {
 		{"rows", types.Int64, "rows the row cache holds (per table: cache_tables)"},
 		{"intervals", types.Int64, "created intervals the row cache holds whole"},
 		{"oldest_age_seconds", types.Float64, "how long ago the oldest interval held was read (NULL: none)"},
+		{"row_bytes_memory", types.Int64, "bytes of held rows in memory (within max_bytes)"},
+		{"row_bytes_disk", types.Int64, "bytes of held rows on disk (0 without --cache-dir)"},
+		{"max_disk_bytes", types.Int64, "--disk-cache-size (0 without a disk cache)"},
+		{"blocks", types.Int64, "blocks of held rows (a few thousand rows each)"},
+		{"blocks_in_memory", types.Int64, "of those, the ones in memory; the others are read from disk when used"},
+		{"disk_reads", types.Int64, "blocks read back from disk"},
+		{"corrupt_blocks", types.Int64, "blocks on disk that failed their check: dropped, and read from Stripe again"},
+		{"events", types.Text, "whether Stripe's events keep the held rows right ('yes'), or why not (then they expire after ttl_seconds)"},
+		{"events_cursor_age_seconds", types.Float64, "how long ago the account's events were last read (NULL: never)"},
+		{"last_catch_up_events", types.Int64, "events applied by the catch-up at start (NULL: none ran)"},
+		{"last_catch_up_seconds", types.Float64, "how long that catch-up took"},
 	}
 	return newMetaTable("cache_stats", "Cache counters, one row per Stripe account (per table: cache_tables)", cols, func() []sql.Row {
 		var rows []sql.Row
 		for _, a := range o.accounts {
 			c := a.Client.Cache()
 			s, ok := a.Client.CacheStats()
+			ev := a.Client.EventsStatus()
 			if !ok {
-				rows = append(rows, sql.Row{a.Database, int64(0), int64(0), int64(0), int64(0), int64(0), int64(0), int64(0), int64(0), float64(0), int64(0), int64(0), nil})
+				rows = append(rows, sql.Row{a.Database, int64(0), int64(0), int64(0), int64(0), int64(0), int64(0), int64(0), int64(0), float64(0), int64(0), int64(0), nil,
+					int64(0), int64(0), int64(0), int64(0), int64(0), int64(0), int64(0), "no: the cache is off", nil, nil, nil})
 				continue
 			}
 			var held, intervals int64
@@ -173,8 +186,21 @@ func cacheStatsTable(o *observer) *metaTable {
 					oldest = tc.Age.Seconds()
 				}
 			}
+			rt := a.Client.RowCacheTotals()
+			var cursorAge, catchEvents, catchSeconds any
+			if ev.CursorAge >= 0 {
+				cursorAge = ev.CursorAge.Seconds()
+			}
+			if !ev.CatchUp.At.IsZero() {
+				catchEvents, catchSeconds = int64(ev.CatchUp.Events), ev.CatchUp.Duration.Seconds()
+			}
+			maxDisk := int64(0)
+			if rt.Durable {
+				maxDisk = rt.MaxDisk
+			}
 			rows = append(rows, sql.Row{a.Database, s.Hits, s.Misses, s.Shared, s.Bytes, c.MaxBytes(), s.Entries, s.Evictions, s.Expired, c.TTL().Seconds(),
-				held, intervals, oldest})
+				held, intervals, oldest, rt.Memory, rt.Disk, maxDisk, int64(rt.Blocks), int64(rt.InMemory), rt.Loads, rt.Corrupt,
+				ev.Covered, cursorAge, catchEvents, catchSeconds})
 		}
 		return rows
 	})
@@ -186,7 +212,9 @@ func cacheTablesTable(o *observer) *metaTable {
 		{"table_name", types.Text, "the table whose rows are held"},
 		{"filter", types.Text, "the list parameters the rows were read with ('' for the whole list: it answers filtered queries too)"},
 		{"rows", types.Int64, "rows held"},
-		{"bytes", types.Int64, "their size"},
+		{"bytes", types.Int64, "their size in memory"},
+		{"disk_bytes", types.Int64, "their size on disk (0 without --cache-dir)"},
+		{"blocks", types.Int64, "blocks they are held in (a few thousand rows each)"},
 		{"intervals", types.Int64, "created intervals held whole"},
 		{"age_seconds", types.Float64, "how long ago the oldest interval was read"},
 	}
@@ -194,7 +222,7 @@ func cacheTablesTable(o *observer) *metaTable {
 		var rows []sql.Row
 		for _, a := range o.accounts {
 			for _, tc := range a.Client.TableCaches() {
-				rows = append(rows, sql.Row{a.Database, tc.Table, tc.Filter, int64(tc.Rows), tc.Bytes, int64(tc.Intervals), tc.Age.Seconds()})
+				rows = append(rows, sql.Row{a.Database, tc.Table, tc.Filter, int64(tc.Rows), tc.Bytes, tc.DiskBytes, int64(tc.Blocks), int64(tc.Intervals), tc.Age.Seconds()})
 			}
 		}
 		return rows

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Spec declares one Stripe resource as a table. It says only what the Stripe
@@ -475,8 +476,26 @@ func (s *Spec) Retrievable() bool {
 // Lists reports whether the table's rows are objects of the schema
 // object: its Object, or one of a polymorphic list's (bank_account|card).
 func (s *Spec) Lists(object string) bool {
+	if !strings.Contains(s.Object, unionSep) { // the common case, without allocating
+		return s.Object == object
+	}
 	return slices.Contains(strings.Split(s.Object, unionSep), object)
 }
+
+// listers maps each object type to the specs listing it (Listing).
+var listers = sync.OnceValue(func() map[string][]*Spec {
+	out := map[string][]*Spec{}
+	for _, s := range Specs() {
+		for _, o := range strings.Split(s.Object, unionSep) {
+			out[o] = append(out[o], s)
+		}
+	}
+	return out
+})
+
+// Listing are the specs whose tables list objects of type object, by
+// name: what an event of such an object changes.
+func Listing(object string) []*Spec { return listers()[object] }
 
 // Required reports whether every query must pin col (see Requires).
 func (s *Spec) Required(col string) bool {

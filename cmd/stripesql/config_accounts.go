@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/stripesql/stripesql/cache/disk"
 	"github.com/stripesql/stripesql/engine"
 	"github.com/stripesql/stripesql/tables/sqltable"
 )
@@ -146,20 +147,27 @@ func servedAccounts(fs *flag.FlagSet, cf configFile, single servedAccount) ([]se
 // connectAccounts reads each account's key, makes its client and checks
 // the key with one request, naming the account that fails.
 func connectAccounts(ctx context.Context, sf *serverFlags, accounts []servedAccount, stripeURL string,
-	getenv func(string) string, log *slog.Logger) ([]engine.Account, error) {
+	getenv func(string) string, log *slog.Logger) ([]engine.Account, func(), error) {
 	keys := make([]string, len(accounts))
 	owner := map[string]string{} // key → database: two accounts may not share a key (nor its cache namespace)
 	for i, a := range accounts {
 		key, err := readKey(a.keyFile, a.keyEnv, getenv)
 		if err != nil {
-			return nil, prefixError(a.label(), err)
+			return nil, nil, prefixError(a.label(), err)
 		}
 		if other, dup := owner[key]; dup {
-			return nil, usageError{fmt.Sprintf("accounts %s and %s have the same API key: give each its own account's key", other, a.database)}
+			return nil, nil, usageError{fmt.Sprintf("accounts %s and %s have the same API key: give each its own account's key", other, a.database)}
 		}
 		owner[key], keys[i] = a.database, key
 	}
 	var out []engine.Account
+	var stores []*disk.Store
+	closeStores := func() {
+		for _, s := range stores {
+			s.Close()
+		}
+	}
+	dir := sf.store.resolve(getenv)
 	for i, a := range accounts {
 		key := keys[i]
 		url := a.stripeURL
@@ -171,12 +179,22 @@ func connectAccounts(ctx context.Context, sf *serverFlags, accounts []servedAcco
 			opts.RateLimit = a.rateLimit
 		}
 		client := sqltable.NewClient(opts)
-		if err := checkKey(ctx, client); err != nil {
-			return nil, prefixError(a.label(), err)
+		id, err := checkKey(ctx, client)
+		if err != nil {
+			closeStores()
+			return nil, nil, prefixError(a.label(), err)
+		}
+		store, err := openStore(sf, dir, a, key, id, client, log)
+		if err != nil {
+			closeStores()
+			return nil, nil, err
+		}
+		if store != nil {
+			stores = append(stores, store)
 		}
 		out = append(out, engine.Account{Database: a.database, Client: client})
 	}
-	return out, nil
+	return out, closeStores, nil
 }
 
 // prefixError puts prefix before err's message, keeping usage errors so.

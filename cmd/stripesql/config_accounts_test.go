@@ -78,8 +78,8 @@ func TestAccountsFromConfigFile(t *testing.T) {
 	}
 	addr := servingAny.FindStringSubmatch(stdout.String())[1]
 	for _, a := range []fakeAccount{eu, us} {
-		if reqs := a.requests(); len(reqs) != 1 || reqs[0] != "GET /v1/balance 200" {
-			t.Errorf("start-up requests %v, want the key check", reqs)
+		if reqs := a.requests(); fmt.Sprint(reqs) != "[GET /v1/account 200 GET /v1/events 200]" {
+			t.Errorf("start-up requests %v, want the key check and where the events stand", reqs)
 		}
 	}
 
@@ -182,7 +182,7 @@ func TestStartupNamesTheFailingAccount(t *testing.T) {
 	if strings.Contains(err.Error()+out.String()+errOut.String(), "sk_test_usWrong") {
 		t.Error("the output shows the key")
 	}
-	if reqs := us.requests(); len(reqs) != 1 || reqs[0] != "GET /v1/balance 401" {
+	if reqs := us.requests(); len(reqs) != 1 || reqs[0] != "GET /v1/account 401" {
 		t.Errorf("stripe_us received %v, want one rejected key check", reqs)
 	}
 }

@@ -110,8 +110,10 @@ func TestSettingsPrecedence(t *testing.T) {
 			}
 			fake.ResetRequests()
 			addr := startServe(t, c.args, env)
-			if reqs := fake.Requests(); len(reqs) != 1 || reqs[0].Path != "/v1/balance" || reqs[0].Status != 200 {
-				t.Errorf("start-up requests %+v, want one accepted GET /v1/balance", reqs)
+			// The key check, and where the events stand (one page).
+			if reqs := fake.Requests(); len(reqs) != 2 || reqs[0].Path != "/v1/account" || reqs[0].Status != 200 ||
+				reqs[1].Path != "/v1/events" || reqs[1].Query.Get("limit") != "100" {
+				t.Errorf("start-up requests %+v, want one accepted GET /v1/account and one page of events", reqs)
 			}
 			rows := mysqlRows(t, addr, "", "SELECT db, max_bytes, ttl_seconds FROM stripe_meta.cache_stats")
 			if got := strings.Join(rows, "|"); got != strings.ReplaceAll(c.want, " ", "\t") {

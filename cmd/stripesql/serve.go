@@ -40,6 +40,10 @@ type serverFlags struct {
 	// searchLag is the search index's safe lag (0: Search off).
 	searchLag searchLag
 	security  securityFlags
+	// store is the disk cache's flags (`serve` only).
+	store storeFlags
+	// webhook is the events receiver's flags (`serve` only).
+	webhook webhookFlags
 }
 
 func (f *serverFlags) register(fs *flag.FlagSet) {
@@ -49,7 +53,8 @@ func (f *serverFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.cacheSize, "cache-size", "bound of the row cache, and of the page cache: a `size` such as 512MiB, 4GiB, 300MB or a number of bytes")
 	fs.DurationVar(&f.cacheTTL, "cache-ttl", 5*time.Minute, "how long a cached Stripe page is served (0 disables the cache)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log `level`: debug, info, warn or error; info logs one line per query")
-	fs.DurationVar(&f.cacheRefresh, "cache-refresh-events", 0, "poll Stripe's events at this `interval` and drop the cached data they change (0: off)")
+	fs.DurationVar(&f.cacheRefresh, "cache-refresh-events", 30*time.Second, "poll Stripe's events at this `interval` and apply them to the cached rows, "+
+		"which then stay right without expiring (0: off; rows then expire after --cache-ttl)")
 	fs.StringVar(&f.metricsListen, "metrics-listen", "", "serve Prometheus metrics on http://`host:port`/metrics (empty: off)")
 	f.searchLag = searchLag(defaultSearchLag)
 	fs.Var(&f.searchLag, "search-lag", "how far Stripe's search index may lag behind writes: conditions Search takes (metadata, email, amounts) are searched up to now minus this `duration`, and the rest is read with the list and events; off: never search")
@@ -108,6 +113,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	stripeURL := fs.String("stripe-url", "", "Stripe API base `url` (default Stripe's; e.g. a fake-stripe or stripe-mock address)")
 	fs.Float64Var(&sf.rateLimit, "rate-limit", 0, "Stripe `requests` per second, per account, shared by all queries (0: 90 for live keys, 22 for test keys); 429s slow it down for a while")
 	sf.registerRedis(fs)
+	sf.store.register(fs)
+	sf.webhook.register(fs)
 	registerConfig(fs)
 	setUsage(fs, serveUsage)
 	for _, a := range args {
@@ -142,10 +149,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return err
 	}
 	defer closeRedis()
-	served, err := connectAccounts(ctx, &sf, accounts, *stripeURL, getenv, log)
+	served, closeStores, err := connectAccounts(ctx, &sf, accounts, *stripeURL, getenv, log)
 	if err != nil {
 		return err
 	}
+	defer closeStores()
 	return serve(ctx, sf, served, stdout, log)
 }
 
@@ -205,30 +213,31 @@ func readKey(file, envName string, getenv func(string) string) (string, error) {
 }
 
 // checkKey makes one request so that a wrong key or URL fails at start-up,
-// not at the first query. A restricted key without access to the balance
-// is still a valid key.
-func checkKey(ctx context.Context, c *sqltable.Client) error {
+// not at the first query, and returns the id of the key's account (what
+// the disk cache's key is derived from besides the API key). A restricted
+// key that may not read the account is still a valid key (its id is "").
+func checkKey(ctx context.Context, c *sqltable.Client) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	_, err := c.Get(ctx, "/v1/balance", nil)
+	body, err := c.Get(ctx, "/v1/account", nil)
 	var ae *sqltable.APIError
 	switch {
 	case err == nil:
-		return nil
+		return accountOf(body), nil
 	case errors.As(err, &ae) && ae.Status == http.StatusForbidden:
-		return nil
+		return "", nil
 	case errors.As(err, &ae) && ae.Status == http.StatusUnauthorized:
-		return fmt.Errorf("Stripe rejected the API key: %s", ae.Message)
+		return "", fmt.Errorf("Stripe rejected the API key: %s", ae.Message)
 	default:
-		return fmt.Errorf("cannot reach Stripe: %v", sqltable.Redact(err.Error()))
+		return "", fmt.Errorf("cannot reach Stripe: %v", sqltable.Redact(err.Error()))
 	}
 }
 
 // serve runs the MySQL server until ctx is done.
 func serve(ctx context.Context, sf serverFlags, accounts []engine.Account, stdout io.Writer, log *slog.Logger) error {
-	// Each account has a cache of --cache-size bytes when the cache is on.
+	// Memory follows what the caches hold, within --cache-size each.
 	if sf.cacheTTL > 0 {
-		limitMemory(int64(sf.cacheSize) * int64(len(accounts)))
+		go followMemory(ctx, accounts)
 	}
 	cfg := engine.Config{Listen: sf.listen, Accounts: accounts, Logger: log}
 	if err := sf.security.apply(&cfg); err != nil {
@@ -247,10 +256,24 @@ func serve(ctx context.Context, sf serverFlags, accounts []engine.Account, stdou
 		ln.Close()
 		return err
 	}
+	// What happened while the server was down is applied before it
+	// serves: the rows held on disk are then right.
+	var watchers []*sqltable.EventWatcher
 	for _, a := range accounts {
-		if sf.cacheRefresh > 0 {
-			go a.Client.NewEventWatcher(log).Run(ctx, sf.cacheRefresh)
+		if sf.cacheRefresh > 0 && sf.cacheTTL > 0 {
+			w := a.Client.NewEventWatcher(log)
+			if _, err := w.CatchUp(ctx, sf.cacheRefresh); err != nil {
+				log.Warn("cache: catching up with Stripe's events failed; will retry", "database", a.Database, "error", sqltable.Redact(err.Error()))
+			}
+			watchers = append(watchers, w)
 		}
+	}
+	for _, w := range watchers {
+		go w.Run(ctx, sf.cacheRefresh)
+	}
+	if err := sf.webhook.serve(ctx, accounts, watchers, log); err != nil {
+		srv.Close()
+		return err
 	}
 	if sf.metricsListen != "" {
 		mln, err := net.Listen("tcp", sf.metricsListen)

@@ -3,7 +3,9 @@
 package stripesqltest
 
 import (
+	"cmp"
 	"context"
+	"crypto/tls"
 	"database/sql"
 	"log/slog"
 	"net"
@@ -12,6 +14,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -71,6 +74,17 @@ type Options struct {
 	// off) and the clock of its cutoff (set it to the fake account's).
 	SearchLag time.Duration
 	Now       func() time.Time
+	// CacheDir keeps the row cache on disk there (with the cache on), as
+	// --cache-dir does; DiskBytes bounds it (0: 1 GiB). Env.Restart then
+	// starts a server that finds what the last one kept.
+	CacheDir  string
+	DiskBytes int64
+	// WrapStore, when set, stands between the client and its disk store
+	// (to make it fail).
+	WrapStore func(cache.KV) cache.KV
+	// Events polls the account's events at this interval (as
+	// --cache-refresh-events), after a catch-up before the server serves.
+	Events time.Duration
 }
 
 // Env is a running stripesql over a fake Stripe account.
@@ -85,12 +99,18 @@ type Env struct {
 	Server *engine.Server
 	// CAFile is the PEM certificate a client verifies the server with
 	// (with Options.TLS).
-	CAFile string
+	CAFile    string
+	tlsConfig *tls.Config
 	// Accounts are Options.Accounts, by database.
 	Accounts map[string]*Account
 
 	faults *faults
 	leaks  *leakCheck
+	// opts, url and stop are what Restart needs: the options the server
+	// was started with, the fake's address, and what stops the server.
+	opts Options
+	url  string
+	stop func()
 }
 
 // Start starts an Env and stops it when the test ends.
@@ -128,6 +148,17 @@ func Start(t testing.TB, opts Options) *Env {
 	leaks := newLeakCheck(t, keys...)
 	opts.Logger = leaks.logger(opts.Logger)
 
+	env := &Env{Fake: fake, faults: f, leaks: leaks, opts: opts, url: stripeURL}
+	env.start(t)
+	env.resetRequests()
+	return env
+}
+
+// start starts the server part of an Env: the client (with its disk
+// store), the events watcher, the MySQL server and the pool.
+func (e *Env) start(t testing.TB) {
+	t.Helper()
+	opts := e.opts
 	c := opts.Cache
 	if c == nil && opts.CacheTTL > 0 {
 		if opts.CacheBytes == 0 {
@@ -135,17 +166,43 @@ func Start(t testing.TB, opts Options) *Env {
 		}
 		c = cache.New(cache.Options{MaxBytes: opts.CacheBytes, TTL: opts.CacheTTL})
 	}
-	client := newClient(opts, opts.APIKey, stripeURL, c)
+	client := newClient(opts, opts.APIKey, e.url, c)
+	var stops []func()
+	if opts.CacheDir != "" && c != nil {
+		store := openStore(t, opts)
+		var kv cache.KV = store
+		if opts.WrapStore != nil {
+			kv = opts.WrapStore(kv)
+		}
+		client.UseStore(kv, cmp.Or(opts.DiskBytes, 1<<30))
+		stops = append(stops, func() { store.Close() })
+	}
 	more := startAccounts(t, opts, c)
+	ctx, cancel := context.WithCancel(context.Background())
+	stops = append(stops, cancel)
+	if opts.Events > 0 {
+		w := client.NewEventWatcher(opts.Logger)
+		if _, err := w.CatchUp(ctx, opts.Events); err != nil {
+			t.Fatalf("catching up with the events: %v", err)
+		}
+		done := make(chan struct{})
+		go func() { defer close(done); w.Run(ctx, opts.Events) }()
+		stops = append(stops, func() { cancel(); <-done })
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg := engine.Config{Listener: ln, Accounts: engineAccounts(client, more, opts.Accounts),
 		Logger: opts.Logger, Users: opts.Users, RequireTLS: opts.RequireTLS, AllowWrites: opts.AllowWrites}
-	env := &Env{Fake: fake, Addr: ln.Addr().String(), Client: client, faults: f, leaks: leaks, Accounts: more}
+	e.Addr, e.Client, e.Accounts = ln.Addr().String(), client, more
 	if opts.TLS || opts.RequireTLS {
-		cfg.TLSConfig, env.CAFile = selfSignedTLS(t)
+		if e.CAFile == "" {
+			cfg.TLSConfig, e.CAFile = selfSignedTLS(t)
+		} else {
+			cfg.TLSConfig = e.tlsConfig
+		}
+		e.tlsConfig = cfg.TLSConfig
 	}
 	srv, err := engine.New(cfg)
 	if err != nil {
@@ -153,16 +210,51 @@ func Start(t testing.TB, opts Options) *Env {
 		t.Fatal(err)
 	}
 	go srv.Serve()
-	t.Cleanup(func() { srv.Close() })
-	env.Server = srv
+	e.Server = srv
 
 	user, password := "root", ""
 	if len(opts.Users) > 0 {
 		user, password = opts.Users[0].Name, opts.Users[0].Password
 	}
-	env.DB = env.Open(t, user, password, env.CAFile != "")
-	env.resetRequests()
-	return env
+	db := e.Open(t, user, password, e.CAFile != "")
+	e.DB = db
+	// The server stops before the store closes: the last statement's
+	// writes go first. Stopping twice (Restart, then the test's end) is
+	// stopping once.
+	e.stop = sync.OnceFunc(func() {
+		db.Close()
+		srv.Close()
+		for i := len(stops) - 1; i >= 0; i-- {
+			stops[i]()
+		}
+	})
+	t.Cleanup(e.stop)
+}
+
+// Restart stops the server part of the Env (cleanly: its disk store is
+// closed), runs down (what happens while it is down: changes at the
+// fake), then starts it again over the same fake and cache directory, as
+// a restarted stripesql would be; opts, when set, change its options.
+func (e *Env) Restart(t testing.TB, down func(), opts ...func(*Options)) {
+	t.Helper()
+	e.stop()
+	if down != nil {
+		down()
+	}
+	for _, o := range opts {
+		o(&e.opts)
+	}
+	e.start(t)
+}
+
+// CacheOff starts another server over the same fake account, without a
+// cache (the reference answers), whose requests are not among this
+// Env's.
+func (e *Env) CacheOff(t testing.TB) *Env {
+	t.Helper()
+	hs := httptest.NewServer(e.Fake)
+	t.Cleanup(hs.Close)
+	return Start(t, Options{StripeURL: hs.URL, APIKey: e.opts.APIKey, Now: e.opts.Now})
 }
 
 // Open opens another go-sql-driver/mysql pool on database "stripe", over

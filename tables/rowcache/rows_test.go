@@ -144,8 +144,12 @@ func checkBlock(t *testing.T, b *Block) {
 			t.Errorf("Find(%q) = %d, want %d", b.ID(i), got, i)
 		}
 	}
-	if len(b.ids) != b.Len() {
-		t.Errorf("%d ids for %d rows", len(b.ids), b.Len())
+	seen := map[string]bool{}
+	for i := 0; i < b.Len(); i++ {
+		if seen[b.ID(i)] {
+			t.Errorf("id %q twice", b.ID(i))
+		}
+		seen[b.ID(i)] = true
 	}
 	if b.Size() < 0 || b.Len() > 0 && b.Size() == 0 {
 		t.Errorf("Size = %d for %d rows", b.Size(), b.Len())
@@ -377,7 +381,7 @@ func TestJSONBlobs(t *testing.T) {
 			if !tt.hasJSON && blobs != nil {
 				t.Errorf("Blobs = %v, want nil", blobs)
 			}
-			if tt.hasJSON && len(b.blobs) == 0 {
+			if tt.hasJSON && chunkBytesOf(b) == 0 {
 				t.Error("no compressed blobs held")
 			}
 			for _, x := range rows {
@@ -412,12 +416,8 @@ func TestJSONCompresses(t *testing.T) {
 		rows = append(rows, r{id: fmt.Sprint("id", i), created: int64(i), meta: m})
 	}
 	b := buildAll(rows...)
-	z := 0
-	for _, c := range b.blobs {
-		z += len(c)
-	}
-	if z >= text/2 {
-		t.Errorf("compressed blobs are %d bytes for %d bytes of JSON", z, text)
+	if z := chunkBytesOf(b); z >= int64(text/2) {
+		t.Errorf("compressed blobs are %d bytes for %d bytes of JSON", chunkBytesOf(b), text)
 	}
 	if got := read(t, b, b.Find("id7")).meta; !strings.Contains(got, `"000007"`) {
 		t.Errorf("id7 metadata = %s", got)
@@ -505,7 +505,7 @@ func TestFindAndID(t *testing.T) {
 	}
 }
 
-func TestWith(t *testing.T) {
+func TestPatchOne(t *testing.T) {
 	tests := []struct {
 		name string
 		id   string
@@ -550,7 +550,7 @@ func TestWith(t *testing.T) {
 			if tt.row != nil {
 				row = tt.row.row()
 			}
-			b := orig.With(tt.id, row)
+			b := with(orig, tt.id, row)
 			got := readAll(t, b)
 			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
 				t.Errorf("rows =\n  %+v\nwant\n  %+v", got, tt.want)
@@ -581,12 +581,12 @@ func TestWith(t *testing.T) {
 	}
 }
 
-func TestWithChained(t *testing.T) {
+func TestPatchChained(t *testing.T) {
 	b := buildAll(sample...)
-	b = b.With("ch_6", r{id: "ch_6", created: 350, amount: 5, currency: "usd", meta: `{"b":1}`}.row())
-	b = b.With("ch_1", nil)
-	b = b.With("ch_6", r{id: "ch_6", created: 350, amount: 6, currency: "usd", meta: `{"b":2}`}.row())
-	b = b.With("ch_3", r{id: "ch_3", created: 200, amount: 500, currency: "usd", meta: `{"c":1}`}.row())
+	b = with(b, "ch_6", r{id: "ch_6", created: 350, amount: 5, currency: "usd", meta: `{"b":1}`}.row())
+	b = with(b, "ch_1", nil)
+	b = with(b, "ch_6", r{id: "ch_6", created: 350, amount: 6, currency: "usd", meta: `{"b":2}`}.row())
+	b = with(b, "ch_3", r{id: "ch_3", created: 200, amount: 500, currency: "usd", meta: `{"c":1}`}.row())
 	want := []r{sample[3], {id: "ch_6", created: 350, amount: 6, currency: "usd", meta: `{"b":2}`}, sample[1],
 		{id: "ch_3", created: 200, amount: 500, currency: "usd", meta: `{"c":1}`}, sample[4]}
 	if got := readAll(t, b); fmt.Sprint(got) != fmt.Sprint(want) {
@@ -595,16 +595,16 @@ func TestWithChained(t *testing.T) {
 	checkBlock(t, b)
 }
 
-func TestWithFromEmpty(t *testing.T) {
+func TestPatchFromEmpty(t *testing.T) {
 	b := buildAll()
 	if b.Len() != 0 {
 		t.Fatalf("Len = %d", b.Len())
 	}
-	b = b.With("a", r{id: "a", created: 1, currency: "usd", meta: `{"x":1}`}.row())
+	b = with(b, "a", r{id: "a", created: 1, currency: "usd", meta: `{"x":1}`}.row())
 	if got := readAll(t, b); len(got) != 1 || got[0].meta != `{"x":1}` {
 		t.Errorf("rows = %+v", got)
 	}
-	b = b.With("a", nil)
+	b = with(b, "a", nil)
 	if b.Len() != 0 {
 		t.Errorf("Len = %d after deleting the only row", b.Len())
 	}
@@ -626,8 +626,8 @@ func TestSize(t *testing.T) {
 	if bs.Size() >= bd.Size() {
 		t.Errorf("Size with repeated values %d, with distinct ones %d; want smaller", bs.Size(), bd.Size())
 	}
-	if len(bs.dict) >= len(bd.dict) {
-		t.Errorf("dictionary of %d entries with repeated values, %d with distinct ones", len(bs.dict), len(bd.dict))
+	if dictLen(bs) >= dictLen(bd) {
+		t.Errorf("dictionary of %d entries with repeated values, %d with distinct ones", dictLen(bs), dictLen(bd))
 	}
 	// More rows are more bytes.
 	if small := buildAll(same[:10]...); small.Size() >= bs.Size() {
@@ -664,7 +664,8 @@ func TestConcurrentReads(t *testing.T) {
 }
 
 // JSON values beyond one chunk: each read finds its value in its chunk,
-// also after With added a row (a chunk of its own) to the block.
+// also after Patch added a row to the block, and once that is merged (a
+// chunk of its own).
 func TestJSONAcrossChunks(t *testing.T) {
 	var rows []r
 	for i := 0; i < 3000; i++ {
@@ -672,13 +673,15 @@ func TestJSONAcrossChunks(t *testing.T) {
 			meta: fmt.Sprintf(`{"n":%d,"pad":"%s"}`, i, strings.Repeat(fmt.Sprint(i%10), 200))})
 	}
 	b := buildAll(rows...)
-	if len(b.blobs) < 3 {
-		t.Fatalf("%d chunks, want several", len(b.blobs))
+	if n := len(b.rows.cols[colMeta].chunks); n < 3 {
+		t.Fatalf("%d chunks, want several", n)
 	}
-	b = b.With("ch_new", r{id: "ch_new", created: 1500, currency: "usd", meta: `{"new":true}`}.row())
-	for _, x := range append(rows, r{id: "ch_new", created: 1500, currency: "usd", meta: `{"new":true}`}) {
-		if got := read(t, b, b.Find(x.id)); got.meta != x.meta {
-			t.Fatalf("%s metadata = %.40q, want %.40q", x.id, got.meta, x.meta)
+	b = with(b, "ch_new", r{id: "ch_new", created: 1500, currency: "usd", meta: `{"new":true}`}.row())
+	for _, blk := range []*Block{b, b.Merged()} {
+		for _, x := range append(rows, r{id: "ch_new", created: 1500, currency: "usd", meta: `{"new":true}`}) {
+			if got := read(t, blk, blk.Find(x.id)); got.meta != x.meta {
+				t.Fatalf("%s metadata = %.40q, want %.40q", x.id, got.meta, x.meta)
+			}
 		}
 	}
 }

@@ -3,8 +3,10 @@ package sqltable
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
@@ -12,38 +14,35 @@ import (
 	"time"
 
 	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/stripe/stripe-go/v76"
 
 	"github.com/stripesql/stripesql/cache"
 	"github.com/stripesql/stripesql/tables"
 	"github.com/stripesql/stripesql/tables/rowcache"
 )
 
-// EventWatcher keeps the cache fresh from the account's events
-// (GET /v1/events), so that a long --cache-ttl stays right: each new
-// event's object is put into the rows the row cache holds (or taken out,
-// for *.deleted), and the cached pages and objects that may hold an older
-// copy are dropped (see applyEvent). Its requests bypass the cache and
-// count against the throttle.
+// EventWatcher keeps the cache right from the account's events
+// (GET /v1/events): each new event's object is put into the block of the
+// held rows that holds it (or taken out, for *.deleted), and the cached
+// pages that may hold an older copy are dropped (see changesOf). A
+// poll's events are applied as one batch (cache.Segments.Apply), with
+// the events cursor that says how far they go: on disk, rows and cursor
+// agree after a crash, and a restart reads the events since the cursor
+// (CatchUp) instead of the rows. The platform and each connected account
+// whose rows are held have their own cursor. Its requests bypass the
+// cache and count against the throttle.
 type EventWatcher struct {
 	c   *Client
 	log *slog.Logger
-
-	started bool
-	// last is the created time of the newest event handled; seen holds
-	// the ids of the handled events created at that second, since the next
-	// poll asks for created >= last (Stripe's times are whole seconds).
-	last int64
-	seen map[string]bool
-	// polled is when the last poll succeeded.
-	polled time.Time
 }
 
-// NewEventWatcher makes a watcher for c; log may be nil.
+// NewEventWatcher makes a watcher for c; log may be nil. Watchers of one
+// client share its cursors.
 func (c *Client) NewEventWatcher(log *slog.Logger) *EventWatcher {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &EventWatcher{c: c, log: log, seen: map[string]bool{}}
+	return &EventWatcher{c: c, log: log}
 }
 
 // event is the part of a Stripe event the watcher reads.
@@ -64,20 +63,32 @@ type eventObject struct {
 	Object string `json:"object"`
 }
 
-// retention is how long Stripe keeps events: a cursor older than that may
-// have missed some, so the cache is dropped instead.
-const retention = 30 * 24 * time.Hour
+// retention is how long Stripe keeps events: a cursor that was last
+// polled longer ago than that less retentionMargin may have missed some,
+// so the account's held rows are dropped instead.
+const (
+	retention       = 30 * 24 * time.Hour
+	retentionMargin = 24 * time.Hour
+)
 
 // Run polls every interval until ctx ends. A failed poll is logged and
 // retried at the next tick. With other replicas (ClientOptions.Shared),
-// one of them polls Stripe and every one applies the events it publishes
-// (see runShared).
+// one of them polls Stripe for the platform account and every one applies
+// the events it publishes (see cache_events_shared.go).
 func (w *EventWatcher) Run(ctx context.Context, interval time.Duration) {
+	w.c.events.setInterval(interval)
 	if w.c.share != nil {
 		go w.follow(ctx, interval)
 	}
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	if w.c.events.caught() { // CatchUp polled just now
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 	for {
 		if err := w.tick(ctx, interval); err != nil && ctx.Err() == nil {
 			w.log.Warn("cache refresh: reading Stripe events failed; will retry", "error", redact(err.Error()))
@@ -92,98 +103,168 @@ func (w *EventWatcher) Run(ctx context.Context, interval time.Duration) {
 
 // tick is one poll: alone (no replicas, or the store they share cannot be
 // reached: each replica then polls for itself), or, for the replica that
-// leads the shared events log, through it.
+// leads the shared events log, through it. Connected accounts are polled
+// by each replica.
 func (w *EventWatcher) tick(ctx context.Context, interval time.Duration) error {
 	sh := w.c.share
 	if sh == nil || !sh.Available() {
 		_, err := w.Poll(ctx)
 		return err
 	}
-	lead, err := sh.Lead(ctx, w.logName(), 3*interval)
+	_, err := w.pollAccounts(ctx, w.connected())
+	lead, lerr := sh.Lead(ctx, w.logName(), 3*interval)
 	switch {
-	case err != nil:
-		_, err := w.Poll(ctx)
-		return err
-	case !lead:
-		return nil
+	case lerr != nil:
+		_, perr := w.pollAccount(ctx, "")
+		return errors.Join(err, perr)
+	case lead:
+		_, perr := w.pollShared(ctx)
+		err = errors.Join(err, perr)
 	}
-	_, err = w.pollShared(ctx)
 	return err
 }
 
-// Poll reads the events created since the last poll and drops the cached
-// data they make outdated; it returns how many new events it handled. The
-// first poll only notes where the account's events stand.
+// Poll reads the events created since the last poll, of the platform and
+// of every connected account whose rows are held, and applies them; it
+// returns how many new events it applied. An account's first poll only
+// notes where its events stand.
 func (w *EventWatcher) Poll(ctx context.Context) (int, error) {
-	return w.poll(ctx, w.applyHere, w.c.FlushAll)
+	return w.pollAccounts(ctx, append([]string{""}, w.connected()...))
 }
 
-// applyHere applies events, oldest first, to this process's cache.
-func (w *EventWatcher) applyHere(evs []event) error {
-	for _, e := range evs {
-		var obj eventObject
-		_ = json.Unmarshal(e.Data.Object, &obj)
-		n := w.c.applyEvent(e, obj)
-		w.log.Debug("cache refresh: event", "event", e.ID, "type", e.Type, "object", obj.ID, "entries_dropped", n)
+// CatchUp is the poll before a server serves, of a watcher that will
+// poll every interval: it applies what happened while the server was
+// down (the rows held on disk are then right), and notes what it did for
+// cache_stats.
+func (w *EventWatcher) CatchUp(ctx context.Context, interval time.Duration) (int, error) {
+	w.c.events.setInterval(interval)
+	start := time.Now()
+	n, err := w.Poll(ctx)
+	w.c.events.caughtUp(n, time.Since(start), err)
+	if n > 0 {
+		w.log.Info("cache: caught up with Stripe's events", "events", n, "duration", time.Since(start).Round(time.Millisecond))
 	}
-	return nil
+	return n, err
 }
 
-// poll reads the new events and hands them, oldest first, to apply; flush
-// drops the cache when the cursor is too old to trust.
-func (w *EventWatcher) poll(ctx context.Context, apply func([]event) error, flush func() int) (int, error) {
-	if !w.started {
-		// Where events stand: the newest event's second, and every event
-		// of that second.
-		newest, err := w.list(ctx, url.Values{"limit": {"1"}}, false)
-		if err != nil || len(newest) == 0 {
-			w.started = err == nil
-			w.polled = w.c.clock()
-			return 0, err
-		}
-		last, err := w.since(ctx, newest[0].Created)
+func (w *EventWatcher) pollAccounts(ctx context.Context, accounts []string) (int, error) {
+	total := 0
+	var errs []error
+	for _, a := range accounts {
+		n, err := w.pollAccount(ctx, a)
+		total += n
 		if err != nil {
-			return 0, err
+			errs = append(errs, err)
 		}
-		w.started = true
-		w.polled = w.c.clock()
-		w.advance(last)
-		return 0, nil
 	}
-	if now := w.c.clock(); now.Sub(w.polled) > retention-time.Hour {
-		// Polls stopped for so long that events since may be gone: nothing
-		// held can be trusted.
-		n := flush()
-		w.log.Warn("cache refresh: the events cursor is near Stripe's 30-day retention; dropped the cache", "entries_dropped", n)
-		w.started = false
-		clear(w.seen)
-		return w.poll(ctx, apply, flush)
+	return total, errors.Join(errs...)
+}
+
+// connected are the connected accounts whose rows are held or whose
+// cursor is kept.
+func (w *EventWatcher) connected() []string {
+	seen := map[string]bool{}
+	c := w.c
+	if c.rows != nil {
+		for _, st := range c.rows.Streams(func(string) bool { return true }) {
+			if a := c.streamAccount(st); a != "" {
+				seen[a] = true
+			}
+		}
 	}
-	evs, err := w.since(ctx, w.last)
+	for _, a := range c.events.accounts() {
+		if a != "" {
+			seen[a] = true
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for a := range seen {
+		out = append(out, a)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// pollAccount reads one account's new events and applies them.
+func (w *EventWatcher) pollAccount(ctx context.Context, account string) (int, error) {
+	evs, next, stale, err := w.fetch(ctx, account, w.c.events.cursor(account))
+	if stale {
+		n := w.c.dropAccount(account)
+		w.log.Warn("cache refresh: the events cursor is older than Stripe keeps events; dropped the account's cached rows",
+			"account", account, "intervals_dropped", n)
+	}
+	if err != nil || next == nil {
+		return 0, err
+	}
+	w.c.applyEvents(account, evs, next, w.log)
+	return len(evs), nil
+}
+
+// fetch reads an account's events since cur, oldest first, and returns
+// them with the cursor after them. Without a cursor (the first poll) it
+// only notes where events stand: no events, the cursor. stale says cur
+// was too old to go on from (polled longer ago than Stripe keeps
+// events): what it kept right cannot be trusted. next is nil when
+// events cannot be read.
+func (w *EventWatcher) fetch(ctx context.Context, account string, cur *eventCursor) (evs []event, next *eventCursor, stale bool, err error) {
+	c := w.c
+	st := c.events
+	if st.isUnreadable() {
+		return nil, nil, false, nil
+	}
+	now := c.clock()
+	if cur != nil && now.Sub(cur.Polled) > retention-retentionMargin {
+		cur, stale = nil, true
+	}
+	if cur == nil {
+		// Where events stand: the newest event's second, and every event
+		// of that second (one page holds them, unless a page is all of
+		// that one second).
+		newest, err := w.list(ctx, account, url.Values{"limit": {"100"}}, false)
+		if err != nil {
+			return nil, nil, stale, st.noteErr(err, w.log)
+		}
+		next := &eventCursor{Polled: now, Began: now, APIVersion: stripe.APIVersion}
+		if len(newest) == 100 && newest[len(newest)-1].Created == newest[0].Created {
+			if newest, err = w.since(ctx, account, newest[0].Created); err != nil {
+				return nil, nil, stale, st.noteErr(err, w.log)
+			}
+		}
+		for i := len(newest) - 1; i >= 0; i-- {
+			next.advance(newest[i : i+1])
+		}
+		return nil, next, stale, nil
+	}
+	all, err := w.since(ctx, account, cur.Last)
 	if err != nil {
-		return 0, err
+		return nil, nil, false, st.noteErr(err, w.log)
 	}
-	var fresh []event
-	for i := len(evs) - 1; i >= 0; i-- { // oldest first: a later event's object is the newer copy
-		if e := evs[i]; !w.seen[e.ID] {
-			fresh = append(fresh, e)
+	next = cur.clone()
+	next.Polled = now
+	for i := len(all) - 1; i >= 0; i-- { // oldest first: a later event's object is the newer copy
+		e := all[i]
+		if cur.seen(e.ID) {
+			continue
 		}
+		if account != "" {
+			e.Account = account
+		}
+		evs = append(evs, e)
 	}
-	if err := apply(fresh); err != nil {
-		return 0, err
-	}
-	w.polled = w.c.clock()
-	w.advance(fresh)
-	return len(fresh), nil
+	next.advance(evs)
+	return evs, next, false, nil
 }
 
-// since reads every event created at or after t, newest first.
-func (w *EventWatcher) since(ctx context.Context, t int64) ([]event, error) {
-	return w.list(ctx, url.Values{"created[gte]": {strconv.FormatInt(t, 10)}, "limit": {"100"}}, true)
+// since reads every event of account created at or after t, newest first.
+func (w *EventWatcher) since(ctx context.Context, account string, t int64) ([]event, error) {
+	return w.list(ctx, account, url.Values{"created[gte]": {strconv.FormatInt(t, 10)}, "limit": {"100"}}, true)
 }
 
-// list reads events newest first, every page when all is set.
-func (w *EventWatcher) list(ctx context.Context, params url.Values, all bool) ([]event, error) {
+// list reads an account's events newest first, every page when all is set.
+func (w *EventWatcher) list(ctx context.Context, account string, params url.Values, all bool) ([]event, error) {
+	if account != "" {
+		params.Set(tables.AccountParam, account)
+	}
 	return w.c.listEvents(ctx, params, all)
 }
 
@@ -211,79 +292,178 @@ func (c *Client) listEvents(ctx context.Context, params url.Values, all bool) ([
 	}
 }
 
-// advance records handled events as seen.
-func (w *EventWatcher) advance(evs []event) {
+// applyEvents applies an account's events, oldest first, as one batch,
+// with the cursor after them (nil: events from elsewhere, a webhook, that
+// move no cursor).
+func (c *Client) applyEvents(account string, evs []event, cur *eventCursor, log *slog.Logger) {
+	var changes []cache.Change
 	for _, e := range evs {
-		if e.Created > w.last {
-			w.last = e.Created
-			clear(w.seen)
+		if !c.events.firstApply(e) {
+			continue // applied already (a webhook, then the poll), or older than what was
 		}
-		if e.Created == w.last {
-			w.seen[e.ID] = true
-		}
+		var obj eventObject
+		_ = json.Unmarshal(e.Data.Object, &obj)
+		changes = append(changes, c.changesOf(e, obj)...)
+		n := c.invalidatePages(obj.Object, obj.ID)
+		log.Debug("cache refresh: event", "event", e.ID, "type", e.Type, "object", obj.ID, "pages_dropped", n)
+	}
+	var meta map[string][]byte
+	if cur != nil {
+		b, _ := json.Marshal(cur)
+		meta = map[string][]byte{cursorMeta(account): b}
+	}
+	if c.rows != nil && (len(changes) > 0 || meta != nil) {
+		c.rows.Apply(changes, meta)
+	}
+	if cur != nil {
+		c.events.setCursor(account, cur)
 	}
 }
 
-// applyEvent brings the cache up to date with one event. The object's own
-// list, when the row cache holds it, takes the event's copy of the object
-// (or loses it, for *.deleted) in the interval of its created time; its
-// filtered streams drop that interval (whether the object still matches
-// their filter is Stripe's to say). Objects that change without an event
-// of their own (alsoChanges) have their lists dropped, and cached pages
-// and objects naming the object are dropped. It returns the number of
-// entries dropped.
-func (c *Client) applyEvent(e event, obj eventObject) int {
-	kinds := alsoChanges[obj.Object]
-	n := 0
-	for _, s := range tables.Specs() {
-		switch {
-		case s.Lists(obj.Object) && s.Path != "":
-			n += c.applyToRows(s, e, obj)
-		case slices.ContainsFunc(kinds, s.Lists) && s.Path != "":
-			n += c.dropRows(func(path string) bool { return pathMatches(s.Path, path) })
-		}
-	}
-	return n + c.invalidatePages(obj.Object, obj.ID)
-}
+// discardLog is a logger that drops everything.
+var discardLog = slog.New(slog.DiscardHandler)
 
-// applyToRows puts the event's object into the held rows of table s.
-func (c *Client) applyToRows(s *tables.Spec, e event, obj eventObject) int {
+// alsoSlack is how long before an event an object it implies (a refund's
+// balance transaction) may have been created: the held rows of those
+// objects' tables from then on are read again.
+const alsoSlack = 10 * time.Minute
+
+// changesOf returns the changes one event makes to the held rows. The
+// object's own list, when the row cache holds it, takes the event's copy
+// of the object (or loses it, for *.deleted) in the block of its created
+// time; its filtered streams drop that block (whether the object still
+// matches their filter is Stripe's to say). Objects that change without
+// an event of their own (alsoChanges) were made about when the event
+// was: their lists drop their blocks from a little before it on.
+func (c *Client) changesOf(e event, obj eventObject) []cache.Change {
 	if c.rows == nil {
-		return 0
+		return nil
 	}
-	t, err := New(s, "", c)
-	if err != nil || !t.listsHeld() {
-		return c.dropRows(func(path string) bool { return pathMatches(s.Path, path) })
+	var out []cache.Change
+	for _, s := range tables.Listing(obj.Object) {
+		if s.Path != "" {
+			out = append(out, c.changesTo(s, e, obj)...)
+		}
+	}
+	from := e.Created - int64(alsoSlack/time.Second)
+	done := map[*tables.Spec]bool{}
+	for _, k := range alsoChanges[obj.Object] {
+		for _, s := range tables.Listing(k) {
+			if s.Path == "" || s.Lists(obj.Object) || done[s] {
+				continue
+			}
+			done[s] = true
+			for _, st := range c.streamsOf(s.Path, e.Account) {
+				out = append(out, cache.Change{Stream: st, At: from, Span: unbounded - from})
+			}
+		}
+	}
+	return out
+}
+
+// streamsOf are the held row streams of path in account.
+func (c *Client) streamsOf(path, account string) []string {
+	return c.rows.Streams(func(k string) bool {
+		p, ok := c.streamPath(k)
+		return ok && p == path && c.streamAccount(k) == account
+	})
+}
+
+// changesTo are the changes an event of one of table s's objects makes
+// to its held streams.
+func (c *Client) changesTo(s *tables.Spec, e event, obj eventObject) []cache.Change {
+	streams := c.streamsOf(s.Path, e.Account)
+	if len(streams) == 0 {
+		return nil
+	}
+	created := createdOf(e.Data.Object)
+	cut := func() []cache.Change {
+		out := make([]cache.Change, len(streams))
+		for i, st := range streams {
+			out[i] = cache.Change{Stream: st, At: created}
+		}
+		return out
+	}
+	t := c.eventTable(s)
+	if t == nil || !t.listsHeld() {
+		return cut()
 	}
 	t.account = e.Account
 	base := t.baseStream()
-	created := createdOf(e.Data.Object)
-	var row sql.Row
-	if !strings.HasSuffix(e.Type, ".deleted") {
-		if row, err = t.dec.Decode(e.Data.Object, nil); err != nil {
-			return c.dropRows(func(path string) bool { return pathMatches(s.Path, path) })
+	var up []sql.Row
+	var del []string
+	if strings.HasSuffix(e.Type, ".deleted") {
+		del = []string{obj.ID}
+	} else {
+		row, err := t.dec.Decode(e.Data.Object, nil)
+		if err != nil || obj.ID == "" {
+			return cut()
 		}
 		if e.Account != "" {
 			row[t.accountOrd] = e.Account
 		}
+		t.fillPinned(row, t.forAccount(defaults(t.spec)))
+		up = []sql.Row{row}
 	}
-	n := 0
-	for _, stream := range c.rows.Streams(func(k string) bool {
-		p, ok := c.streamPath(k)
-		return ok && p == s.Path
-	}) {
-		if stream != base {
-			c.rows.Update(stream, created, func(*cache.Segment) (any, int64, int, bool) { n++; return nil, 0, 0, false })
+	delta, err := rowcache.EncodeDelta(t.layout(), up, del)
+	if err != nil {
+		return cut()
+	}
+	out := make([]cache.Change, 0, len(streams))
+	for _, st := range streams {
+		if st != base {
+			out = append(out, cache.Change{Stream: st, At: created})
 			continue
 		}
 		// No check of the event's time against the read's: they are two
 		// clocks. A copy older than the one held is followed, in this poll
 		// or the next, by the event of the newer change (events are
 		// applied oldest first).
-		c.rows.Update(stream, created, func(g *cache.Segment) (any, int64, int, bool) {
-			blk := g.Value.(*rowcache.Block).With(obj.ID, row)
-			return blk, blk.Size(), blk.Count(g.Lo, g.Hi), true
-		})
+		out = append(out, cache.Change{Stream: st, At: created, Delta: delta,
+			Patch: func(v any, lo, hi int64) (any, int) {
+				nb := v.(*rowcache.Block).Patch(up, del)
+				return nb, nb.Count(lo, hi)
+			}})
 	}
+	return out
+}
+
+// eventTable is a table of spec s to apply events with: a copy of one
+// made once per client (making a table builds its schema and indexes,
+// more than applying an event costs), for the caller to set its account.
+func (c *Client) eventTable(s *tables.Spec) *Table {
+	v, ok := c.eventTables.Load(s)
+	if !ok {
+		t, err := New(s, "", c)
+		if err != nil {
+			return nil
+		}
+		v, _ = c.eventTables.LoadOrStore(s, t)
+	}
+	t := *v.(*Table)
+	return &t
+}
+
+// dropAccount drops the held rows and the cursor of one account.
+func (c *Client) dropAccount(account string) int {
+	n := 0
+	if c.rows != nil {
+		n = c.rows.RemoveStreams(func(k string) bool {
+			_, ok := c.streamPath(k)
+			return ok && c.streamAccount(k) == account
+		})
+		c.rows.SetMeta(cursorMeta(account), nil)
+	}
+	c.events.setCursor(account, nil)
 	return n
+}
+
+// cursorMeta names an account's cursor among the row cache's records.
+func cursorMeta(account string) string { return "events " + account }
+
+// unreadable reports a poll that failed because the key cannot read
+// events at all (a restricted key without rak_event_read).
+func unreadable(err error) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && (ae.Status == http.StatusForbidden || ae.Status == http.StatusUnauthorized)
 }

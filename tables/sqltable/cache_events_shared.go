@@ -6,6 +6,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/stripe/stripe-go/v76"
+
 	"github.com/stripesql/stripesql/tables"
 )
 
@@ -14,12 +16,15 @@ import (
 // poll), polls Stripe from the cursor kept in the log's state, drops from
 // the shared data what the new events make outdated, and appends the
 // events to the log; every replica, the leader too, follows the log and
-// applies each event to its own cache (applyEvent). The shared data is
-// dropped before the events are published, and a replica warms its cache
-// from shared data only under a claim that applying an event supersedes
-// (cache.Claim.Put), so no replica keeps a copy older than an event it
-// applied. While the store cannot be reached, every replica polls for
-// itself, as a single process does.
+// applies each event to its own cache (applyEvents), moving its own
+// cursor (kept with its own disk store, if any: a replica that restarts
+// catches up from Stripe, then skips what the log repeats). The shared
+// data is dropped before the events are published, and a replica warms
+// its cache from shared data only under a claim that applying an event
+// supersedes or patches (cache.Claim), so no replica keeps a copy older
+// than an event it applied. While the store cannot be reached, every
+// replica polls for itself, as a single process does. Connected
+// accounts' events are polled by each replica.
 
 // flushEvent is a log entry telling every replica to drop its cache (the
 // leader's cursor was too old to trust).
@@ -27,14 +32,6 @@ const flushEvent = "stripesql.cache_flush"
 
 // logName names the account's events log.
 func (w *EventWatcher) logName() string { return "events " + w.c.account }
-
-// cursor is the leader's state in the shared log.
-type cursor struct {
-	Started bool      `json:"started"`
-	Last    int64     `json:"last"`
-	Seen    []string  `json:"seen"`
-	Polled  time.Time `json:"polled"`
-}
 
 // pollShared polls as the log's leader: from the shared cursor (or this
 // replica's own, when the store lost it), publishing the events.
@@ -44,29 +41,25 @@ func (w *EventWatcher) pollShared(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	var cur cursor
-	if st != nil && json.Unmarshal(st, &cur) == nil {
-		w.started, w.last, w.polled = cur.Started, cur.Last, cur.Polled
-		clear(w.seen)
-		for _, id := range cur.Seen {
-			w.seen[id] = true
-		}
+	cur := w.c.events.cursor("")
+	var shared eventCursor
+	if st != nil && json.Unmarshal(st, &shared) == nil && shared.APIVersion == stripe.APIVersion {
+		cur = &shared
 	}
-	n, err := w.poll(ctx, func(evs []event) error { return w.publish(ctx, evs) }, func() int {
-		n := w.c.FlushAll()
+	evs, next, stale, err := w.fetch(ctx, "", cur)
+	if stale {
+		w.c.FlushAll()
 		_ = w.publish(ctx, []event{{Type: flushEvent}})
-		return n
-	})
-	if err != nil {
-		return n, err
+		w.log.Warn("cache refresh: the events cursor is older than Stripe keeps events; dropped the cache of every replica")
 	}
-	cur = cursor{Started: w.started, Last: w.last, Polled: w.polled}
-	for id := range w.seen {
-		cur.Seen = append(cur.Seen, id)
+	if err != nil || next == nil {
+		return 0, err
 	}
-	slices.Sort(cur.Seen)
-	b, _ := json.Marshal(cur)
-	return n, sh.SetState(ctx, w.logName(), b)
+	if err := w.publish(ctx, evs); err != nil {
+		return 0, err
+	}
+	b, _ := json.Marshal(next)
+	return len(evs), sh.SetState(ctx, w.logName(), b)
 }
 
 // publish drops the shared data the events make outdated, then appends
@@ -107,20 +100,45 @@ func (w *EventWatcher) follow(ctx context.Context, interval time.Duration) {
 				continue
 			}
 			if e.Type == flushEvent {
-				_ = w.applyHere(evs)
+				w.applyFollowed(evs)
 				evs = nil
 				n := w.c.flushLocal()
+				w.c.events.setCursor("", nil)
 				w.log.Warn("cache refresh: the leading replica dropped the cache (its events cursor was too old)", "entries_dropped", n)
 				continue
 			}
 			evs = append(evs, e)
 		}
-		_ = w.applyHere(evs)
+		w.applyFollowed(evs)
 	}
 }
 
+// applyFollowed applies events of the log (oldest first) that this
+// replica's cursor has not seen, and moves its cursor past them.
+func (w *EventWatcher) applyFollowed(evs []event) {
+	if len(evs) == 0 {
+		return
+	}
+	now := w.c.clock()
+	cur := w.c.events.cursor("")
+	if cur == nil {
+		cur = &eventCursor{Began: now, APIVersion: stripe.APIVersion}
+	}
+	var fresh []event
+	for _, e := range evs {
+		if e.Created < cur.Last || e.Created == cur.Last && cur.seen(e.ID) {
+			continue
+		}
+		fresh = append(fresh, e)
+	}
+	next := cur.clone()
+	next.Polled = now
+	next.advance(fresh)
+	w.c.applyEvents("", fresh, next, w.log)
+}
+
 // invalidateShared drops from the shared data what events make outdated,
-// as applyEvent does here: the intervals holding each object in its
+// as applyEvents does here: the intervals holding each object in its
 // table's streams, the lists of the tables alsoChanges names, and the
 // pages naming the object.
 func (c *Client) invalidateShared(ctx context.Context, evs []event) error {

@@ -122,7 +122,7 @@ func (c *Client) InvalidateObject(object, id string) int {
 }
 
 // applyWrite brings the cache up to date with an object stripesql wrote
-// (obj is Stripe's answer): like an event of it (applyEvent), and the
+// (obj is Stripe's answer): like an event of it (applyEvents), and the
 // copies other replicas share are dropped.
 func (c *Client) applyWrite(object, id, account string, obj json.RawMessage, deleted bool) {
 	rows := func(path string) bool { return matchesAny(c.listPaths(object), path) }
@@ -137,17 +137,16 @@ func (c *Client) applyWrite(object, id, account string, obj json.RawMessage, del
 		e.Type = object + ".deleted"
 	}
 	e.Data.Object = obj
-	c.applyEvent(e, eventObject{ID: id, Object: object})
+	c.applyEvents(account, []event{e}, nil, discardLog)
 }
 
 // listPaths are the list paths of the tables of an object type and of
 // those alsoChanges names for it.
 func (c *Client) listPaths(object string) []string {
-	kinds := append([]string{object}, alsoChanges[object]...)
 	var templates []string
-	for _, s := range tables.Specs() {
-		for _, k := range kinds {
-			if s.Lists(k) && s.Path != "" {
+	for _, k := range append([]string{object}, alsoChanges[object]...) {
+		for _, s := range tables.Listing(k) {
+			if s.Path != "" {
 				templates = append(templates, s.Path)
 			}
 		}

@@ -37,9 +37,13 @@ func (c *Client) CacheStats() (s cache.Stats, ok bool) {
 type TableCache struct {
 	Table string
 	// Filter is the stream's list parameters ("" for the whole list).
-	Filter    string
-	Rows      int
+	Filter string
+	Rows   int
+	// Bytes are in memory, DiskBytes on disk (all of its blocks, with a
+	// disk store).
 	Bytes     int64
+	DiskBytes int64
+	Blocks    int
 	Intervals int
 	// Age is how long ago the oldest interval was read.
 	Age time.Duration
@@ -70,8 +74,8 @@ func (c *Client) TableCaches() []TableCache {
 		if err != nil {
 			filter = query
 		}
-		out = append(out, TableCache{Table: name, Filter: filter, Rows: st.Items, Bytes: st.Bytes,
-			Intervals: st.Segments, Age: now.Sub(st.Oldest)})
+		out = append(out, TableCache{Table: name, Filter: filter, Rows: st.Items, Bytes: st.Bytes, DiskBytes: st.Disk,
+			Blocks: st.Blocks, Intervals: st.Segments, Age: now.Sub(st.Oldest)})
 	}
 	return out
 }
@@ -84,3 +88,26 @@ func (c *Client) CacheTotals() cache.Stats {
 
 // RowCache is the client's row cache (nil without a cache).
 func (c *Client) RowCache() *cache.Segments { return c.rows }
+
+// RowCacheTotals is what the row cache holds in all: bytes in memory and
+// on disk, blocks (in memory), and whether it is on disk at all.
+type RowCacheTotals struct {
+	Memory, Disk, MaxDisk int64
+	Blocks, InMemory      int
+	Durable               bool
+	Loads, Corrupt        int64
+}
+
+// RowCacheTotals adds up the row cache (zero without one).
+func (c *Client) RowCacheTotals() RowCacheTotals {
+	if c.rows == nil {
+		return RowCacheTotals{}
+	}
+	st, bytes, streams := c.rows.Stats()
+	t := RowCacheTotals{Memory: bytes, Disk: c.rows.DiskBytes(), MaxDisk: c.rows.MaxDiskBytes(), Durable: c.rows.Durable(),
+		Loads: st.Loads, Corrupt: st.Corrupt, InMemory: c.rows.InMemory()}
+	for _, s := range streams {
+		t.Blocks += s.Blocks
+	}
+	return t
+}

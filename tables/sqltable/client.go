@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -66,6 +67,11 @@ type ClientOptions struct {
 	// Now is the clock of the search cutoff (nil: time.Now); tests set the
 	// fake account's.
 	Now func() time.Time
+	// Store, when set, keeps the row cache's blocks and the events
+	// cursors on disk (cache/disk): what it holds from an earlier run is
+	// held again, and DiskBytes bounds it. Nil: memory only.
+	Store     cache.KV
+	DiskBytes int64
 }
 
 // Client reads one Stripe account through stripe-go's backend.
@@ -82,8 +88,14 @@ type Client struct {
 	memo  *cache.Cache
 	slots chan struct{}
 	// rows is the row cache of lists (rowsource.go), bounded and aged
-	// like the page cache; nil without a cache.
+	// like the page cache, on disk with ClientOptions.Store; nil without
+	// a cache.
 	rows *cache.Segments
+	// events are the events cursors and what is known of the events
+	// (events_state.go); eventTables are the tables events are applied
+	// with, by spec.
+	events      *eventState
+	eventTables sync.Map
 	// share is ClientOptions.Shared (nil: nothing shared).
 	share cache.Shared
 	// search remembers events that could not be read (search_plan.go).
@@ -113,12 +125,7 @@ func NewClient(opts ClientOptions) *Client {
 		opts.RateLimitRetries = opts.MaxRetries
 	}
 	sum := sha256.Sum256([]byte(opts.APIKey))
-	var rows *cache.Segments
-	if opts.Cache != nil {
-		rows = cache.NewSegments(cache.Options{MaxBytes: opts.Cache.MaxBytes(), TTL: opts.Cache.TTL(), Now: opts.Cache.Clock()})
-	}
 	c := &Client{
-		rows:     rows,
 		backend:  stripe.GetBackendWithConfig(stripe.APIBackend, cfg),
 		key:      opts.APIKey,
 		account:  hex.EncodeToString(sum[:8]),
@@ -129,7 +136,26 @@ func NewClient(opts ClientOptions) *Client {
 		share:    opts.Shared,
 	}
 	c.throttle.share(opts.Shared, c.account, opts.ExpectedReplicas, nil)
+	c.events = newEventState(c.clock)
+	if opts.Cache != nil {
+		c.rows = openRows(c, opts)
+		c.events.load(c.rows.Meta, c.heldAccounts())
+	}
 	return c
+}
+
+// heldAccounts are the accounts (the platform "" and connected ones)
+// whose rows the row cache holds.
+func (c *Client) heldAccounts() []string {
+	seen := map[string]bool{"": true}
+	for _, st := range c.rows.Streams(func(string) bool { return true }) {
+		seen[c.streamAccount(st)] = true
+	}
+	out := make([]string, 0, len(seen))
+	for a := range seen {
+		out = append(out, a)
+	}
+	return out
 }
 
 // rawBody keeps a response body as it came.

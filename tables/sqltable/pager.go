@@ -19,6 +19,9 @@ type batch struct {
 	objs     []json.RawMessage
 	parentID string
 	account  string
+	// run is the slice the page is of, for the pages of slices handed on
+	// as they come (unordered: see slicedPager); nil otherwise.
+	run *slice
 }
 
 // pager yields the objects of one request stream, a page at a time; it

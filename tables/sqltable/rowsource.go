@@ -73,11 +73,19 @@ type rowSource struct {
 type rowPart struct {
 	lo, hi int64
 	seg    *cache.Segment
+	// blocks are the segment's blocks meeting [lo, hi), newest first;
+	// blk is blocks[bi] once read (from memory or disk), served from
+	// its span: pos, next, end.
+	blocks []*cache.Block
+	bi     int
+	blk    *rowcache.Block
 	pos    []int // rows left to serve, when picked by keys
 	blobs  *rowcache.Blobs
 	next   int // next row to serve (from the block's span), when not
 	end    int
 	begun  bool
+	// recorded is set once the part is accounted as a cache hit.
+	recorded bool
 	// tail marks rows of a block below its interval (see withTails).
 	tail bool
 	// exact is set when the rows served need no check against the step's
@@ -85,14 +93,19 @@ type rowPart struct {
 	exact bool
 }
 
-// gapRead is a gap being read from Stripe.
+// gapRead is a gap being read from Stripe: its rows are cut into blocks
+// as they come (blockRun), each kept by the claim at once (on disk, with
+// a store), so a long read holds little of what it read in memory.
 type gapRead struct {
 	claim  *cache.Claim
 	lo, hi int64
 	since  time.Time
 	pager  pager
-	b      *rowcache.Builder // nil once the gap is larger than the cache
-	seen   map[string]bool   // the ids read, once b is dropped
+	layout *rowcache.Layout
+	// main is the run of the pages read in order (all of them, or the
+	// head of an unordered sliced read); runs are the unordered slices'.
+	main   *blockRun
+	runs   map[*slice]*blockRun
 	idOrd  int
 	oldest int64 // created of the oldest object read
 	got    bool
@@ -262,17 +275,23 @@ func (t *Table) heldRetrieve(ctx context.Context, st step, ix *index) *rowSource
 	if store == nil || st.req.kind != reqRetrieve || !t.listsHeld() {
 		return nil
 	}
-	segs, ok := store.Whole(t.baseStream(), 0, unbounded)
+	parts, ok := store.Whole(t.baseStream(), 0, unbounded)
 	if !ok {
 		return nil
 	}
-	for _, g := range segs {
-		blk := g.Value.(*rowcache.Block)
-		if i := blk.Find(st.req.id); i >= 0 && blk.Created(i) >= g.Lo && blk.Created(i) < g.Hi {
-			r := &rowSource{t: t, st: st, ix: ix, store: store, planned: true}
-			r.parts = []rowPart{{lo: g.Lo, hi: g.Hi, seg: g, pos: []int{i}, begun: true}}
-			t.client.servedFromCache(ctx, t.spec.Path+"/"+st.req.id, "")
-			return r
+	for _, g := range parts {
+		for _, b := range g.Blocks {
+			v, err := store.Load(b)
+			if err != nil {
+				return nil // gone meanwhile: ask Stripe
+			}
+			blk := v.(*rowcache.Block)
+			if i := blk.Find(st.req.id); i >= 0 && blk.Created(i) >= g.Lo && blk.Created(i) < g.Hi {
+				r := &rowSource{t: t, st: st, ix: ix, store: store, planned: true}
+				r.parts = []rowPart{{lo: g.Lo, hi: g.Hi, seg: g.Segment, blocks: []*cache.Block{b}, blk: blk, pos: []int{i}, begun: true, recorded: true}}
+				t.client.servedFromCache(ctx, t.spec.Path+"/"+st.req.id, "")
+				return r
+			}
 		}
 	}
 	return nil
@@ -295,7 +314,7 @@ func (r *rowSource) plan(lo, hi int64) []rowPart {
 	own := func(lo, hi int64) []rowPart {
 		var out []rowPart
 		for _, p := range r.store.Cover(r.own, lo, hi) {
-			out = append(out, rowPart{lo: p.Lo, hi: p.Hi, seg: p.Segment})
+			out = append(out, rowPart{lo: p.Lo, hi: p.Hi, seg: p.Segment, blocks: p.Blocks})
 		}
 		return out
 	}
@@ -305,7 +324,7 @@ func (r *rowSource) plan(lo, hi int64) []rowPart {
 	var out []rowPart
 	for _, p := range r.store.Cover(r.base, lo, hi) {
 		if p.Segment != nil {
-			out = append(out, rowPart{lo: p.Lo, hi: p.Hi, seg: p.Segment})
+			out = append(out, rowPart{lo: p.Lo, hi: p.Hi, seg: p.Segment, blocks: p.Blocks})
 		} else {
 			out = append(out, own(p.Lo, p.Hi)...)
 		}
@@ -314,24 +333,30 @@ func (r *rowSource) plan(lo, hi int64) []rowPart {
 }
 
 // withTails puts before each gap the rows a held segment just above it
-// keeps of the second below its interval: a read stopped early (LIMIT)
-// knows some objects of its oldest second but not whether there are more,
-// so that second stays a gap. Serving the known rows first lets a repeat
-// of the same LIMIT end before the gap is read; if it reads on, the gap
-// is read and the rows already served are skipped.
+// keeps of the second below its interval (in its lowest block): a read
+// stopped early (LIMIT) knows some objects of its oldest second but not
+// whether there are more, so that second stays a gap. Serving the known
+// rows first lets a repeat of the same LIMIT end before the gap is read;
+// if it reads on, the gap is read and the rows already served are
+// skipped.
 func withTails(parts []rowPart) []rowPart {
 	var out []rowPart
 	for i, p := range parts {
-		if p.seg == nil && i > 0 && parts[i-1].seg != nil && parts[i-1].lo == parts[i-1].seg.Lo && parts[i-1].seg.Lo == p.hi {
-			if blk := parts[i-1].seg.Value.(*rowcache.Block); blk != nil {
-				if from, to := blk.Span(p.hi-1, p.hi); to > from {
-					out = append(out, rowPart{lo: p.hi - 1, hi: p.hi, seg: parts[i-1].seg, tail: true})
-				}
-			}
+		if above := partAbove(parts, i); p.seg == nil && above != nil && above.lo == above.seg.Lo && above.seg.Lo == p.hi && len(above.blocks) > 0 {
+			lowest := above.blocks[len(above.blocks)-1]
+			out = append(out, rowPart{lo: p.hi - 1, hi: p.hi, seg: above.seg, blocks: []*cache.Block{lowest}, tail: true})
 		}
 		out = append(out, p)
 	}
 	return out
+}
+
+// partAbove is the part before parts[i], nil for the first.
+func partAbove(parts []rowPart, i int) *rowPart {
+	if i == 0 {
+		return nil
+	}
+	return &parts[i-1]
 }
 
 // fill returns the next rows of the step and whether they are already
@@ -365,9 +390,15 @@ func (r *rowSource) fill(ctx context.Context, s *scan) ([]sql.Row, bool, error) 
 			}
 			continue
 		}
-		rows, done := r.serve(ctx, s, p)
+		rows, done, gone := r.serve(ctx, s, p)
 		if done {
 			r.parts = r.parts[1:]
+		}
+		if gone != nil {
+			// A block of the part was dropped meanwhile (evicted from disk,
+			// cut by an event, unreadable): what the part had left to
+			// serve is planned again.
+			r.parts = append(r.plan(gone[0], gone[1]), r.parts...)
 		}
 		if len(rows) > 0 {
 			return rows, r.projectsHere(s), nil
@@ -382,20 +413,13 @@ const servedBatch = 1024
 // served: when the step streams (buffered steps sort full rows first).
 func (r *rowSource) projectsHere(s *scan) bool { return r.st.order.kind == orderAsIs }
 
-// serve hands on up to servedBatch rows of a held part; done is true when
-// the part has no more.
-func (r *rowSource) serve(ctx context.Context, s *scan, p *rowPart) ([]sql.Row, bool) {
-	blk := p.seg.Value.(*rowcache.Block)
-	if p.blobs == nil && blk.HasJSON(s.need) {
-		p.blobs = blk.Blobs()
-	}
-	if !p.begun {
-		p.begun = true
-		p.next, p.end = blk.Span(p.lo, p.hi)
-		var byKeys bool
-		p.pos, byKeys = r.pick(blk, p.next, p.end)
-		// Rows picked by span (and keys) are exactly the step's.
-		p.exact = r.exact && (r.keys == nil || byKeys)
+// serve hands on up to servedBatch rows of a held part, block after
+// block; done is true when the part has no more. gone, when set, is the
+// range of the part left unserved because its block was dropped (the
+// caller plans it again).
+func (r *rowSource) serve(ctx context.Context, s *scan, p *rowPart) (out []sql.Row, done bool, gone *[2]int64) {
+	if !p.recorded {
+		p.recorded = true
 		r.t.client.servedFromCache(ctx, r.st.req.path, canonicalQuery(withCreated(r.params, p.lo, p.hi)))
 	}
 	t := r.t
@@ -403,19 +427,43 @@ func (r *rowSource) serve(ctx context.Context, s *scan, p *rowPart) ([]sql.Row, 
 	if r.scratch == nil {
 		r.scratch = make(sql.Row, len(t.cols))
 	}
-	out := make([]sql.Row, 0, min(servedBatch, p.end-p.next))
 	for len(out) < servedBatch {
+		if p.blk == nil {
+			if p.bi >= len(p.blocks) {
+				return out, true, nil
+			}
+			b := p.blocks[p.bi]
+			v, err := r.store.Load(b)
+			if err != nil {
+				if hi := min(p.hi, b.Hi); hi > p.lo {
+					return out, true, &[2]int64{p.lo, hi}
+				}
+				return out, true, nil
+			}
+			p.blk, p.blobs, p.begun = v.(*rowcache.Block), nil, false
+		}
+		blk := p.blk
+		if p.blobs == nil && blk.HasJSON(s.need) {
+			p.blobs = blk.Blobs()
+		}
+		if !p.begun {
+			p.begun = true
+			p.next, p.end = blk.Span(p.lo, p.hi)
+			var byKeys bool
+			p.pos, byKeys = r.pick(blk, p.next, p.end)
+			// Rows picked by span (and keys) are exactly the step's.
+			p.exact = r.exact && (r.keys == nil || byKeys)
+		}
 		var i int
 		switch {
 		case p.pos != nil && len(p.pos) > 0:
 			i, p.pos = p.pos[0], p.pos[1:]
-		case p.pos != nil:
-			return out, true
-		case p.next < p.end:
+		case p.pos != nil || p.next >= p.end:
+			p.blk, p.bi, p.pos = nil, p.bi+1, nil // the block is done: the next one
+			continue
+		default:
 			i = p.next
 			p.next++
-		default:
-			return out, true
 		}
 		row := r.scratch
 		if !project || t.proj == nil {
@@ -441,8 +489,7 @@ func (r *rowSource) serve(ctx context.Context, s *scan, p *rowPart) ([]sql.Row, 
 		}
 		out = append(out, row)
 	}
-	done := p.pos != nil && len(p.pos) == 0 || p.pos == nil && p.next >= p.end
-	return out, done
+	return out, false, nil
 }
 
 // pick returns the rows of [from, to) to serve from a block, in order:
@@ -528,45 +575,36 @@ func (r *rowSource) startGap(ctx context.Context, s *scan, lo, hi int64) error {
 	}
 	lease, again := r.shareGap(ctx, cl, lo, hi)
 	if again {
-		cl.Finish(0, 0, time.Time{}, nil, 0, 0)
+		cl.Finish(0, 0, time.Time{})
 		r.parts = append(r.plan(lo, hi), r.parts...)
 		return nil
 	}
 	req := r.st.req
 	req.params = withCreated(r.params, lo, hi)
+	l := r.t.layout()
 	r.gap = &gapRead{claim: cl, lo: lo, hi: hi, since: r.store.Now(), oldest: hi,
-		pager: r.t.newPager(req, &s.fetched), b: rowcache.NewBuilder(r.t.layout()), idOrd: r.t.layout().IDOrd, lease: lease}
+		pager: r.t.newPager(req, &s.fetched), layout: l, idOrd: l.IDOrd, lease: lease, runs: map[*slice]*blockRun{}}
 	if lease != nil {
 		r.gap.pack = &packer{limit: r.store.MaxBytes()}
 	}
 	return nil
 }
 
-// keep adds a row read from the gap to the block being built, and reports
-// false for an object read already. A gap holding more than the cache's
-// bound cannot be kept: its block is dropped as soon as it grows past it
-// (the read goes on, holding only the ids it has seen), so that a scan
-// larger than the cache holds no more than the cache would.
-func (g *gapRead) keep(row sql.Row, maxBytes int64) bool {
-	if g.b == nil {
-		id, _ := row[g.idOrd].(string)
-		if g.seen[id] {
-			return false
+// run is the block run a batch of the gap goes to: its slice's, for
+// the pages of an unordered read's slices, else the main one.
+func (g *gapRead) run(b batch) *blockRun {
+	if b.run == nil {
+		if g.main == nil {
+			g.main = newBlockRun(g.layout, g.hi, g.claim.Add)
 		}
-		g.seen[id] = true
-		return true
+		return g.main
 	}
-	if !g.b.Add(row) {
-		return false
+	r, ok := g.runs[b.run]
+	if !ok {
+		r = newBlockRun(g.layout, b.run.hi, g.claim.Add)
+		g.runs[b.run] = r
 	}
-	if g.b.Size() > maxBytes {
-		g.b.Flush() // compressed, the JSON may fit
-	}
-	if g.b.Size() > maxBytes {
-		g.seen = g.b.IDs()
-		g.b = nil
-	}
-	return true
+	return r
 }
 
 // readGap decodes the next page of the gap, keeps its rows for the cache
@@ -578,6 +616,7 @@ func (r *rowSource) readGap(ctx context.Context, s *scan) ([]sql.Row, error) {
 	}
 	s.prog.observe(ctx, r.t.client.opts.Logger, b.objs)
 	t := r.t
+	run := r.gap.run(b)
 	out := make([]sql.Row, 0, len(b.objs))
 	for _, o := range b.objs {
 		row, err := t.dec.Decode(o, nil)
@@ -588,7 +627,7 @@ func (r *rowSource) readGap(ctx context.Context, s *scan) ([]sql.Row, error) {
 			row[t.accountOrd] = b.account
 		}
 		t.fillPinned(row, r.params) // before it is stored or checked
-		if !r.gap.keep(row, r.store.MaxBytes()) {
+		if !run.add(row) {
 			continue // read twice (an object moved between pages)
 		}
 		r.gap.pack.add(o)
@@ -627,26 +666,60 @@ func (r *rowSource) endGap(complete bool, err error) {
 	}
 	// Pages handed on as they came from any slice (unordered) leave holes
 	// above the oldest object read: only a complete read is stored.
-	sp, unordered := g.pager.(*slicedPager)
-	unordered = unordered && sp.unordered && sp.sliced
-	// g.b is nil when the gap was larger than the cache: not kept.
-	if err != nil || !complete && (!g.got || unordered) || lo >= g.hi || g.b == nil {
-		g.claim.Finish(0, 0, g.since, nil, 0, 0)
+	sp, sliced := g.pager.(*slicedPager)
+	unordered := sliced && sp.unordered && sp.sliced
+	if err == nil && (complete || g.got && !unordered) && lo < g.hi {
+		g.endRuns(complete, lo, sp, unordered)
+	}
+	if err != nil || !complete && (!g.got || unordered) || lo >= g.hi || g.broken() {
+		g.claim.Finish(0, 0, g.since)
 		if g.lease != nil {
 			g.lease.Release()
 		}
 		return
 	}
-	// A read stopped early keeps its oldest second's rows too, as the
-	// block's tail (see withTails); they are not part of the interval.
-	blk := g.b.Build(min(lo, g.oldest), g.hi)
-	stored := g.claim.Finish(lo, g.hi, g.since, blk, blk.Size(), blk.Count(lo, g.hi))
+	stored := g.claim.Finish(lo, g.hi, g.since)
 	switch {
 	case g.lease != nil && stored:
 		publishGap(context.Background(), g.lease, g.pack, lo, g.hi, g.since)
 	case g.lease != nil:
 		g.lease.Release() // superseded by an event: what was read may be outdated
 	}
+}
+
+// endRuns seals the last blocks of the gap's runs: the main run down to
+// lo (a read stopped early keeps its oldest second's rows too, as the
+// block's tail: see withTails); for an unordered sliced read, the main
+// run (the head) down to where the slices begin, and each slice's run
+// over its range (an empty slice is an empty block: the blocks tile the
+// gap).
+func (g *gapRead) endRuns(complete bool, lo int64, sp *slicedPager, unordered bool) {
+	main := g.run(batch{})
+	switch {
+	case unordered:
+		main.end(sp.cut, sp.cut)
+		for _, s := range sp.all {
+			g.run(batch{run: s}).end(s.lo, s.lo)
+		}
+	case complete:
+		main.end(lo, lo)
+	default:
+		main.end(lo, g.oldest)
+	}
+}
+
+// broken reports whether a run of the gap got rows out of order: then
+// nothing of it is stored.
+func (g *gapRead) broken() bool {
+	if g.main != nil && g.main.broken {
+		return true
+	}
+	for _, r := range g.runs {
+		if r.broken {
+			return true
+		}
+	}
+	return false
 }
 
 // close ends a step the engine stopped reading.

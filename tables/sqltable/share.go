@@ -10,10 +10,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/stripesql/stripesql/cache"
-	"github.com/stripesql/stripesql/tables/rowcache"
 )
 
 // Sharing with the other replicas of the account (ClientOptions.Shared,
@@ -201,11 +201,12 @@ func (r *rowSource) warm(ctx context.Context, cl *cache.Claim, stream string, pa
 		if clo == g.Lo {
 			from = minInt64
 		}
-		blk, err := r.t.blockOf(chunks, params, from, chi)
+		rows, err := r.t.rowsOf(chunks, params)
 		if err != nil {
 			continue
 		}
-		if cl.Put(clo, chi, g.Since, blk, blk.Size(), blk.Count(clo, chi)) {
+		blocks := blocksOfRows(r.t.layout(), rows, clo, chi, from)
+		if cl.Put(clo, chi, g.Since, blocks) {
 			warmed = true
 			c.record(ctx, RequestRecord{Time: start, Method: "GET", Path: r.st.req.path,
 				Query: canonicalQuery(withCreated(r.params, clo, chi)), Status: 200, Duration: time.Since(start), Cache: CacheReplica})
@@ -216,12 +217,12 @@ func (r *rowSource) warm(ctx context.Context, cl *cache.Claim, stream string, pa
 
 const minInt64 = -1 << 63
 
-// blockOf decodes shared objects, read with params, into a block of the
-// rows created in [from, to): the objects are Stripe's, so the rows take
-// the connected account and the filter-only columns' values from params,
-// as the replica that read them did.
-func (t *Table) blockOf(chunks [][]byte, params url.Values, from, to int64) (*rowcache.Block, error) {
-	b := rowcache.NewBuilder(t.layout())
+// rowsOf decodes shared objects, read with params, into rows: the
+// objects are Stripe's, so the rows take the connected account and the
+// filter-only columns' values from params, as the replica that read them
+// did.
+func (t *Table) rowsOf(chunks [][]byte, params url.Values) ([]sql.Row, error) {
+	var rows []sql.Row
 	account := accountOf(params)
 	err := unpack(chunks, func(o json.RawMessage) error {
 		row, err := t.dec.Decode(o, nil)
@@ -232,13 +233,10 @@ func (t *Table) blockOf(chunks [][]byte, params url.Values, from, to int64) (*ro
 			row[t.accountOrd] = account
 		}
 		t.fillPinned(row, params)
-		b.Add(row)
+		rows = append(rows, row)
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return b.Build(from, to), nil
+	return rows, err
 }
 
 // warmBase fills the base stream's gap [lo, hi) from what other replicas
@@ -262,7 +260,7 @@ func (r *rowSource) warmBase(ctx context.Context, lo, hi int64) bool {
 		return true // read here meanwhile
 	}
 	warmed := r.warm(ctx, cl, r.base, r.baseParams, lo, hi)
-	cl.Finish(0, 0, time.Time{}, nil, 0, 0)
+	cl.Finish(0, 0, time.Time{})
 	return warmed
 }
 

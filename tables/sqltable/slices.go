@@ -57,6 +57,10 @@ type slicedPager struct {
 	pages  int        // head pages read before slicing
 	first  int64      // created of the newest object
 	sliced bool
+	// cut is where the head's range ends and the slices' begins; all are
+	// every slice made (their ranges tile [lo, cut) once the read ends).
+	cut int64
+	all []*slice
 
 	// The slices form a chain, newest first: cur is the one being handed
 	// on; workers start the first unstarted slice of the chain and may
@@ -224,6 +228,7 @@ func (p *slicedPager) next(ctx context.Context) (batch, error) {
 // start cuts [lo, last) into slices from the density of the head (seen
 // objects between last and first) and starts the workers.
 func (p *slicedPager) start(ctx context.Context, last, first int64, seen int) {
+	p.cut = last
 	p.work = sync.NewCond(&p.mu)
 	p.ahead = make(chan struct{}, aheadPages)
 	p.shared = make(chan slicePage, cap(p.t.client.slots)*2)
@@ -235,6 +240,7 @@ func (p *slicedPager) start(ctx context.Context, last, first int64, seen int) {
 			lo = p.lo
 		}
 		s := newSlice(lo, hi)
+		p.all = append(p.all, s)
 		if tail == nil {
 			p.cur = s
 		} else {
@@ -343,6 +349,7 @@ func (p *slicedPager) read(ctx context.Context, s *slice, slots chan struct{}) {
 // consumer.
 func (p *slicedPager) hand(ctx context.Context, s *slice, b batch) error {
 	if p.unordered {
+		b.run = s
 		select {
 		case p.shared <- slicePage{b: b}:
 			return nil
@@ -417,6 +424,7 @@ func (p *slicedPager) split(s *slice, lp *listPager, b batch, pieces int) batch 
 			lo = s.lo // the last piece takes the remainder
 		}
 		ns := newSlice(lo, hi)
+		p.all = append(p.all, ns)
 		tail.next, tail = ns, ns
 		if lo == s.lo {
 			break

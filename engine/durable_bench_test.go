@@ -1,0 +1,37 @@
+package engine_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stripesql/stripesql/internal/fakestripe"
+	"github.com/stripesql/stripesql/internal/stripesqltest"
+)
+
+// BenchmarkEventsOnAHeldList applies polls of 1,000 charge.updated events
+// to a held list of 100,000 charges on disk: what an event costs, which
+// must not grow with what is held (make bench measures it at 1,000,000).
+func BenchmarkEventsOnAHeldList(b *testing.B) {
+	env := stripesqltest.Start(b, stripesqltest.Options{Fake: fakestripe.Options{Scale: 100_000}, CacheTTL: time.Hour,
+		CacheBytes: 256 << 20, CacheDir: b.TempDir(), Events: time.Hour})
+	env.Rows(b, "SELECT COUNT(*) FROM charges")
+	charges := env.Fake.Objects("charges")
+	w := env.Client.NewEventWatcher(nil)
+	const perPoll = 1000
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		for k := 0; k < perPoll; k++ {
+			id := charges[(i*perPoll+k)*7919%len(charges)]["id"].(string)
+			if err := env.Fake.SetMetadata("charges", id, "bench", fmt.Sprint(i)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StartTimer()
+		if n, err := w.Poll(b.Context()); err != nil || n != perPoll {
+			b.Fatalf("poll: %d events, %v", n, err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*perPoll), "ns/event")
+}

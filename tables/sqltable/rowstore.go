@@ -1,0 +1,148 @@
+package sqltable
+
+import (
+	"fmt"
+
+	"github.com/stripe/stripe-go/v76"
+	"strings"
+	"sync"
+
+	"github.com/stripesql/stripesql/cache"
+	"github.com/stripesql/stripesql/tables"
+	"github.com/stripesql/stripesql/tables/rowcache"
+)
+
+// The row cache's blocks on disk (ClientOptions.Store): cache.Segments
+// keeps them there as bytes; rowCodec says what the bytes are. A block's
+// stream names its list path, whose table gives the layout of its rows;
+// an event's change is a delta (rowcache.EncodeDelta) written after the
+// block's bytes, and folded into them once enough have piled up.
+
+// StoreFormat names what a disk store of the row cache holds (the disk
+// store's Format): a store of another format (another stripesql's
+// blocks, or rows of another API version) is dropped when opened.
+const StoreFormat = "stripesql rows v1; Stripe API " + stripe.APIVersion
+
+// mergeOverlay is how many rows a block's changes may hold before they
+// are folded into it (a block with changes reads each row through them).
+const mergeOverlay = 128
+
+// rowCodec encodes the row cache's blocks for the disk.
+type rowCodec struct{ c *Client }
+
+func (k rowCodec) Encode(v any) ([]byte, error) {
+	return v.(*rowcache.Block).Encode()
+}
+
+func (k rowCodec) Decode(stream string, data []byte, deltas [][]byte) (any, error) {
+	l, ok := k.c.layoutOfStream(stream)
+	if !ok {
+		return nil, fmt.Errorf("no table lists %q", stream)
+	}
+	b, err := rowcache.Decode(l, data)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range deltas {
+		up, del, err := rowcache.DecodeDelta(l, d)
+		if err != nil {
+			return nil, err
+		}
+		b = b.Patch(up, del)
+	}
+	return b, nil
+}
+
+func (k rowCodec) Compact(v any) (any, bool) {
+	b := v.(*rowcache.Block)
+	if b.Overlay() < min(mergeOverlay, max(8, b.Len()/16)) {
+		return v, false
+	}
+	return b.Merged(), true
+}
+
+// streamLayouts maps list paths to the layout of their rows.
+var streamLayouts sync.Map // path → *rowcache.Layout
+
+// layoutOfStream is the layout of the rows of one of this account's row
+// streams: that of the table listing its path.
+func (c *Client) layoutOfStream(stream string) (*rowcache.Layout, bool) {
+	path, ok := c.streamPath(stream)
+	if !ok {
+		return nil, false
+	}
+	if l, ok := streamLayouts.Load(path); ok {
+		return l.(*rowcache.Layout), true
+	}
+	spec := listingSpec(path)
+	if spec == nil {
+		return nil, false
+	}
+	t, err := New(spec, "", c)
+	if err != nil || !t.listsHeld() {
+		return nil, false
+	}
+	l, _ := streamLayouts.LoadOrStore(path, t.layout())
+	return l.(*rowcache.Layout), true
+}
+
+// listingSpec is the table whose list the row cache reads from path.
+func listingSpec(path string) *tables.Spec {
+	for _, s := range tables.Specs() {
+		if s.Path == path && s.Parent == nil && s.Derive == nil {
+			return s
+		}
+	}
+	return nil
+}
+
+// streamAccount is the connected account a row stream reads ("" for the
+// platform): its stripe_account parameter.
+func (c *Client) streamAccount(stream string) string {
+	rest, ok := strings.CutPrefix(stream, c.account+" ROWS ")
+	if !ok {
+		return ""
+	}
+	_, query, _ := strings.Cut(rest, "?")
+	for _, kv := range strings.Split(query, "&") {
+		if v, ok := strings.CutPrefix(kv, tables.AccountParam+"="); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// openRows makes the row cache: on the store when there is one (what it
+// holds from an earlier run is held again), else in memory.
+func openRows(c *Client, opts ClientOptions) *cache.Segments {
+	mem := cache.SegmentsOptions{MaxBytes: opts.Cache.MaxBytes(), TTL: opts.Cache.TTL(), Now: opts.Cache.Clock(),
+		Fresh: c.events.fresh, Logger: opts.Logger}
+	if opts.Store == nil {
+		s, _ := cache.OpenSegments(mem)
+		return s
+	}
+	durable := mem
+	durable.KV, durable.DiskBytes, durable.Codec = opts.Store, opts.DiskBytes, rowCodec{c}
+	s, err := cache.OpenSegments(durable)
+	if err != nil {
+		if opts.Logger != nil {
+			opts.Logger.Warn("cache: the disk cache cannot be read; holding rows in memory only", "error", redact(err.Error()))
+		}
+		s, _ = cache.OpenSegments(mem)
+	}
+	return s
+}
+
+// UseStore keeps the row cache on kv (a disk store) from now on, within
+// diskBytes: what kv holds from an earlier run is held again, with the
+// events cursors that say how far it is right. Call it before the client
+// serves queries (the rows held in memory so far are dropped).
+func (c *Client) UseStore(kv cache.KV, diskBytes int64) {
+	if c.opts.Cache == nil {
+		return
+	}
+	c.opts.Store, c.opts.DiskBytes = kv, diskBytes
+	c.events = newEventState(c.clock) // before the rows: their freshness asks it
+	c.rows = openRows(c, c.opts)
+	c.events.load(c.rows.Meta, c.heldAccounts())
+}
