@@ -273,7 +273,7 @@ func TestStoreHoldsNoClearText(t *testing.T) {
 		t.Fatal("no customer with an email and a name")
 	}
 	env.Rows(t, "SELECT COUNT(*) FROM customers WHERE email = ?", rows[0][0]) // a filtered stream too
-	env.Restart(t, nil) // the store closed: everything is in its files
+	env.Restart(t, nil)                                                       // the store closed: everything is in its files
 	needles := []string{}
 	for _, r := range rows {
 		needles = append(needles, r[0], r[1])
