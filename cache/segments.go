@@ -105,6 +105,9 @@ type Segment struct {
 	// Since is when the read of the interval started: the data is at least
 	// as new as that.
 	Since time.Time
+	// Final is set when the interval's data no longer changes (the
+	// caller said so: see Claim.FinishFinal): it never expires.
+	Final bool
 
 	blocks []*Block // newest first, tiling [Lo, Hi)
 	elem   *list.Element
@@ -336,6 +339,9 @@ func (s *Segments) expireLocked(stream string) {
 	now := s.now()
 	var ops []Op
 	for _, g := range append([]*Segment(nil), segs...) { // removeLocked shifts the slice
+		if g.Final {
+			continue
+		}
 		since := g.Since
 		if s.fresh != nil {
 			if f := s.fresh(stream, g.Since); f.After(since) {
@@ -376,15 +382,20 @@ func (s *Segments) Put(stream string, lo, hi int64, since time.Time, blocks []Ne
 	stored := s.prepare(stream, blocks)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ok, ops := s.putLocked(stream, lo, hi, since, stored, nil)
+	ok, ops := s.putLocked(stream, lo, hi, since, stored, notFinal, nil)
 	s.writeLocked(ops)
 	return ok
 }
 
+// notFinal is a finalBelow of putLocked that makes no part final.
+const notFinal = -1 << 63
+
 // putLocked stores the segment [lo, hi) of stream made of the contiguous
 // run of blocks that starts at hi (the others are dropped), and reports
-// whether it stored it; the KV changes are added to ops.
-func (s *Segments) putLocked(stream string, lo, hi int64, since time.Time, blocks []*Block, ops []Op) (bool, []Op) {
+// whether it stored it; the KV changes are added to ops. The blocks
+// wholly below finalBelow are a segment of their own, final (it never
+// expires).
+func (s *Segments) putLocked(stream string, lo, hi int64, since time.Time, blocks []*Block, finalBelow int64, ops []Op) (bool, []Op) {
 	// A block that is larger than memory and not on disk cannot be held.
 	fit := blocks[:0:0]
 	for _, b := range blocks {
@@ -417,21 +428,36 @@ func (s *Segments) putLocked(stream string, lo, hi int64, since time.Time, block
 		}
 		return false, ops
 	}
-	g := &Segment{Stream: stream, Lo: segLo, Hi: hi, Since: since, blocks: run}
-	s.insertLocked(g)
-	// Oldest first into memory: when the segment is larger than memory,
-	// its newest blocks are the ones kept.
-	for i := len(run) - 1; i >= 0; i-- {
-		b := run[i]
-		b.seg = g
-		if s.kv != nil {
-			ops = append(ops, Op{Key: pendingKey(b.id), Delete: true})
-		}
-		if b.val != nil {
-			s.residentLocked(b)
-		}
+	// The run splits where its blocks begin to be final (newest first:
+	// the final ones are at its end).
+	k := len(run)
+	for k > 0 && run[k-1].Hi <= finalBelow {
+		k--
 	}
-	ops = s.recordLocked(g, ops)
+	for _, part := range []struct {
+		blocks []*Block
+		final  bool
+	}{{run[:k], false}, {run[k:], true}} {
+		if len(part.blocks) == 0 {
+			continue
+		}
+		plo, phi := max(segLo, part.blocks[len(part.blocks)-1].Lo), part.blocks[0].Hi
+		g := &Segment{Stream: stream, Lo: plo, Hi: phi, Since: since, Final: part.final, blocks: part.blocks}
+		s.insertLocked(g)
+		// Oldest first into memory: when the segment is larger than memory,
+		// its newest blocks are the ones kept.
+		for i := len(part.blocks) - 1; i >= 0; i-- {
+			b := part.blocks[i]
+			b.seg = g
+			if s.kv != nil {
+				ops = append(ops, Op{Key: pendingKey(b.id), Delete: true})
+			}
+			if b.val != nil {
+				s.residentLocked(b)
+			}
+		}
+		ops = s.recordLocked(g, ops)
+	}
 	ops = s.evictLocked(ops)
 	return true, ops
 }

@@ -228,7 +228,7 @@ func (s *Segments) cutLocked(b *Block, ops []Op) []Op {
 			}
 			continue
 		}
-		ng := &Segment{Stream: g.Stream, Lo: part.lo, Hi: part.hi, Since: g.Since, blocks: append([]*Block(nil), part.blocks...)}
+		ng := &Segment{Stream: g.Stream, Lo: part.lo, Hi: part.hi, Since: g.Since, Final: g.Final, blocks: append([]*Block(nil), part.blocks...)}
 		for _, x := range ng.blocks {
 			x.seg = ng
 		}

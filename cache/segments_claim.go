@@ -174,7 +174,7 @@ func (cl *Claim) Put(lo, hi int64, since time.Time, nbs []NewBlock) bool {
 			ops = s.dropBlockLocked(b, ops)
 		}
 	} else {
-		stored, ops = s.putLocked(cl.stream, lo, hi, since, blocks, ops)
+		stored, ops = s.putLocked(cl.stream, lo, hi, since, blocks, notFinal, ops)
 	}
 	s.writeLocked(ops)
 	return stored
@@ -187,6 +187,14 @@ func (cl *Claim) Put(lo, hi int64, since time.Time, nbs []NewBlock) bool {
 // The segment is stored before the claim ends, under one lock: no change
 // or reader sees the interval neither held nor being read.
 func (cl *Claim) Finish(lo, hi int64, since time.Time) bool {
+	return cl.FinishFinal(lo, hi, since, notFinal)
+}
+
+// FinishFinal is Finish of a read whose data below finalBelow no longer
+// changes (the caller knows it of what it read): the blocks wholly below
+// it are stored as a final segment, which never expires; only the rest
+// is read again once the TTL has passed.
+func (cl *Claim) FinishFinal(lo, hi int64, since time.Time, finalBelow int64) bool {
 	s := cl.s
 	c := cl.c
 	// The blocks the changes touch are brought into memory first.
@@ -214,7 +222,7 @@ func (cl *Claim) Finish(lo, hi int64, since time.Time) bool {
 			ops = s.dropBlockLocked(b, ops)
 		}
 	} else {
-		stored, ops = s.putLocked(cl.stream, lo, hi, since, c.blocks, ops)
+		stored, ops = s.putLocked(cl.stream, lo, hi, since, c.blocks, finalBelow, ops)
 	}
 	c.blocks, c.changes = nil, nil
 	cs := s.reading[cl.stream]

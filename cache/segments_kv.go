@@ -75,6 +75,7 @@ type record struct {
 	Lo     int64         `json:"lo"`
 	Hi     int64         `json:"hi"`
 	Since  int64         `json:"since"` // unix nanoseconds
+	Final  bool          `json:"final,omitempty"`
 	Blocks []blockRecord `json:"blocks"`
 }
 
@@ -95,7 +96,7 @@ func (s *Segments) recordLocked(g *Segment, ops []Op) []Op {
 		return ops
 	}
 	key := s.recordKey(g.Stream, g.Lo)
-	r := record{Stream: g.Stream, Lo: g.Lo, Hi: g.Hi, Since: g.Since.UnixNano()}
+	r := record{Stream: g.Stream, Lo: g.Lo, Hi: g.Hi, Since: g.Since.UnixNano(), Final: g.Final}
 	for _, b := range g.blocks {
 		if !b.durable() {
 			return append(ops, Op{Key: key, Delete: true})
@@ -183,7 +184,7 @@ func (s *Segments) segmentOf(val []byte, err error) (*Segment, string) {
 	if err := json.Unmarshal(val, &r); err != nil {
 		return nil, "malformed record: " + err.Error()
 	}
-	g := &Segment{Stream: r.Stream, Lo: r.Lo, Hi: r.Hi, Since: time.Unix(0, r.Since)}
+	g := &Segment{Stream: r.Stream, Lo: r.Lo, Hi: r.Hi, Since: time.Unix(0, r.Since), Final: r.Final}
 	cur := r.Hi
 	for _, br := range r.Blocks {
 		if br.Hi != cur || br.Lo >= br.Hi || br.ID == 0 {

@@ -540,3 +540,31 @@ func TestSegmentsKVFailedWrite(t *testing.T) {
 	}
 	checkSegments(t, s)
 }
+
+// A read whose older data no longer changes stores it as a final
+// segment: the TTL expires only the rest, and a restart keeps it final.
+func TestSegmentsFinalPart(t *testing.T) {
+	clock := testutil.NewClock()
+	kv := newMemKV()
+	s := openKV(t, kv, 1000, 0, clock)
+	cl, _ := s.Claim(context.Background(), "s", 1, 0, 30)
+	for _, nb := range blocksOf(3, 10) {
+		cl.Add(nb)
+	}
+	if !cl.FinishFinal(0, 30, clock.Now(), 25) { // B0 and B1 are below 25
+		t.Fatal("FinishFinal stored nothing")
+	}
+	if got := held(s, "s"); got != "B1+B0[0,20) B2[20,30)" {
+		t.Errorf("held = %q", got)
+	}
+	clock.Advance(2 * time.Hour)
+	if got := loadAll(t, s, "s", 0, 30); got != "gap[20,30) B1 B0" {
+		t.Errorf("after the TTL = %q, want the final part held", got)
+	}
+	r := openKV(t, kv, 1000, 0, clock)
+	clock.Advance(2 * time.Hour)
+	if got := loadAll(t, r, "s", 0, 30); got != "gap[20,30) B1 B0" {
+		t.Errorf("after reopening and the TTL = %q, want the final part held", got)
+	}
+	checkSegments(t, r)
+}

@@ -441,3 +441,42 @@ func TestFlushEmptiesTheDisk(t *testing.T) {
 		t.Error("after a flush and a restart, the charges were not read from Stripe")
 	}
 }
+
+// Tables whose objects change without events are read again after the
+// TTL only where they can still change: events only from a little before
+// the last read (events never change), balance transactions from the
+// block of the oldest pending one on (an available one never changes;
+// the fake account has pending ones all along its history, so here that
+// is the whole list).
+func TestUnannouncedTablesReadAgainOnlyWhereTheyChange(t *testing.T) {
+	clock := testutil.NewClock()
+	clock.Advance(2 * 366 * 24 * time.Hour) // after the fake account's data
+	c := cache.New(cache.Options{MaxBytes: 64 << 20, TTL: time.Minute, Now: clock.Now})
+	env := stripesqltest.Start(t, stripesqltest.Options{Fake: fakestripe.Options{Scale: 600}, Cache: c, Events: time.Hour})
+	ref := env.CacheOff(t)
+	queries := []string{"SELECT COUNT(*), SUM(amount), SUM(net) FROM balance_transactions", "SELECT COUNT(*), MAX(id) FROM events"}
+	sameAnswers(t, env, ref, queries)
+	readAt := clock.Now()
+	clock.Advance(2 * time.Minute)
+	if _, err := env.Client.NewEventWatcher(nil).Poll(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	env.Requests()
+	sameAnswers(t, env, ref, queries)
+	reqs := env.Requests()
+	wantEvents := fmt.Sprintf("GET /v1/events?created[gte]=%d&limit=*", readAt.Add(-5*time.Minute).Unix())
+	var bt, ev int
+	for _, r := range reqs {
+		switch {
+		case strings.HasPrefix(r, "GET /v1/balance_transactions?"):
+			bt++
+		case matchStar(r, wantEvents):
+			ev++
+		default:
+			t.Errorf("request %s reads more than what can still change", r)
+		}
+	}
+	if bt == 0 || ev != 1 {
+		t.Errorf("requests after the TTL:\n%s\nwant the balance transactions, and one page of the newest events", stripesqltest.Join(reqs))
+	}
+}

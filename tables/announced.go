@@ -61,3 +61,41 @@ func (s *Spec) Announced() bool {
 	}
 	return true
 }
+
+// finals say, for object types whose changes Stripe does not announce,
+// when an object no longer changes at all (field reads a column of its
+// row): such rows, once read, need no reading again on a clock. Objects
+// of the other unannounced types (payment intents, top-ups, setup
+// intents, invoice items… whose metadata can change at any time) may
+// change whenever: their rows expire after the TTL.
+var finals = map[string]func(field func(name string) any) bool{
+	// A pending balance transaction becomes available (its status, and
+	// nothing else, changes); an available one never changes.
+	"balance_transaction": func(f func(string) any) bool { return f("status") != "pending" },
+	// Events never change.
+	"event": func(func(string) any) bool { return true },
+	// A session cannot be updated: it only expires, or completes (and an
+	// asynchronous payment then settles its payment status).
+	"checkout.session": func(f func(string) any) bool {
+		return f("status") == "expired" || f("status") == "complete" && f("payment_status") != "unpaid"
+	},
+	// A quote can be changed while it is a draft or open, not once
+	// accepted or canceled.
+	"quote": func(f func(string) any) bool { return f("status") == "accepted" || f("status") == "canceled" },
+	// A report run that ended keeps its result.
+	"reporting.report_run": func(f func(string) any) bool { return f("status") == "succeeded" || f("status") == "failed" },
+	// A review that closed stays closed (reviews cannot be updated).
+	"review": func(f func(string) any) bool { return f("open") == int8(0) },
+	// A treasury transaction that posted or was voided no longer changes.
+	"treasury.transaction": func(f func(string) any) bool { return f("status") == "posted" || f("status") == "void" },
+}
+
+// Final returns the rule saying when one of the table's objects no
+// longer changes (see finals), nil when it has none: its objects are
+// announced, or may change at any time.
+func (s *Spec) Final() func(field func(name string) any) bool {
+	if s.Announced() || strings.Contains(s.Object, unionSep) {
+		return nil
+	}
+	return finals[s.Object]
+}

@@ -237,7 +237,7 @@ func checkKey(ctx context.Context, c *sqltable.Client) (string, error) {
 func serve(ctx context.Context, sf serverFlags, accounts []engine.Account, stdout io.Writer, log *slog.Logger) error {
 	// Memory follows what the caches hold, within --cache-size each.
 	if sf.cacheTTL > 0 {
-		go followMemory(ctx, accounts)
+		go engine.FollowMemory(ctx, accounts)
 	}
 	cfg := engine.Config{Listen: sf.listen, Accounts: accounts, Logger: log}
 	if err := sf.security.apply(&cfg); err != nil {

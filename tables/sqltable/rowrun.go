@@ -28,15 +28,21 @@ type blockRun struct {
 	b      *rowcache.Builder
 	oldest int64 // created of the oldest row in b
 	seal   func(cache.NewBlock)
+	// cut, when above the run's rows, is a second the blocks also end
+	// at, whatever their size: where the rows below begin to be final
+	// (see gapRead.final), so that the final part is its own blocks.
+	cut int64
 	// broken is set when a row came older than a block already sealed
 	// allows (out of order): nothing the run read can be stored.
 	broken bool
+	// rowsPerBlock is blockRows (tests make it smaller).
+	rowsPerBlock int
 }
 
 // newBlockRun starts a run of the rows created below hi; seal receives
 // each block as it is sealed.
 func newBlockRun(l *rowcache.Layout, hi int64, seal func(cache.NewBlock)) *blockRun {
-	return &blockRun{layout: l, hi: hi, b: rowcache.NewBuilder(l), oldest: hi, seal: seal}
+	return &blockRun{layout: l, hi: hi, b: rowcache.NewBuilder(l), oldest: hi, seal: seal, rowsPerBlock: blockRows}
 }
 
 // add puts a row into the run; false when its id is in the block already
@@ -47,7 +53,11 @@ func (r *blockRun) add(row sql.Row) bool {
 		r.broken = true
 		return false
 	}
-	if c < r.oldest && r.b.Len() > 0 && (r.b.Len() >= blockRows || r.b.Size() >= blockBytes) {
+	switch {
+	case c < r.cut && r.cut <= r.oldest && r.cut < r.hi:
+		// The block's rows (if any) are all at or above the cut.
+		r.sealAt(r.cut, r.cut)
+	case c < r.oldest && r.b.Len() > 0 && (r.b.Len() >= r.rowsPerBlock || r.b.Size() >= blockBytes):
 		r.sealAt(r.oldest, r.oldest)
 	}
 	if !r.b.Add(row) {

@@ -109,6 +109,11 @@ type gapRead struct {
 	idOrd  int
 	oldest int64 // created of the oldest object read
 	got    bool
+	// final says when a row read no longer changes, for a table whose
+	// changes Stripe does not announce (tables.Spec.Final); open is the
+	// created second of the oldest row read that may still change.
+	final func(field func(string) any) bool
+	open  int64
 	// lease is set when this process reads the gap for every replica
 	// (share.go): pack collects the objects read, to share them.
 	lease cache.Lease
@@ -582,7 +587,7 @@ func (r *rowSource) startGap(ctx context.Context, s *scan, lo, hi int64) error {
 	req := r.st.req
 	req.params = withCreated(r.params, lo, hi)
 	l := r.t.layout()
-	r.gap = &gapRead{claim: cl, lo: lo, hi: hi, since: r.store.Now(), oldest: hi,
+	r.gap = &gapRead{claim: cl, lo: lo, hi: hi, since: r.store.Now(), oldest: hi, open: hi, final: r.t.spec.Final(),
 		pager: r.t.newPager(req, &s.fetched), layout: l, idOrd: l.IDOrd, lease: lease, runs: map[*slice]*blockRun{}}
 	if lease != nil {
 		r.gap.pack = &packer{limit: r.store.MaxBytes()}
@@ -595,14 +600,24 @@ func (r *rowSource) startGap(ctx context.Context, s *scan, lo, hi int64) error {
 func (g *gapRead) run(b batch) *blockRun {
 	if b.run == nil {
 		if g.main == nil {
-			g.main = newBlockRun(g.layout, g.hi, g.claim.Add)
+			g.main = g.newRun(g.hi)
 		}
 		return g.main
 	}
 	r, ok := g.runs[b.run]
 	if !ok {
-		r = newBlockRun(g.layout, b.run.hi, g.claim.Add)
+		r = g.newRun(b.run.hi)
 		g.runs[b.run] = r
+	}
+	return r
+}
+
+// newRun starts a run of the gap's rows below hi, its blocks ending at
+// the second below which rows may be final too.
+func (g *gapRead) newRun(hi int64) *blockRun {
+	r := newBlockRun(g.layout, hi, g.claim.Add)
+	if g.final != nil {
+		r.cut = g.since.Add(-finalMargin).Unix()
 	}
 	return r
 }
@@ -632,8 +647,11 @@ func (r *rowSource) readGap(ctx context.Context, s *scan) ([]sql.Row, error) {
 		}
 		r.gap.pack.add(o)
 		r.gap.got = true
-		if c, ok := row[t.layout().CreatedOrd].(time.Time); ok && c.Unix() < r.gap.oldest {
-			r.gap.oldest = c.Unix()
+		if c, ok := row[t.layout().CreatedOrd].(time.Time); ok {
+			r.gap.oldest = min(r.gap.oldest, c.Unix())
+			if r.gap.final != nil && !r.gap.final(t.field(row)) {
+				r.gap.open = min(r.gap.open, c.Unix())
+			}
 		}
 		if id, _ := row[r.gap.idOrd].(string); r.served[id] {
 			continue // served from a held block's tail already
@@ -678,13 +696,28 @@ func (r *rowSource) endGap(complete bool, err error) {
 		}
 		return
 	}
-	stored := g.claim.Finish(lo, g.hi, g.since)
+	stored := g.claim.FinishFinal(lo, g.hi, g.since, g.finalBelow())
 	switch {
 	case g.lease != nil && stored:
 		publishGap(context.Background(), g.lease, g.pack, lo, g.hi, g.since)
 	case g.lease != nil:
 		g.lease.Release() // superseded by an event: what was read may be outdated
 	}
+}
+
+// finalMargin is how much older than the read's start an object must be
+// for the read to have seen it for sure (Stripe's clock against ours).
+const finalMargin = 5 * time.Minute
+
+// finalBelow is the created second below which every row read no longer
+// changes (see gapRead.final): below the oldest row that may still
+// change, and below what was created before the read began (objects
+// created since, unannounced, may be missing).
+func (g *gapRead) finalBelow() int64 {
+	if g.final == nil {
+		return minInt64
+	}
+	return min(g.open, g.since.Add(-finalMargin).Unix())
 }
 
 // endRuns seals the last blocks of the gap's runs: the main run down to

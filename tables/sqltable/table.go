@@ -419,3 +419,13 @@ func (t *Table) localValue(col string, v any) (int, any, bool) {
 	}
 	return 0, nil, false
 }
+
+// field reads a row's columns by name (for tables.Spec.Final).
+func (t *Table) field(row sql.Row) func(name string) any {
+	return func(name string) any {
+		if i := t.schema.Schema.IndexOfColName(name); i >= 0 {
+			return row[i]
+		}
+		return nil
+	}
+}

@@ -1,25 +1,23 @@
-package main
+package engine
 
 import (
 	"context"
 	"os"
 	"runtime/debug"
 	"time"
-
-	"github.com/stripesql/stripesql/engine"
 )
 
 // memoryHeadroom is what the server needs beyond its caches: streaming
 // pages, sessions, decoding, the disk store's own buffers.
 const memoryHeadroom = 256 << 20
 
-// followMemory keeps Go's soft memory limit at what the caches hold now
+// FollowMemory keeps Go's soft memory limit at what the caches hold now
 // plus headroom, until ctx ends (unless GOMEMLIMIT says otherwise).
 // Without a limit the garbage collector lets the heap grow to twice what
 // is live; a limit at the caches' bound (--cache-size) would let the
 // process grow to that bound whatever they hold. Following what they
 // hold, memory tracks the rows held, not the bound.
-func followMemory(ctx context.Context, accounts []engine.Account) {
+func FollowMemory(ctx context.Context, accounts []Account) {
 	if os.Getenv("GOMEMLIMIT") != "" {
 		return
 	}
