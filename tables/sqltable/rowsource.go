@@ -440,7 +440,10 @@ func (r *rowSource) serve(ctx context.Context, s *scan, p *rowPart) (out []sql.R
 			b := p.blocks[p.bi]
 			v, err := r.store.Load(b)
 			if err != nil {
-				if hi := min(p.hi, b.Hi); hi > p.lo {
+				// A tail's second is also the top of the gap below it,
+				// which is read anyway: planning it again would read it
+				// twice.
+				if hi := min(p.hi, b.Hi); hi > p.lo && !p.tail {
 					return out, true, &[2]int64{p.lo, hi}
 				}
 				return out, true, nil
