@@ -82,12 +82,27 @@ func medianCreated(env *stripesqltest.Env) int64 {
 // in random order over one server, with events applied between them, each
 // compared with the same query on a server without a cache and with
 // go-mysql-server's memory engine over a copy of the rows (the reference;
-// refunds change no column it holds).
+// refunds change no column it holds). On disk, with memory for a few
+// blocks only (the rest read back from disk), the server is also
+// restarted now and then (and catches up with the events).
 func TestRowCacheDifferential(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		opts         stripesqltest.Options
+		restartEvery int
+	}{
+		{"memory", stripesqltest.Options{CacheTTL: time.Hour}, 0},
+		{"disk", stripesqltest.Options{CacheTTL: time.Hour, CacheBytes: 1 << 20, CacheDir: t.TempDir(), Events: time.Hour}, 13},
+	} {
+		t.Run(tc.name, func(t *testing.T) { testRowCacheDifferential(t, tc.opts, tc.restartEvery) })
+	}
+}
+
+func testRowCacheDifferential(t *testing.T, opts stripesqltest.Options, restartEvery int) {
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewPCG(seed, 7))
-	opts := stripesqltest.Options{Fake: fakestripe.Options{Scale: 1500}, CacheTTL: time.Hour}
+	opts.Fake = fakestripe.Options{Scale: 1500}
 	warm := stripesqltest.Start(t, opts)
 	cold := stripesqltest.Start(t, stripesqltest.Options{Fake: opts.Fake})
 	// The reference: the memory engine over the columns the queries read,
@@ -195,6 +210,10 @@ func TestRowCacheDifferential(t *testing.T) {
 	}
 	refunded := 0
 	for i := range n {
+		if restartEvery > 0 && i%restartEvery == restartEvery-1 {
+			warm.Restart(t, nil)
+			watcher = warm.Client.NewEventWatcher(nil)
+		}
 		if i%15 == 14 {
 			// An event between queries: the warm server applies it, the
 			// cold one reads it from Stripe.
