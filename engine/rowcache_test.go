@@ -255,9 +255,10 @@ func testRowCacheDifferential(t *testing.T, opts stripesqltest.Options, restartE
 	}
 }
 
-// A list larger than the cache is answered whole and holds nothing: its
-// rows are dropped as soon as they outgrow the bound, so the scan holds
-// no more than the cache would.
+// A list larger than the cache (in memory only: no disk) is answered
+// whole and holds no more than the cache would: a block larger than the
+// bound is dropped as soon as it is made (a list of several blocks keeps
+// its newest ones that fit: cache.TestSegmentsMemoryKeepsTheNewestBlocks).
 func TestScanLargerThanTheCache(t *testing.T) {
 	const query = "SELECT id, amount, metadata FROM charges"
 	opts := stripesqltest.Options{Fake: fakestripe.Options{Scale: 400}, CacheTTL: time.Hour, CacheBytes: 64 << 10}
