@@ -143,14 +143,17 @@ go-test:
 demo:
 	$(GO) run ./cmd/stripesql demo $(ARGS)
 
-## fuzz-short: a bounded run of each fuzz target (make test runs it); the corpora are in tables/decode/testdata/fuzz and tables/sqltable/testdata/fuzz.
+## fuzz-short: a bounded run of each fuzz target (make test runs it); the corpora are in tables/decode/testdata/fuzz, tables/sqltable/testdata/fuzz and the targets' seeds (tables/rowcache: blocks and deltas read back from disk).
 # Counts of inputs, not durations: on a loaded machine a -fuzztime duration
 # can end the run with "context deadline exceeded" before the corpus is read.
 FUZZ_DECODE ?= 4000x
 FUZZ_PUSHDOWN ?= 400x
+FUZZ_BLOCKS ?= 2000x
 fuzz-short:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeRow$$' -fuzztime $(FUZZ_DECODE) ./tables/decode
 	$(GO) test -run '^$$' -fuzz '^FuzzPushdown$$' -fuzztime $(FUZZ_PUSHDOWN) ./tables/sqltable
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZ_BLOCKS) ./tables/rowcache
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeDelta$$' -fuzztime $(FUZZ_BLOCKS) ./tables/rowcache
 
 ## soak: 50 connections, mixed workload, for SOAK (default 60s); make test runs a 5 s version.
 SOAK ?= 60s
