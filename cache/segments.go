@@ -396,12 +396,15 @@ const notFinal = -1 << 63
 // wholly below finalBelow are a segment of their own, final (it never
 // expires).
 func (s *Segments) putLocked(stream string, lo, hi int64, since time.Time, blocks []*Block, finalBelow int64, ops []Op) (bool, []Op) {
-	// A block that is larger than memory and not on disk cannot be held.
+	// A block that is larger than memory and not on disk cannot be held;
+	// one dropped meanwhile (unreadable) is no part of the segment.
 	fit := blocks[:0:0]
 	for _, b := range blocks {
-		if b.durable() || sizeOf(b.val) <= s.maxBytes {
+		switch {
+		case b.gone:
+		case b.durable() || sizeOf(b.val) <= s.maxBytes:
 			fit = append(fit, b)
-		} else {
+		default:
 			ops = s.dropBlockLocked(b, ops)
 		}
 	}

@@ -568,3 +568,30 @@ func TestSegmentsFinalPart(t *testing.T) {
 	}
 	checkSegments(t, r)
 }
+
+// A block of a read that turns out unreadable before the read ends (a
+// change made it read back) is no part of what the read stores: the
+// segment ends above it.
+func TestSegmentsKVClaimBlockUnreadable(t *testing.T) {
+	clock := testutil.NewClock()
+	kv := newMemKV()
+	s := openKV(t, kv, 1, 0, clock) // nothing stays in memory
+	cl, _ := s.Claim(context.Background(), "s", 1, 0, 30)
+	for _, nb := range blocksOf(3, 10) {
+		cl.Add(nb)
+	}
+	kv.mu.Lock()
+	kv.corrupt[string(blockKey(cl.c.blocks[1].id))] = true // B1
+	kv.mu.Unlock()
+	var seen []string
+	ch := changeTo("s", 15, &seen, "N", 10, 1, true) // in B1: read back at Finish
+	ch.Delta = []byte("N")
+	s.Apply([]Change{ch}, nil)
+	if !cl.Finish(0, 30, clock.Now()) {
+		t.Fatal("Finish stored nothing")
+	}
+	if got := loadAll(t, s, "s", 0, 30); got != "B2 gap[0,20)" {
+		t.Errorf("held = %q, want B2 only (B1 unreadable, B0 below it)", got)
+	}
+	checkSegments(t, s)
+}
