@@ -347,7 +347,7 @@ func (r *rowSource) plan(lo, hi int64) []rowPart {
 func withTails(parts []rowPart) []rowPart {
 	var out []rowPart
 	for i, p := range parts {
-		if above := partAbove(parts, i); p.seg == nil && above != nil && above.lo == above.seg.Lo && above.seg.Lo == p.hi && len(above.blocks) > 0 {
+		if above := partAbove(parts, i); p.seg == nil && above != nil && above.seg != nil && above.lo == above.seg.Lo && above.seg.Lo == p.hi && len(above.blocks) > 0 {
 			lowest := above.blocks[len(above.blocks)-1]
 			out = append(out, rowPart{lo: p.hi - 1, hi: p.hi, seg: above.seg, blocks: []*cache.Block{lowest}, tail: true})
 		}
