@@ -339,21 +339,26 @@ func (s *Segments) expireLocked(stream string) {
 	now := s.now()
 	var ops []Op
 	for _, g := range append([]*Segment(nil), segs...) { // removeLocked shifts the slice
-		if g.Final {
-			continue
-		}
-		since := g.Since
-		if s.fresh != nil {
-			if f := s.fresh(stream, g.Since); f.After(since) {
-				since = f
-			}
-		}
-		if !now.Before(since.Add(s.ttl)) {
+		if !g.Final && s.expiredLocked(stream, g.Since, now) {
 			ops = s.removeLocked(g, ops)
 			s.stats.Expired++
 		}
 	}
 	s.writeLocked(ops)
+}
+
+// expiredLocked reports whether data of stream read from since on has
+// expired at now: TTL after the later of its read and what kept it right
+// since (Fresh). A read longer than the TTL is not expired on arrival
+// when the stream's events kept it right meanwhile.
+func (s *Segments) expiredLocked(stream string, since, now time.Time) bool {
+	at := since
+	if s.fresh != nil {
+		if f := s.fresh(stream, since); f.After(at) {
+			at = f
+		}
+	}
+	return !now.Before(at.Add(s.ttl))
 }
 
 // Items is the number of values a segment holds within its interval.
@@ -425,7 +430,7 @@ func (s *Segments) putLocked(stream string, lo, hi int64, since time.Time, block
 		return false, ops
 	}
 	segLo := max(lo, run[len(run)-1].Lo)
-	if !s.now().Before(since.Add(s.ttl)) {
+	if s.expiredLocked(stream, since, s.now()) {
 		for _, b := range run {
 			ops = s.dropBlockLocked(b, ops)
 		}

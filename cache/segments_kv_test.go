@@ -595,3 +595,29 @@ func TestSegmentsKVClaimBlockUnreadable(t *testing.T) {
 	}
 	checkSegments(t, s)
 }
+
+// A read longer than the TTL is stored when something kept its stream
+// right meanwhile (its changes are made to it at the end): not expired on
+// arrival.
+func TestSegmentsLongReadKeptFresh(t *testing.T) {
+	clock := testutil.NewClock()
+	var fresh time.Time
+	s, _ := OpenSegments(SegmentsOptions{MaxBytes: 1000, TTL: time.Minute, Now: clock.Now,
+		Fresh: func(stream string, _ time.Time) time.Time {
+			if stream == "kept" {
+				return fresh
+			}
+			return time.Time{}
+		}})
+	since := clock.Now()
+	kept, _ := s.Claim(context.Background(), "kept", 1, 0, 10)
+	aged, _ := s.Claim(context.Background(), "aged", 1, 0, 10)
+	clock.Advance(5 * time.Minute) // the reads took five TTLs
+	fresh = clock.Now()
+	if !finish(kept, 0, 10, since, "K", 1, 1) {
+		t.Error("a long read of a stream kept right meanwhile was not stored")
+	}
+	if finish(aged, 0, 10, since, "A", 1, 1) {
+		t.Error("a long read of a stream nothing kept right was stored, expired")
+	}
+}
