@@ -361,17 +361,6 @@ func (s *Segments) expiredLocked(stream string, since, now time.Time) bool {
 	return !now.Before(at.Add(s.ttl))
 }
 
-// Items is the number of values a segment holds within its interval.
-func (s *Segments) Items(g *Segment) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for _, b := range g.blocks {
-		n += b.items
-	}
-	return n
-}
-
 // NewBlock is a block to store: the part [Lo, Hi) of an interval, its
 // value and the number of items within [Lo, Hi).
 type NewBlock struct {

@@ -96,20 +96,14 @@ func listingSpec(path string) *tables.Spec {
 	return nil
 }
 
-// streamAccount is the connected account a row stream reads ("" for the
-// platform): its stripe_account parameter.
+// streamAccount is the connected account one of this account's row
+// streams reads ("" for the platform).
 func (c *Client) streamAccount(stream string) string {
-	rest, ok := strings.CutPrefix(stream, c.account+" ROWS ")
-	if !ok {
+	if !strings.HasPrefix(stream, c.account+" ROWS ") {
 		return ""
 	}
-	_, query, _ := strings.Cut(rest, "?")
-	for _, kv := range strings.Split(query, "&") {
-		if v, ok := strings.CutPrefix(kv, tables.AccountParam+"="); ok {
-			return v
-		}
-	}
-	return ""
+	_, account, _ := splitStream(stream)
+	return account
 }
 
 // openRows makes the row cache: on the store when there is one (what it
