@@ -70,8 +70,8 @@ func TestEventsRefreshTheCache(t *testing.T) {
 		t.Fatalf("poll after the refund: %d events, %v; want 1", n, err)
 	}
 	polls := env.Requests()
-	if len(polls) != 1 || !matchStar(polls[0], "GET /v1/events?created[gte]=*&limit=100") {
-		t.Errorf("poll requests\n%s\nwant one list of events since the last one seen", stripesqltest.Join(polls))
+	if len(polls) != 1 || !matchStar(polls[0], "GET /v1/events?ending_before=evt_*&limit=100") {
+		t.Errorf("poll requests\n%s\nwant one page of the events after the last one seen", stripesqltest.Join(polls))
 	}
 
 	want := map[string]string{

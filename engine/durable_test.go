@@ -83,7 +83,7 @@ func TestRestartCatchesUp(t *testing.T) {
 		t.Fatal("no charge to refund")
 	}
 	reqs := env.Requests()
-	if len(reqs) != 1 || !matchStar(reqs[0], "GET /v1/events?created[gte]=*&limit=100") {
+	if len(reqs) != 1 || !matchStar(reqs[0], "GET /v1/events?ending_before=evt_*&limit=100") {
 		t.Errorf("restart requests:\n%s\nwant one page of the events since the last one seen", stripesqltest.Join(reqs))
 	}
 	sameAnswers(t, env, ref, durableQueries)
@@ -478,5 +478,36 @@ func TestUnannouncedTablesReadAgainOnlyWhereTheyChange(t *testing.T) {
 	}
 	if bt == 0 || ev != 1 {
 		t.Errorf("requests after the TTL:\n%s\nwant the balance transactions, and one page of the newest events", stripesqltest.Join(reqs))
+	}
+}
+
+// A poll reads on from the newest event seen (ending_before); when Stripe
+// no longer has that event, it reads the events of its second on
+// instead, skipping those it saw, and misses none.
+func TestEventsCursorGoneReadsFromItsSecond(t *testing.T) {
+	env := stripesqltest.Start(t, stripesqltest.Options{Fake: fakestripe.Options{Scale: 300}, CacheTTL: time.Hour, Events: time.Hour})
+	charge := env.Fake.Objects("charges")[3]["id"].(string)
+	q := "SELECT metadata->>'$.k' FROM charges WHERE concat(id, '') = ?"
+	env.Rows(t, q, charge)
+	env.Fake.SetFault(func(r *http.Request) (bool, int, string) {
+		if r.URL.Path == "/v1/events" && r.URL.Query().Get("ending_before") != "" {
+			return true, http.StatusBadRequest, `{"error": {"type": "invalid_request_error", "code": "resource_missing", "param": "ending_before", "message": "No such event: '` +
+				r.URL.Query().Get("ending_before") + `'"}}`
+		}
+		return false, 0, ""
+	})
+	if err := env.Fake.SetMetadata("charges", charge, "k", "v"); err != nil {
+		t.Fatal(err)
+	}
+	env.Requests()
+	if n, err := env.Client.NewEventWatcher(nil).Poll(t.Context()); err != nil || n != 1 {
+		t.Fatalf("poll: %d events, %v; want the one change", n, err)
+	}
+	reqs := env.Requests()
+	if len(reqs) != 2 || !matchStar(reqs[0], "GET /v1/events?ending_before=evt_*&limit=100") || !matchStar(reqs[1], "GET /v1/events?created[gte]=*&limit=100") {
+		t.Errorf("poll requests:\n%s\nwant the cursor's page refused, then the events of its second on", stripesqltest.Join(reqs))
+	}
+	if got := env.Rows(t, q, charge)[0][0]; got != "v" {
+		t.Errorf("metadata.k = %s, want v", got)
 	}
 }

@@ -217,32 +217,25 @@ func (w *EventWatcher) fetch(ctx context.Context, account string, cur *eventCurs
 		cur, stale = nil, true
 	}
 	if cur == nil {
-		// Where events stand: the newest event's second, and every event
-		// of that second (one page holds them, unless a page is all of
-		// that one second).
-		newest, err := w.list(ctx, account, url.Values{"limit": {"100"}}, false)
+		// Where events stand: the newest event, which the next poll reads
+		// on from.
+		page, _, err := w.page(ctx, account, url.Values{"limit": {"100"}})
 		if err != nil {
 			return nil, nil, stale, st.noteErr(err, w.log)
 		}
 		next := &eventCursor{Polled: now, Began: now, APIVersion: stripe.APIVersion}
-		if len(newest) == 100 && newest[len(newest)-1].Created == newest[0].Created {
-			if newest, err = w.since(ctx, account, newest[0].Created); err != nil {
-				return nil, nil, stale, st.noteErr(err, w.log)
-			}
-		}
-		for i := len(newest) - 1; i >= 0; i-- {
-			next.advance(newest[i : i+1])
+		for i := len(page) - 1; i >= 0; i-- {
+			next.advance(page[i : i+1])
 		}
 		return nil, next, stale, nil
 	}
-	all, err := w.since(ctx, account, cur.Last)
+	all, err := w.after(ctx, account, cur)
 	if err != nil {
 		return nil, nil, false, st.noteErr(err, w.log)
 	}
 	next = cur.clone()
 	next.Polled = now
-	for i := len(all) - 1; i >= 0; i-- { // oldest first: a later event's object is the newer copy
-		e := all[i]
+	for _, e := range all {
 		if cur.seen(e.ID) {
 			continue
 		}
@@ -253,6 +246,49 @@ func (w *EventWatcher) fetch(ctx context.Context, account string, cur *eventCurs
 	}
 	next.advance(evs)
 	return evs, next, false, nil
+}
+
+// after reads the events of account after the cursor, oldest first: the
+// pages before its newest event (ending_before), each page the events
+// just newer than the last; or, when it has none or Stripe no longer
+// has it (older than the events it keeps), every event of its second on
+// (created[gte]), the ones it saw among them skipped by the caller.
+func (w *EventWatcher) after(ctx context.Context, account string, cur *eventCursor) ([]event, error) {
+	if cur.Newest != "" {
+		var out []event
+		for before := cur.Newest; ; {
+			page, more, err := w.page(ctx, account, url.Values{"ending_before": {before}, "limit": {"100"}})
+			var ae *APIError
+			if errors.As(err, &ae) && ae.Code == "resource_missing" && ae.Param == "ending_before" {
+				break // the cursor's event is gone: by its second, below
+			}
+			if err != nil {
+				return nil, err
+			}
+			for i := len(page) - 1; i >= 0; i-- { // a page is newest first
+				out = append(out, page[i])
+			}
+			if !more || len(page) == 0 {
+				return out, nil
+			}
+			before = page[0].ID
+		}
+	}
+	newestFirst, err := w.since(ctx, account, cur.Last)
+	if err != nil {
+		return nil, err
+	}
+	slices.Reverse(newestFirst)
+	return newestFirst, nil
+}
+
+// page reads one page of an account's events, newest first, and whether
+// there are more past it.
+func (w *EventWatcher) page(ctx context.Context, account string, params url.Values) ([]event, bool, error) {
+	if account != "" {
+		params.Set(tables.AccountParam, account)
+	}
+	return w.c.eventsPage(ctx, params)
 }
 
 // since reads every event of account created at or after t, newest first.
@@ -273,23 +309,33 @@ func (w *EventWatcher) list(ctx context.Context, account string, params url.Valu
 func (c *Client) listEvents(ctx context.Context, params url.Values, all bool) ([]event, error) {
 	var out []event
 	for {
-		body, err := c.fetch(ctx, "/v1/events", params, CacheOff)
+		page, more, err := c.eventsPage(ctx, params)
 		if err != nil {
 			return nil, err
 		}
-		var pg struct {
-			Data    []event `json:"data"`
-			HasMore bool    `json:"has_more"`
-		}
-		if err := json.Unmarshal(body, &pg); err != nil {
-			return nil, fmt.Errorf("malformed events page: %v", err)
-		}
-		out = append(out, pg.Data...)
-		if !all || !pg.HasMore || len(pg.Data) == 0 {
+		out = append(out, page...)
+		if !all || !more || len(page) == 0 {
 			return out, nil
 		}
-		params.Set("starting_after", pg.Data[len(pg.Data)-1].ID)
+		params.Set("starting_after", page[len(page)-1].ID)
 	}
+}
+
+// eventsPage reads one page of events, past the cache, and whether there
+// are more.
+func (c *Client) eventsPage(ctx context.Context, params url.Values) ([]event, bool, error) {
+	body, err := c.fetch(ctx, "/v1/events", params, CacheOff)
+	if err != nil {
+		return nil, false, err
+	}
+	var pg struct {
+		Data    []event `json:"data"`
+		HasMore bool    `json:"has_more"`
+	}
+	if err := json.Unmarshal(body, &pg); err != nil {
+		return nil, false, fmt.Errorf("malformed events page: %v", err)
+	}
+	return pg.Data, pg.HasMore, nil
 }
 
 // applyEvents applies an account's events, oldest first, as one batch,

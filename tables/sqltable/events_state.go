@@ -13,12 +13,15 @@ import (
 	"github.com/stripesql/stripesql/tables"
 )
 
-// eventCursor is how far an account's events were applied: the created
-// second of the newest, the ids of those of that second (the next poll
-// asks for created >= Last: Stripe's times are whole seconds), when the
-// last poll succeeded (every change until then is in the held rows) and
-// when the cursor began (rows read before that may have missed events).
+// eventCursor is how far an account's events were applied: the newest
+// (the next poll reads the events before it in the list: ending_before),
+// its created second and the ids of the events of that second (should
+// Stripe no longer have the newest, the poll asks for created >= Last:
+// Stripe's times are whole seconds), when the last poll succeeded
+// (every change until then is in the held rows) and when the cursor
+// began (rows read before that may have missed events).
 type eventCursor struct {
+	Newest     string    `json:"newest"`
 	Last       int64     `json:"last"`
 	Seen       []string  `json:"seen"`
 	Polled     time.Time `json:"polled"`
@@ -43,6 +46,9 @@ func (c *eventCursor) advance(evs []event) {
 		}
 		if e.Created == c.Last && !c.seen(e.ID) {
 			c.Seen = append(c.Seen, e.ID)
+		}
+		if e.Created >= c.Last {
+			c.Newest = e.ID
 		}
 	}
 }
