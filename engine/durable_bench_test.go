@@ -35,3 +35,25 @@ func BenchmarkEventsOnAHeldList(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*perPoll), "ns/event")
 }
+
+// BenchmarkWarmAggregates runs the MariaDB comparison's aggregates over
+// 200,000 held charges, in memory.
+func BenchmarkWarmAggregates(b *testing.B) {
+	env := stripesqltest.Start(b, stripesqltest.Options{Fake: fakestripe.Options{Scale: 200_000}, CacheTTL: time.Hour,
+		CacheBytes: 1 << 30})
+	queries := map[string]string{
+		"distinct": "SELECT COUNT(DISTINCT customer) FROM charges",
+		"currency": "SELECT currency, COUNT(*), SUM(amount) FROM charges GROUP BY currency",
+		"top":      "SELECT customer, SUM(amount) s FROM charges WHERE customer IS NOT NULL GROUP BY customer ORDER BY s DESC, customer LIMIT 10",
+	}
+	for _, q := range queries {
+		env.Rows(b, q)
+	}
+	for name, q := range queries {
+		b.Run(name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				env.Rows(b, q)
+			}
+		})
+	}
+}

@@ -189,6 +189,7 @@ func NewEngine(pro sql.DatabaseProvider) *sqle.Engine {
 		AddPostAnalyzeRule(searchRuleID, searchFilters).
 		AddPostAnalyzeRule(limitHintRuleID, limitHint).
 		AddPostAnalyzeRule(topNRuleID, topNThroughProject).
+		AddPostAnalyzeRule(exactDistinctRuleID, exactDistincts).
 		AddPostAnalyzeRule(filterOnlyRuleID, filterOnlyGuard).
 		Build()
 	a.Coster = pinCoster{Coster: a.Coster}
