@@ -90,6 +90,8 @@ func (b *distinctValues) Update(ctx *sql.Context, row sql.Row) error {
 	return nil
 }
 
-func (b *distinctValues) Eval(*sql.Context) (any, error) { return int64(len(b.strs) + len(b.others)), nil }
+func (b *distinctValues) Eval(*sql.Context) (any, error) {
+	return int64(len(b.strs) + len(b.others)), nil
+}
 
 func (b *distinctValues) Dispose() { expression.Dispose(b.expr) }
