@@ -53,15 +53,57 @@ func touchesRange(b *Block, at, end int64, lowest bool) bool {
 	return b.Lo < end && at < b.Hi || lowest && at <= b.Lo-1 && b.Lo-1 < end
 }
 
-// Apply makes changes, in order, as one batch: to the held blocks they
-// touch (read back from the KV first when not in memory), and to the
-// reads in progress over their keys (made when the read ends, or, for a
-// cut, the read stores nothing). With a KV, the deltas, the segments'
-// records and meta (the caller's records, such as how far the changes
-// go) are written in one atomic write, so that after a crash the KV holds
-// either the changes and the meta that says they were made, or neither.
-// Blocks whose changes have piled up are compacted (BlockCodec.Compact).
+// Apply makes changes, in order: to the held blocks they touch (read
+// back from the KV first when not in memory), and to the reads in
+// progress over their keys (made when the read ends, or, for a cut, the
+// read stores nothing). With a KV, the deltas and the segments' records
+// are written with the changes, and meta (the caller's records, such as
+// how far the changes go) last, in the write of the last changes: after
+// a crash the KV holds the meta only with every change it says was made
+// (it may hold changes made since the meta it holds: the caller makes
+// them again, and making a change twice is making it once). Blocks whose
+// changes have piled up are compacted (BlockCodec.Compact). The changes
+// are made applyBlocks blocks at a time, so that a batch touching every
+// block of a large segment does not hold them all in memory at once.
 func (s *Segments) Apply(changes []Change, meta map[string][]byte) {
+	for {
+		n := s.partOf(changes)
+		if n == len(changes) {
+			s.applyPart(changes, meta)
+			return
+		}
+		s.applyPart(changes[:n], nil)
+		changes = changes[n:]
+	}
+}
+
+// applyBlocks bounds the blocks one part of Apply holds in memory.
+const applyBlocks = 32
+
+// partOf is how many of the changes, from the first, touch applyBlocks
+// held blocks at most (one at least).
+func (s *Segments) partOf(changes []Change) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	blocks := map[*Block]bool{}
+	for i, ch := range changes {
+		if ch.Patch == nil {
+			continue
+		}
+		for _, b := range s.touchedLocked(ch.Stream, ch.At, ch.end()) {
+			if !blocks[b] && len(blocks) == applyBlocks && i > 0 {
+				return i
+			}
+			blocks[b] = true
+		}
+	}
+	return len(changes)
+}
+
+// applyPart is Apply of changes that touch few blocks: they are pinned
+// and read into memory, changed, compacted when worth it, and the KV
+// written once, with meta.
+func (s *Segments) applyPart(changes []Change, meta map[string][]byte) {
 	s.mu.Lock()
 	var pinned []*Block
 	for _, ch := range changes {

@@ -621,3 +621,35 @@ func TestSegmentsLongReadKeptFresh(t *testing.T) {
 		t.Error("a long read of a stream nothing kept right was stored, expired")
 	}
 }
+
+// A batch of changes touching many blocks is made a few blocks at a time
+// (memory holds no more of them at once), the meta in the last write.
+func TestSegmentsKVApplyInParts(t *testing.T) {
+	clock := testutil.NewClock()
+	kv := newMemKV()
+	s := openKV(t, kv, 1, 0, clock) // nothing stays in memory
+	const n = 2*applyBlocks + 6
+	s.Put("s", 0, 10*n, clock.Now(), blocksOf(n, 10))
+	var changes []Change
+	var seen []string
+	for i := 0; i < n; i++ {
+		ch := changeTo("s", int64(10*i+5), &seen, fmt.Sprintf("N%d", i), 10, 1, true)
+		ch.Delta = []byte(fmt.Sprintf("N%d", i))
+		changes = append(changes, ch)
+	}
+	writes := kv.writes
+	s.Apply(changes, map[string][]byte{"cursor": []byte("done")})
+	if got := kv.writes - writes; got != 3 {
+		t.Errorf("%d writes for %d blocks, want 3 parts of at most %d", got, n, applyBlocks)
+	}
+	if len(seen) != n {
+		t.Errorf("%d changes made, want %d", len(seen), n)
+	}
+	r := openKV(t, kv, 1, 0, clock)
+	if v, _ := r.Meta("cursor"); string(v) != "done" {
+		t.Errorf("meta = %q", v)
+	}
+	if got := loadAll(t, r, "s", 0, 20); got != "N1 N0" {
+		t.Errorf("after reopening: %q", got)
+	}
+}
