@@ -8,8 +8,10 @@
 // Stripe, 429s, time. Then, by default, warm stripesql against
 // a real MariaDB loaded with the same objects (mariadb.go, queries.go):
 // every answer compared, time per query, cache bytes and peak RSS.
+// Then the durable store on a million charges (durable.go): cold, warm,
+// after the TTL and a restart, memory and disk, MariaDB, events.
 // `make bench` runs it; `-mariadb-only` runs just the comparison,
-// `-replicas-only` just the replicas.
+// `-replicas-only` just the replicas, `-durable-only` just the durable store.
 //
 // The fake account runs in a child process, so the peak RSS measured is
 // stripesql's own (server, client, decoding), not the fake's data.
@@ -63,8 +65,14 @@ func main() {
 	flag.StringVar(&compareSkip, "mariadb-skip", "", "skip the comparison queries whose name matches this regular expression")
 	flag.IntVar(&replicaCount, "replicas", replicaCount, "compare one replica with this many on the same dashboard, alone and sharing a Redis (needs redis-server: make deps; 0: skip)")
 	flag.BoolVar(&replicasOnly, "replicas-only", false, "run only the replicas comparison")
+	flag.BoolVar(&withDurable, "durable", withDurable, "measure the durable store (disk cache and events) on a large account without latency or rate limit, against MariaDB (durable.go; needs mariadb-server: make deps)")
+	flag.BoolVar(&durableOnly, "durable-only", false, "run only the durable store section")
+	flag.IntVar(&durableScale, "durable-scale", durableScale, "charges in the durable store section's fake account")
+	flag.DurationVar(&durableTTL, "durable-ttl", durableTTL, "--cache-ttl of the durable store section (the binary's default: 5m)")
+	flag.StringVar(&durableProfile, "durable-profile", "", "write CPU and heap profiles of the durable store section's phases into this `dir`")
 	serveFake := flag.String("serve-fake", "", "internal: serve the fake account on this address (the bench's child process)")
 	loadMariaDB := flag.String("load-mariadb", "", "internal: load the fake account into the MariaDB at this DSN (the bench's child process)")
+	flag.BoolVar(&loadLarge, "load-large", false, "internal: load page by page, printing progress (the bench's child process)")
 	flag.Parse()
 	if *loadMariaDB != "" {
 		if err := loadAccount(os.Stdout, *loadMariaDB, *scale); err != nil {
@@ -83,6 +91,13 @@ func main() {
 		return
 	}
 	go stopOnSignal()
+	if durableOnly {
+		if err := benchDurable(os.Stdout, durableScale); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := benchmark(os.Stdout, *scale, *latency, *rate, *parallel, *quick, *withMariaDB || *mariaDBOnly, *mariaDBOnly); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -141,10 +156,16 @@ func benchmark(w io.Writer, scale int, latency time.Duration, rate float64, para
 			return err
 		}
 	}
-	if !withMariaDB {
+	if withMariaDB {
+		if err := compareWithMariaDB(w, url, scale, latency, rate, parallel); err != nil {
+			return err
+		}
+	}
+	if !withDurable || mariaDBOnly {
 		return nil
 	}
-	return compareWithMariaDB(w, url, scale, latency, rate, parallel)
+	stopFake() // the durable section has its own, larger account
+	return benchDurable(w, durableScale)
 }
 
 // startFake runs the fake account in a child process and returns its URL.
@@ -234,7 +255,7 @@ func startReplica(url string, rate float64, parallel int, cacheBytes int64, shar
 	var c *cache.Cache
 	if cacheBytes > 0 {
 		c = cache.New(cache.Options{MaxBytes: cacheBytes, TTL: time.Hour})
-		// As `stripesql` sets it (cmd/stripesql/memlimit.go).
+		// As `stripesql` sets it at the bound (engine.FollowMemory now follows what the caches hold).
 		debug.SetMemoryLimit(cacheBytes + 256<<20)
 	} else {
 		debug.SetMemoryLimit(math.MaxInt64)

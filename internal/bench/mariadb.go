@@ -14,6 +14,8 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"regexp"
@@ -48,6 +50,11 @@ const compareQueryTimeout = 15 * time.Minute
 // loadBatch is the rows per INSERT statement.
 const loadBatch = 2000
 
+// loadLarge makes the loader read the account a page at a time, printing
+// its progress: the durable store section's million charges, as decoded
+// maps all at once (fakestripe.Server.Objects), would take many GiB.
+var loadLarge bool
+
 // loadAccount is the loader child process: it generates the fake account
 // (the same seed and scale as the fake the bench reads, so the same
 // objects, as served) and inserts its charges and customers into the
@@ -55,6 +62,11 @@ const loadBatch = 2000
 func loadAccount(w io.Writer, dsn string, scale int) error {
 	start := time.Now()
 	fake := fakestripe.New(fakestripe.Options{Seed: fakeSeed, Scale: scale})
+	objects := func(resource string) objectSource { return sliceSource(fake.Objects(resource)) }
+	if loadLarge {
+		fmt.Fprintf(w, "  MariaDB: generated the account in %v\n", time.Since(start).Round(time.Millisecond))
+		objects = func(resource string) objectSource { return pagedSource(fake, resource) }
+	}
 	db, err := sql.Open("mysql", dsn)
 	if err != nil {
 		return err
@@ -65,7 +77,7 @@ func loadAccount(w io.Writer, dsn string, scale int) error {
 			return fmt.Errorf("%s: %v", strings.Fields(stmt)[2], err)
 		}
 	}
-	nCharges, err := insertObjects(db, "charges", fake.Objects("charges"),
+	nCharges, err := insertObjects(w, db, "charges", objects("charges"),
 		[]string{"id", "amount", "amount_refunded", "amount_major", "currency", "status", "created", "customer", "paid", "refunded", "captured"},
 		func(o obj) []any {
 			return []any{o.str("id"), o.int("amount"), o.int("amount_refunded"), majorString(o.int("amount"), o.str("currency")),
@@ -74,7 +86,7 @@ func loadAccount(w io.Writer, dsn string, scale int) error {
 	if err != nil {
 		return err
 	}
-	nCustomers, err := insertObjects(db, "customers", fake.Objects("customers"),
+	nCustomers, err := insertObjects(w, db, "customers", objects("customers"),
 		[]string{"id", "email", "name", "created", "currency", "address", "tax_exempt", "delinquent", "balance"},
 		func(o obj) []any {
 			return []any{o.str("id"), o.nullable("email"), o.nullable("name"), o.time("created"), o.nullable("currency"),
@@ -90,27 +102,88 @@ func loadAccount(w io.Writer, dsn string, scale int) error {
 	return nil
 }
 
-// insertObjects inserts objects in batches, in one transaction.
-func insertObjects(db *sql.DB, table string, objects []map[string]any, cols []string, row func(obj) []any) (int, error) {
+// objectSource returns a table's objects a batch (at most loadBatch) at a
+// time; no objects at the end.
+type objectSource func() ([]map[string]any, error)
+
+// sliceSource is a source of objects held all at once.
+func sliceSource(objects []map[string]any) objectSource {
+	return func() ([]map[string]any, error) {
+		n := min(loadBatch, len(objects))
+		batch := objects[:n]
+		objects = objects[n:]
+		return batch, nil
+	}
+}
+
+// pagedSource lists resource from the fake (its HTTP handler, in this
+// process), 100 objects a page, as stripesql reads it.
+func pagedSource(fake http.Handler, resource string) objectSource {
+	after, done := "", false
+	return func() ([]map[string]any, error) {
+		var batch []map[string]any
+		for !done && len(batch)+100 <= loadBatch {
+			target := "/v1/" + resource + "?limit=100"
+			if after != "" {
+				target += "&starting_after=" + after
+			}
+			req := httptest.NewRequest(http.MethodGet, target, nil)
+			req.Header.Set("Authorization", "Bearer "+benchKey)
+			rec := httptest.NewRecorder()
+			fake.ServeHTTP(rec, req)
+			var page struct {
+				Data    []map[string]any `json:"data"`
+				HasMore bool             `json:"has_more"`
+			}
+			if rec.Code != http.StatusOK {
+				return nil, fmt.Errorf("listing %s: %d %s", resource, rec.Code, rec.Body.String())
+			}
+			if err := json.Unmarshal(rec.Body.Bytes(), &page); err != nil {
+				return nil, fmt.Errorf("listing %s: %v", resource, err)
+			}
+			batch = append(batch, page.Data...)
+			if !page.HasMore || len(page.Data) == 0 {
+				done = true
+			} else {
+				after = obj(page.Data[len(page.Data)-1]).str("id")
+			}
+		}
+		return batch, nil
+	}
+}
+
+// insertObjects inserts a source's objects in batches, in one transaction.
+func insertObjects(w io.Writer, db *sql.DB, table string, objects objectSource, cols []string, row func(obj) []any) (int, error) {
 	tx, err := db.Begin()
 	if err != nil {
 		return 0, err
 	}
 	defer tx.Rollback()
 	one := "(" + strings.TrimSuffix(strings.Repeat("?,", len(cols)), ",") + ")"
-	for lo := 0; lo < len(objects); lo += loadBatch {
-		hi := min(lo+loadBatch, len(objects))
-		args := make([]any, 0, (hi-lo)*len(cols))
-		for _, o := range objects[lo:hi] {
+	n := 0
+	for {
+		batch, err := objects()
+		if err != nil {
+			return 0, err
+		}
+		if len(batch) == 0 {
+			break
+		}
+		args := make([]any, 0, len(batch)*len(cols))
+		for _, o := range batch {
 			args = append(args, row(obj(o))...)
 		}
 		q := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES " +
-			strings.TrimSuffix(strings.Repeat(one+",", hi-lo), ",")
+			strings.TrimSuffix(strings.Repeat(one+",", len(batch)), ",")
 		if _, err := tx.Exec(q, args...); err != nil {
 			return 0, fmt.Errorf("inserting %s: %v", table, err)
 		}
+		if loadLarge && (n+len(batch))/100_000 > n/100_000 {
+			fmt.Fprintf(w, "  MariaDB: %d %s inserted\n", n+len(batch), table)
+		}
+		n += len(batch)
 	}
-	return len(objects), tx.Commit()
+	return n, tx.Commit()
 }
 
 // obj reads the fields of an object decoded by json.Unmarshal into any.
@@ -186,9 +259,10 @@ func majorString(amount int64, currency string) string {
 }
 
 // startLoader loads the MariaDB copy in a child process, so the objects
-// held while loading do not count in this process's peak RSS.
-func startLoader(w io.Writer, dsn string, scale int) error {
-	cmd := exec.Command(os.Args[0], "-load-mariadb", dsn, "-scale", strconv.Itoa(scale))
+// held while loading do not count in this process's peak RSS; large
+// loads page through the account (see loadLarge).
+func startLoader(w io.Writer, dsn string, scale int, large bool) error {
+	cmd := exec.Command(os.Args[0], "-load-mariadb", dsn, "-scale", strconv.Itoa(scale), "-load-large="+strconv.FormatBool(large))
 	cmd.Stdout, cmd.Stderr = w, os.Stderr
 	cmd.SysProcAttr = childAttr()
 	if err := cmd.Run(); err != nil {
@@ -226,7 +300,7 @@ func compareWithMariaDB(w io.Writer, url string, scale int, latency time.Duratio
 	if err := mdb.QueryRow("SELECT VERSION()").Scan(&version); err != nil {
 		return err
 	}
-	if err := startLoader(w, maria.DSN("stripe")+"?interpolateParams=true&maxAllowedPacket=0", scale); err != nil {
+	if err := startLoader(w, maria.DSN("stripe")+"?interpolateParams=true&maxAllowedPacket=0", scale, false); err != nil {
 		return err
 	}
 
