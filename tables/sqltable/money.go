@@ -27,9 +27,14 @@ func majorsOf(cols []tables.Column) []major {
 	return out
 }
 
-// fillMajors computes the derived columns of a decoded row.
-func (t *Table) fillMajors(row sql.Row) {
+// fillMajors computes the derived columns of a decoded row that need
+// marks (all when nil): a decimal each, not worth making for a column the
+// query does not read.
+func (t *Table) fillMajors(row sql.Row, need []bool) {
 	for _, m := range t.majors {
+		if need != nil && !need[m.ord] {
+			continue
+		}
 		amount, ok := row[m.src].(int64)
 		cur, ok2 := row[m.cur].(string)
 		if !ok || !ok2 {

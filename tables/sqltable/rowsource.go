@@ -451,11 +451,11 @@ func (r *rowSource) serve(ctx context.Context, s *scan, p *rowPart) (out []sql.R
 			p.blk, p.blobs, p.begun = v.(*rowcache.Block), nil, false
 		}
 		blk := p.blk
-		if p.blobs == nil && blk.HasJSON(s.need) {
-			p.blobs = blk.Blobs()
-		}
 		if !p.begun {
 			p.begun = true
+			if blk.HasJSON(s.need) {
+				p.blobs = blk.Blobs()
+			}
 			p.next, p.end = blk.Span(p.lo, p.hi)
 			var byKeys bool
 			p.pos, byKeys = r.pick(blk, p.next, p.end)
@@ -478,7 +478,7 @@ func (r *rowSource) serve(ctx context.Context, s *scan, p *rowPart) (out []sql.R
 			row = make(sql.Row, len(t.cols))
 		}
 		blk.Fill(i, s.need, row, p.blobs)
-		t.fillMajors(row)
+		t.fillMajors(row, s.need)
 		if !p.exact && len(r.st.within) > 0 && s.ix != nil && !inAnyRange(ctx, s.ix, r.st.within, row) {
 			continue
 		}
@@ -659,7 +659,7 @@ func (r *rowSource) readGap(ctx context.Context, s *scan) ([]sql.Row, error) {
 		if id, _ := row[r.gap.idOrd].(string); r.served[id] {
 			continue // served from a held block's tail already
 		}
-		t.fillMajors(row)
+		t.fillMajors(row, nil)
 		if len(r.st.within) > 0 && s.ix != nil && !inAnyRange(ctx, s.ix, r.st.within, row) {
 			continue
 		}

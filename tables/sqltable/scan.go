@@ -197,7 +197,7 @@ func (s *scan) keep(ctx context.Context, st step, b batch) ([]sql.Row, error) {
 			if err != nil {
 				return nil, err
 			}
-			s.t.fillMajors(row)
+			s.t.fillMajors(row, s.need)
 			s.t.fillParent(row, b.parentID)
 			if b.account != "" {
 				row[s.t.accountOrd] = b.account
