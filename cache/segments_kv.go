@@ -32,7 +32,7 @@ import (
 var (
 	recordPrefix  = []byte("s/")
 	blockPrefix   = []byte("b/")
-	deltaPrefix0  = []byte("d/")
+	deltasPrefix  = []byte("d/")
 	pendingPrefix = []byte("p/")
 	metaPrefix    = []byte("m/")
 )
@@ -42,7 +42,7 @@ func withID(prefix []byte, id uint64) []byte {
 }
 
 func blockKey(id uint64) []byte    { return withID(blockPrefix, id) }
-func deltaPrefix(id uint64) []byte { return withID(deltaPrefix0, id) }
+func deltaPrefix(id uint64) []byte { return withID(deltasPrefix, id) }
 func pendingKey(id uint64) []byte  { return withID(pendingPrefix, id) }
 func metaKey(name string) []byte   { return append(append([]byte(nil), metaPrefix...), name...) }
 
@@ -222,7 +222,7 @@ func (s *Segments) SetMeta(name string, val []byte) {
 	s.writeLocked([]Op{{Key: metaKey(name), Val: val}})
 }
 
-// kvBroken is set once a write to the KV failed: from then on nothing is
+// kvState says whether a write to the KV failed: from then on nothing is
 // written (a write that failed left the KV as it was, and a later write
 // could claim changes it lost), and changes make blocks memory-only.
 type kvState struct{ broken atomic.Bool }

@@ -650,7 +650,7 @@ func (r *rowSource) readGap(ctx context.Context, s *scan) ([]sql.Row, error) {
 		}
 		r.gap.pack.add(o)
 		r.gap.got = true
-		if c, ok := row[t.layout().CreatedOrd].(time.Time); ok {
+		if c, ok := row[r.gap.layout.CreatedOrd].(time.Time); ok {
 			r.gap.oldest = min(r.gap.oldest, c.Unix())
 			if r.gap.final != nil && !r.gap.final(t.field(row)) {
 				r.gap.open = min(r.gap.open, c.Unix())
