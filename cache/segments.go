@@ -514,18 +514,7 @@ func (s *Segments) removeLocked(g *Segment, ops []Op) []Op {
 // unlinkLocked takes a segment out of its stream and the recency list,
 // leaving its blocks as they are.
 func (s *Segments) unlinkLocked(g *Segment) {
-	segs := s.streams[g.Stream]
-	for i, x := range segs {
-		if x == g {
-			segs = append(segs[:i], segs[i+1:]...)
-			break
-		}
-	}
-	if len(segs) == 0 {
-		delete(s.streams, g.Stream)
-	} else {
-		s.streams[g.Stream] = segs
-	}
+	removeFrom(s.streams, g.Stream, g)
 	if g.elem != nil {
 		s.segLRU.Remove(g.elem)
 		g.elem = nil
@@ -623,3 +612,20 @@ func (s *Segments) MaxDiskBytes() int64 { return s.diskMax }
 
 // TTL is how long a segment stays fresh.
 func (s *Segments) TTL() time.Duration { return s.ttl }
+
+// removeFrom takes x out of the list of key in m, and the key out of m
+// when its list is empty.
+func removeFrom[T comparable](m map[string][]T, key string, x T) {
+	list := m[key]
+	for i, y := range list {
+		if y == x {
+			list = append(list[:i], list[i+1:]...)
+			break
+		}
+	}
+	if len(list) == 0 {
+		delete(m, key)
+	} else {
+		m[key] = list
+	}
+}

@@ -225,18 +225,7 @@ func (cl *Claim) FinishFinal(lo, hi int64, since time.Time, finalBelow int64) bo
 		stored, ops = s.putLocked(cl.stream, lo, hi, since, c.blocks, finalBelow, ops)
 	}
 	c.blocks, c.changes = nil, nil
-	cs := s.reading[cl.stream]
-	for i, x := range cs {
-		if x == c {
-			cs = append(cs[:i], cs[i+1:]...)
-			break
-		}
-	}
-	if len(cs) == 0 {
-		delete(s.reading, cl.stream)
-	} else {
-		s.reading[cl.stream] = cs
-	}
+	removeFrom(s.reading, cl.stream, c)
 	s.writeLocked(ops)
 	s.mu.Unlock()
 	close(c.done)

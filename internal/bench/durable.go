@@ -42,7 +42,6 @@ import (
 	"github.com/stripesql/stripesql/cache"
 	"github.com/stripesql/stripesql/cache/disk"
 	"github.com/stripesql/stripesql/engine"
-	"github.com/stripesql/stripesql/internal/mariadbtest"
 	"github.com/stripesql/stripesql/tables/sqltable"
 )
 
@@ -449,23 +448,11 @@ func benchDurable(w io.Writer, scale int) (err error) {
 	fmt.Fprintf(w, "  fake account ready in %v\n", time.Since(t0).Round(time.Millisecond))
 
 	fmt.Fprintf(w, "starting MariaDB (internal/mariadbtest) and loading the same charges and customers (minutes at 1,000,000)…\n")
-	maria, err := mariadbtest.StartProcess("")
+	_, mdb, version, stopMaria, err := startLoadedMariaDB(w, scale, true)
 	if err != nil {
 		return err
 	}
-	defer onInterrupt(maria.Stop)()
-	mdb, err := maria.Open("stripe")
-	if err != nil {
-		return err
-	}
-	defer mdb.Close()
-	var version string
-	if err := mdb.QueryRow("SELECT VERSION()").Scan(&version); err != nil {
-		return err
-	}
-	if err := startLoader(w, maria.DSN("stripe")+"?interpolateParams=true&maxAllowedPacket=0", scale, true); err != nil {
-		return err
-	}
+	defer stopMaria()
 	r := &durableRun{w: w, url: fakeURL, clock: &offsetClock{}, mdb: mdb, want: map[string][]string{},
 		cnt: &splitCounter{next: http.DefaultTransport.(*http.Transport).Clone()}}
 	for _, q := range append(slices.Clone(durableColdQueries), durableCompareQueries...) {

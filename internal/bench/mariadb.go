@@ -286,23 +286,11 @@ func compareWithMariaDB(w io.Writer, url string, scale int, latency time.Duratio
 		return err
 	}
 	fmt.Fprintf(w, "\nMariaDB comparison: starting MariaDB (internal/mariadbtest)…\n")
-	maria, err := mariadbtest.StartProcess("")
+	maria, mdb, version, stopMaria, err := startLoadedMariaDB(w, scale, false)
 	if err != nil {
 		return err
 	}
-	defer onInterrupt(maria.Stop)()
-	mdb, err := maria.Open("stripe")
-	if err != nil {
-		return err
-	}
-	defer mdb.Close()
-	var version string
-	if err := mdb.QueryRow("SELECT VERSION()").Scan(&version); err != nil {
-		return err
-	}
-	if err := startLoader(w, maria.DSN("stripe")+"?interpolateParams=true&maxAllowedPacket=0", scale, false); err != nil {
-		return err
-	}
+	defer stopMaria()
 
 	// The customers with the most charges, for the queries' placeholders.
 	ids, err := column(mdb, "SELECT customer FROM charges WHERE customer IS NOT NULL GROUP BY customer ORDER BY COUNT(*) DESC, customer LIMIT 3")
@@ -735,4 +723,28 @@ func roundDuration(d time.Duration) time.Duration {
 		return d.Round(10 * time.Microsecond)
 	}
 	return d.Round(time.Microsecond)
+}
+
+// startLoadedMariaDB starts a MariaDB (internal/mariadbtest) and loads the
+// fake account of scale charges into it (large: page by page, with
+// progress); it returns the process, a pool on it, its version and what
+// stops it.
+func startLoadedMariaDB(w io.Writer, scale int, large bool) (maria *mariadbtest.Server, mdb *sql.DB, version string, stop func(), err error) {
+	if maria, err = mariadbtest.StartProcess(""); err != nil {
+		return nil, nil, "", nil, err
+	}
+	stopMaria := onInterrupt(maria.Stop)
+	if mdb, err = maria.Open("stripe"); err != nil {
+		stopMaria()
+		return nil, nil, "", nil, err
+	}
+	stop = func() { mdb.Close(); stopMaria() }
+	if err = mdb.QueryRow("SELECT VERSION()").Scan(&version); err == nil {
+		err = startLoader(w, maria.DSN("stripe")+"?interpolateParams=true&maxAllowedPacket=0", scale, large)
+	}
+	if err != nil {
+		stop()
+		return nil, nil, "", nil, err
+	}
+	return maria, mdb, version, stop, nil
 }
