@@ -1,6 +1,6 @@
 // Package rowcache holds decoded rows compactly, for the row cache: the
-// rows of one interval of a list, typed as the engine wants them, so a
-// warm query parses no JSON.
+// rows of one block of an interval of a list (a few thousand rows), typed
+// as the engine wants them, so a warm query parses no JSON.
 //
 // A Block is rows newest first (created descending), keyed by id: a block
 // never holds an id twice. It stores them by column, each column's cells

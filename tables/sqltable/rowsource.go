@@ -20,16 +20,20 @@ import (
 // objects: the list path and its parameters other than the created
 // bounds and paging (the base stream has only the spec's defaults; a
 // filtered stream adds `customer=…` and the like). The cache holds, per
-// stream, segments: created intervals [lo, hi) read whole, with their rows
-// decoded (rowcache.Block), each at most once by id.
+// stream, segments: created intervals [lo, hi) read whole, each a
+// sequence of blocks of a few thousand rows decoded (rowcache.Block),
+// each row at most once by id; memory holds the blocks used last, a disk
+// store (rowstore.go) all of them.
 //
 // A scan step turns into parts, newest first (cache.Segments.Cover):
-// held segments are served from memory, gaps are read from Stripe (by the
-// parallel slices when long) and become segments when read whole. A
-// filtered step whose filters the scan or the engine checks on every row
-// is served from the base stream where that holds the interval, and
-// reads only the rest with the filtered list. Concurrent reads of the
-// same gap wait for one another (cache.Segments.Claim).
+// held segments are served block by block, each read back from disk when
+// not in memory; gaps are read from Stripe (by the parallel slices when
+// long), cut into blocks as they come (rowrun.go), and become segments
+// when read whole. A filtered step whose filters the scan or the engine
+// checks on every row is served from the base stream where that holds
+// the interval, and reads only the rest with the filtered list.
+// Concurrent reads of the same gap wait for one another
+// (cache.Segments.Claim).
 
 // unbounded is the upper end of a range without one.
 const unbounded = 1 << 62
