@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -302,11 +304,14 @@ type replica struct {
 	logs  stripesqltest.Logs // the store's
 }
 
-func (a *account) replica(t *testing.T, rdb *redistest.Server) *replica {
+func (a *account) replica(t *testing.T, rdb *redistest.Server, more ...func(*stripesqltest.Options)) *replica {
 	t.Helper()
 	r := &replica{}
 	opts := stripesqltest.Options{StripeURL: a.url, CacheTTL: time.Hour, RateLimit: 22, MaxRetries: 3, RateLimitRetries: 10,
 		ExpectedReplicas: 3}
+	for _, o := range more {
+		o(&opts)
+	}
 	if rdb != nil {
 		s, err := redisshare.Open(rdb.URL(), redisshare.Options{TTL: time.Hour, ProbeInterval: 50 * time.Millisecond, Logger: r.logs.Logger()})
 		if err != nil {
@@ -425,5 +430,59 @@ func TestReplicasShareFilterOnlyRows(t *testing.T) {
 		if n, _ := acct.requests(); n != 0 {
 			t.Errorf("%s: the other replica asked Stripe %d times, want its rows from the first's read", q, n)
 		}
+	}
+}
+
+// Replicas sharing a Redis, each with its own disk cache: one that
+// restarts catches up from its own events cursor (changes made while it
+// was down), holds again what its disk held, and follows the shared
+// events log afterwards; the other keeps applying the log.
+func TestReplicaWithADiskRestarts(t *testing.T) {
+	acct := newAccount(t, 250)
+	rdb := redistest.Start(t)
+	var replicas []*replica
+	for i := 0; i < 2; i++ {
+		r := acct.replica(t, rdb, func(o *stripesqltest.Options) {
+			o.CacheDir, o.Events = t.TempDir(), 100*time.Millisecond
+		})
+		replicas = append(replicas, r)
+	}
+	var refundable []map[string]any
+	for _, c := range acct.fake.Objects("charges") {
+		if c["status"] == "succeeded" && c["captured"] == true && c["amount_refunded"] == 0.0 {
+			refundable = append(refundable, c)
+		}
+	}
+	const q = "SELECT amount_refunded FROM charges WHERE concat(id, '') = ?"
+	refund := func(c map[string]any) string {
+		if _, err := acct.fake.RefundCharge(c["id"].(string), int64(c["amount"].(float64))); err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprintf("[[%d]]", int64(c["amount"].(float64)))
+	}
+	for _, r := range replicas {
+		r.env.Rows(t, q, refundable[0]["id"]) // the list is held
+	}
+	var want string
+	replicas[1].env.Restart(t, func() { want = refund(refundable[0]) })
+	// Its catch-up (and the leader's polls, should it lead): events only.
+	if reqs := replicas[1].env.Requests(); len(reqs) == 0 || !strings.HasPrefix(reqs[0], "GET /v1/events?ending_before=") ||
+		slices.ContainsFunc(reqs, func(r string) bool { return !strings.HasPrefix(r, "GET /v1/events?") }) {
+		t.Errorf("the restart's requests:\n%s\nwant a page of events from its own cursor, and no list", stripesqltest.Join(reqs))
+	}
+	if got := fmt.Sprint(replicas[1].env.Rows(t, q, refundable[0]["id"])); got != want {
+		t.Errorf("the restarted replica: %s, want %s (the refund made while it was down)", got, want)
+	}
+	if reqs := replicas[1].env.Requests(); slices.ContainsFunc(reqs, func(r string) bool { return !strings.HasPrefix(r, "GET /v1/events?") }) {
+		t.Errorf("the restarted replica read again:\n%s", stripesqltest.Join(reqs))
+	}
+	waitFor(t, "the other replica to apply the refund", func() bool {
+		return fmt.Sprint(replicas[0].env.Rows(t, q, refundable[0]["id"])) == want
+	})
+	want = refund(refundable[1])
+	for i, r := range replicas {
+		waitFor(t, fmt.Sprintf("replica %d to apply the second refund", i), func() bool {
+			return fmt.Sprint(r.env.Rows(t, q, refundable[1]["id"])) == want
+		})
 	}
 }
