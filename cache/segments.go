@@ -130,6 +130,10 @@ type Block struct {
 	elem   *list.Element
 	pins   int  // Apply holds it in memory
 	gone   bool // dropped: it is no longer anyone's
+	// hint is the caller's note about the block's value (SetHint),
+	// dropped when the value changes; version counts the changes.
+	hint    any
+	version uint64
 	// loading is closed when a read of the block from the KV ends.
 	loading chan struct{}
 }

@@ -165,6 +165,8 @@ func (s *Segments) changeLocked(b *Block, ch Change, ops []Op, touched map[*Segm
 		return s.dropBlockLocked(b, ops)
 	}
 	b.val, b.items = ch.Patch(b.val, b.Lo, b.Hi)
+	b.hint = nil
+	b.version++
 	s.resizeLocked(b)
 	if b.durable() && (ch.Delta == nil || s.broken()) {
 		// Its bytes in the KV no longer say what it holds: it stays in

@@ -242,3 +242,32 @@ func (s *Segments) cutLocked(b *Block, ops []Op) []Op {
 	}
 	return ops
 }
+
+// Hint returns what the caller noted about a block's value (SetHint), nil
+// when nothing or the value changed since: a summary it may consult
+// instead of reading the value (the ids a block may hold). It stays in
+// memory, whether the value does or not; it is not kept in the KV.
+func (s *Segments) Hint(b *Block) any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return b.hint
+}
+
+// Version counts the changes made to a block's value: take it before
+// Load, to note a hint about the value loaded (SetHint).
+func (s *Segments) Version(b *Block) uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return b.version
+}
+
+// SetHint notes h about the block's value as of version (Version before
+// the Load it was made from), unless the value changed since; a change
+// drops it.
+func (s *Segments) SetHint(b *Block, version uint64, h any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if b.version == version && !b.gone {
+		b.hint = h
+	}
+}

@@ -653,3 +653,26 @@ func TestSegmentsKVApplyInParts(t *testing.T) {
 		t.Errorf("after reopening: %q", got)
 	}
 }
+
+// A block's hint stays while its value does (in memory or not), and goes
+// when a change replaces it; a hint of an older value is not noted.
+func TestSegmentsHint(t *testing.T) {
+	s, clock := newTestSegments(1000, time.Hour)
+	put(s, "s", 0, 10, clock.Now(), "A", 1, 1)
+	b := s.Cover("s", 0, 10)[0].Blocks[0]
+	ver := s.Version(b)
+	s.Load(b)
+	s.SetHint(b, ver, "ids of A")
+	if h := s.Hint(b); h != "ids of A" {
+		t.Errorf("Hint = %v", h)
+	}
+	var seen []string
+	s.Apply([]Change{changeTo("s", 5, &seen, "B", 1, 1, true)}, nil)
+	if h := s.Hint(b); h != nil {
+		t.Errorf("Hint after a change = %v, want none", h)
+	}
+	s.SetHint(b, ver, "stale") // made from the value before the change
+	if h := s.Hint(b); h != nil {
+		t.Errorf("Hint after a stale SetHint = %v, want none", h)
+	}
+}

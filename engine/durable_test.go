@@ -511,3 +511,37 @@ func TestEventsCursorGoneReadsFromItsSecond(t *testing.T) {
 		t.Errorf("metadata.k = %s, want v", got)
 	}
 }
+
+// A retrieve from a held list larger than memory reads from disk only
+// the block that holds the id (each block's id filter, made the first
+// time it is read), not every block; an id not held asks Stripe.
+func TestRetrieveReadsOneBlockFromDisk(t *testing.T) {
+	env := stripesqltest.Start(t, stripesqltest.Options{Fake: fakestripe.Options{Scale: 10000}, CacheTTL: time.Hour,
+		CacheBytes: 1, CacheDir: t.TempDir(), Events: time.Hour})
+	ref := env.CacheOff(t)
+	env.Rows(t, "SELECT COUNT(*) FROM charges")
+	charges := env.Fake.Objects("charges")
+	q := "SELECT id, amount, status FROM charges WHERE id = ?"
+	reads := func() int {
+		return atoi(t, env.Rows(t, "SELECT disk_reads FROM stripe_meta.cache_stats")[0][0])
+	}
+	env.Rows(t, q, charges[0]["id"]) // reads every block once, and makes their filters
+	env.Requests()
+	for i := 1; i <= 20; i++ {
+		id := charges[i*(len(charges)/21)]["id"]
+		before := reads()
+		if got, want := fmt.Sprint(env.Rows(t, q, id)), fmt.Sprint(ref.Rows(t, q, id)); got != want {
+			t.Fatalf("%v: %s, want %s", id, got, want)
+		}
+		if n := reads() - before; n > 2 {
+			t.Errorf("the retrieve of %v read %d blocks from disk, want the one holding it", id, n)
+		}
+	}
+	if reqs := env.Requests(); len(reqs) != 0 {
+		t.Errorf("retrieves of held charges asked Stripe:\n%s", stripesqltest.Join(reqs))
+	}
+	env.Rows(t, q, "ch_not_held")
+	if reqs := env.Requests(); len(reqs) != 1 || !strings.HasPrefix(reqs[0], "GET /v1/charges/ch_not_held") {
+		t.Errorf("a retrieve of an id not held: requests %v, want it asked of Stripe", reqs)
+	}
+}

@@ -290,11 +290,19 @@ func (t *Table) heldRetrieve(ctx context.Context, st step, ix *index) *rowSource
 	}
 	for _, g := range parts {
 		for _, b := range g.Blocks {
+			f, hinted := store.Hint(b).(*idFilter)
+			if hinted && !f.mayHold(st.req.id) {
+				continue
+			}
+			ver := store.Version(b)
 			v, err := store.Load(b)
 			if err != nil {
 				return nil // gone meanwhile: ask Stripe
 			}
 			blk := v.(*rowcache.Block)
+			if !hinted {
+				store.SetHint(b, ver, newIDFilter(blk))
+			}
 			if i := blk.Find(st.req.id); i >= 0 && blk.Created(i) >= g.Lo && blk.Created(i) < g.Hi {
 				r := &rowSource{t: t, st: st, ix: ix, store: store, planned: true}
 				r.parts = []rowPart{{lo: g.Lo, hi: g.Hi, seg: g.Segment, blocks: []*cache.Block{b}, blk: blk, pos: []int{i}, begun: true, recorded: true}}

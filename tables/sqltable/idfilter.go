@@ -1,0 +1,52 @@
+package sqltable
+
+import (
+	"hash/maphash"
+
+	"github.com/stripesql/stripesql/tables/rowcache"
+)
+
+// idFilter is a Bloom filter of the ids a held block holds, kept as the
+// block's hint (cache.Segments.SetHint): a retrieve from held rows
+// (heldRetrieve) reads only the blocks that may hold its id, not every
+// block of a list larger than memory from disk. A false "may hold" costs
+// a block read; there is no false "does not": a block's hint goes when
+// its rows change.
+type idFilter struct{ bits []uint64 }
+
+// idFilterBits is the filter's size per id (3 KiB a block of 2,048
+// rows): with idFilterHashes hashes, about one block in 250 that does not
+// hold an id is read for it.
+const (
+	idFilterBits   = 12
+	idFilterHashes = 6
+)
+
+var idFilterSeed = maphash.MakeSeed()
+
+// newIDFilter makes the filter of a block's ids.
+func newIDFilter(blk *rowcache.Block) *idFilter {
+	n := max(64, blk.Len()*idFilterBits)
+	f := &idFilter{bits: make([]uint64, (n+63)/64)}
+	for i := 0; i < blk.Len(); i++ {
+		f.each(blk.ID(i), func(bit uint64) { f.bits[bit/64] |= 1 << (bit % 64) })
+	}
+	return f
+}
+
+// mayHold reports whether the block may hold id.
+func (f *idFilter) mayHold(id string) bool {
+	hit := true
+	f.each(id, func(bit uint64) { hit = hit && f.bits[bit/64]&(1<<(bit%64)) != 0 })
+	return hit
+}
+
+// each calls mark with the filter's bits of id (double hashing).
+func (f *idFilter) each(id string, mark func(bit uint64)) {
+	h := maphash.String(idFilterSeed, id)
+	a, b := h, h>>32|h<<32|1
+	m := uint64(len(f.bits) * 64)
+	for k := uint64(0); k < idFilterHashes; k++ {
+		mark((a + k*b) % m)
+	}
+}

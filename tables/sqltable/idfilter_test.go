@@ -1,0 +1,38 @@
+package sqltable
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/stripesql/stripesql/tables/rowcache"
+)
+
+// A block's id filter holds every id of the block, and says "may hold"
+// of few others.
+func TestIDFilter(t *testing.T) {
+	b := rowcache.NewBuilder(runLayout)
+	for i := 0; i < 2048; i++ {
+		b.Add(runRow(fmt.Sprintf("ch_%d", i), int64(1000-i/10)))
+	}
+	blk := b.Build(minInt64, unbounded)
+	f := newIDFilter(blk)
+	for i := 0; i < blk.Len(); i++ {
+		if !f.mayHold(blk.ID(i)) {
+			t.Fatalf("the filter misses %s, an id of the block", blk.ID(i))
+		}
+	}
+	falsePos := 0
+	const others = 20000
+	for i := 0; i < others; i++ {
+		if f.mayHold(fmt.Sprintf("ch_other_%d", i)) {
+			falsePos++
+		}
+	}
+	if rate := float64(falsePos) / others; rate > 0.01 {
+		t.Errorf("the filter says 'may hold' of %.2f%% of other ids, want under 1%%", 100*rate)
+	}
+	empty := newIDFilter(rowcache.NewBuilder(runLayout).Build(minInt64, unbounded))
+	if empty.mayHold("ch_1") {
+		t.Error("the filter of an empty block may hold an id")
+	}
+}
