@@ -18,6 +18,9 @@ type Change struct {
 	// Span, for a cut, is how many keys from At on it covers (0 or 1: At
 	// alone).
 	Span int64
+	// Rehint, when set, makes a patched block's hint (SetHint) into the
+	// hint of its new value; without it the hint goes.
+	Rehint func(hint any) any
 }
 
 // end is the first key above what a change covers.
@@ -165,8 +168,12 @@ func (s *Segments) changeLocked(b *Block, ch Change, ops []Op, touched map[*Segm
 		return s.dropBlockLocked(b, ops)
 	}
 	b.val, b.items = ch.Patch(b.val, b.Lo, b.Hi)
-	b.hint = nil
 	b.version++
+	if b.hint != nil && ch.Rehint != nil {
+		b.hint = ch.Rehint(b.hint)
+	} else {
+		b.hint = nil
+	}
 	s.resizeLocked(b)
 	if b.durable() && (ch.Delta == nil || s.broken()) {
 		// Its bytes in the KV no longer say what it holds: it stays in

@@ -675,4 +675,12 @@ func TestSegmentsHint(t *testing.T) {
 	if h := s.Hint(b); h != nil {
 		t.Errorf("Hint after a stale SetHint = %v, want none", h)
 	}
+	// A change that says how the hint changes keeps it so.
+	s.SetHint(b, s.Version(b), "ids of B")
+	ch := changeTo("s", 5, &seen, "C", 1, 1, true)
+	ch.Rehint = func(h any) any { return h.(string) + " and C" }
+	s.Apply([]Change{ch}, nil)
+	if h := s.Hint(b); h != "ids of B and C" {
+		t.Errorf("Hint after a change with Rehint = %v", h)
+	}
 }

@@ -540,6 +540,28 @@ func TestRetrieveReadsOneBlockFromDisk(t *testing.T) {
 	if reqs := env.Requests(); len(reqs) != 0 {
 		t.Errorf("retrieves of held charges asked Stripe:\n%s", stripesqltest.Join(reqs))
 	}
+	// Events: a charge changed, one created; their blocks' filters follow.
+	changed := charges[5]["id"].(string)
+	if err := env.Fake.SetMetadata("charges", changed, "k", "v"); err != nil {
+		t.Fatal(err)
+	}
+	created := env.Stripe(t, "POST", "/v1/charges", url.Values{"amount": {"999"}, "currency": {"usd"}, "customer": {charges[0]["customer"].(string)}})
+	if _, err := env.Client.NewEventWatcher(nil).Poll(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	env.Requests()
+	for _, id := range []any{changed, created["id"], charges[6]["id"]} {
+		before := reads()
+		if got, want := fmt.Sprint(env.Rows(t, q, id)), fmt.Sprint(ref.Rows(t, q, id)); got != want {
+			t.Fatalf("after the events, %v: %s, want %s", id, got, want)
+		}
+		if n := reads() - before; n > 2 {
+			t.Errorf("after the events, the retrieve of %v read %d blocks from disk, want the one holding it", id, n)
+		}
+	}
+	if reqs := env.Requests(); len(reqs) != 0 {
+		t.Errorf("retrieves after the events asked Stripe:\n%s", stripesqltest.Join(reqs))
+	}
 	env.Rows(t, q, "ch_not_held")
 	if reqs := env.Requests(); len(reqs) != 1 || !strings.HasPrefix(reqs[0], "GET /v1/charges/ch_not_held") {
 		t.Errorf("a retrieve of an id not held: requests %v, want it asked of Stripe", reqs)

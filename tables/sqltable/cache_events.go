@@ -465,7 +465,7 @@ func (c *Client) changesTo(s *tables.Spec, e event, obj eventObject) []cache.Cha
 		// clocks. A copy older than the one held is followed, in this poll
 		// or the next, by the event of the newer change (events are
 		// applied oldest first).
-		out = append(out, cache.Change{Stream: st, At: created, Delta: delta,
+		out = append(out, cache.Change{Stream: st, At: created, Delta: delta, Rehint: rehint([]string{obj.ID}),
 			Patch: func(v any, lo, hi int64) (any, int) {
 				nb := v.(*rowcache.Block).Patch(up, del)
 				return nb, nb.Count(lo, hi)

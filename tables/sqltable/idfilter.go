@@ -34,6 +34,27 @@ func newIDFilter(blk *rowcache.Block) *idFilter {
 	return f
 }
 
+// with returns a copy of the filter holding ids too (the filter itself may
+// be read meanwhile), for a block an event puts objects into.
+func (f *idFilter) with(ids []string) *idFilter {
+	n := &idFilter{bits: append([]uint64(nil), f.bits...)}
+	for _, id := range ids {
+		n.each(id, func(bit uint64) { n.bits[bit/64] |= 1 << (bit % 64) })
+	}
+	return n
+}
+
+// rehint is cache.Change.Rehint for a change putting ids into a block: a
+// deleted id stays in the filter (it may only say "may hold" wrongly).
+func rehint(ids []string) func(any) any {
+	return func(h any) any {
+		if f, ok := h.(*idFilter); ok {
+			return f.with(ids)
+		}
+		return nil
+	}
+}
+
 // mayHold reports whether the block may hold id.
 func (f *idFilter) mayHold(id string) bool {
 	hit := true
