@@ -86,15 +86,20 @@ func (c *Client) layoutOfStream(stream string) (*rowcache.Layout, bool) {
 	return l.(*rowcache.Layout), true
 }
 
-// listingSpec is the table whose list the row cache reads from path.
-func listingSpec(path string) *tables.Spec {
+// listingSpec is the table whose list the row cache reads from path (it
+// is asked for each held interval whenever one is covered: a map, made
+// once).
+func listingSpec(path string) *tables.Spec { return listingSpecs()[path] }
+
+var listingSpecs = sync.OnceValue(func() map[string]*tables.Spec {
+	out := map[string]*tables.Spec{}
 	for _, s := range tables.Specs() {
-		if s.Path == path && s.Parent == nil && s.Derive == nil {
-			return s
+		if _, dup := out[s.Path]; !dup && s.Path != "" && s.Parent == nil && s.Derive == nil {
+			out[s.Path] = s
 		}
 	}
-	return nil
-}
+	return out
+})
 
 // streamAccount is the connected account one of this account's row
 // streams reads ("" for the platform).
