@@ -62,7 +62,7 @@ func (b *Builder) Add(row sql.Row) bool {
 		return false
 	}
 	b.ids[id] = int32(len(b.created))
-	b.created = append(b.created, createdOf(row[b.layout.CreatedOrd]))
+	b.created = append(b.created, b.layout.Created(row))
 	for c := range b.cols {
 		col := &b.cols[c]
 		if col.skip {

@@ -224,7 +224,7 @@ func (p *patcher) drop(e int32, id string) {
 
 func (p *patcher) upsert(row sql.Row) {
 	id, _ := row[p.layout.IDOrd].(string)
-	c := createdOf(row[p.layout.CreatedOrd])
+	c := p.layout.Created(row)
 	k := int32(len(p.rows))
 	p.rows = append(p.rows, row)
 	p.created = append(p.created, c)

@@ -38,6 +38,9 @@ type Layout struct {
 func (l *Layout) skips(c int) bool { return l.Skip != nil && l.Skip[c] }
 func (l *Layout) json(c int) bool  { return l.JSON != nil && l.JSON[c] }
 
+// Created is a row's created time in seconds (0 if it has none).
+func (l *Layout) Created(row sql.Row) int64 { return createdOf(row[l.CreatedOrd]) }
+
 // Block is an immutable set of rows, newest first. Concurrent readers may
 // share it: what it makes on first use is made once, under a lock. Its
 // Size grows as a block read back from bytes decodes columns (and as

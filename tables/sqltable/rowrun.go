@@ -48,7 +48,7 @@ func newBlockRun(l *rowcache.Layout, hi int64, seal func(cache.NewBlock)) *block
 // add puts a row into the run; false when its id is in the block already
 // (an object listed twice).
 func (r *blockRun) add(row sql.Row) bool {
-	c := createdOf0(row[r.layout.CreatedOrd])
+	c := r.layout.Created(row)
 	if c >= r.hi {
 		r.broken = true
 		return false
@@ -92,27 +92,16 @@ func (r *blockRun) end(lo, keep int64) {
 // size is the memory the block being built holds.
 func (r *blockRun) size() int64 { return r.b.Size() }
 
-// createdOf0 is a row's created time in seconds.
-func createdOf0(v any) int64 {
-	if t, ok := v.(interface{ Unix() int64 }); ok {
-		return t.Unix()
-	}
-	if n, ok := v.(int64); ok {
-		return n
-	}
-	return 0
-}
-
 // blocksOfRows cuts rows (any order) created in [lo, hi) into blocks,
 // newest first: for rows read elsewhere (another replica) as one piece.
 func blocksOfRows(l *rowcache.Layout, rows []sql.Row, lo, hi int64, keep int64) []cache.NewBlock {
 	sort.SliceStable(rows, func(i, j int) bool {
-		return createdOf0(rows[i][l.CreatedOrd]) > createdOf0(rows[j][l.CreatedOrd])
+		return l.Created(rows[i]) > l.Created(rows[j])
 	})
 	var out []cache.NewBlock
 	run := newBlockRun(l, hi, func(nb cache.NewBlock) { out = append(out, nb) })
 	for _, row := range rows {
-		if c := createdOf0(row[l.CreatedOrd]); c >= hi || c < keep {
+		if c := l.Created(row); c >= hi || c < keep {
 			continue
 		}
 		run.add(row)
