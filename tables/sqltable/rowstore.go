@@ -2,11 +2,10 @@ package sqltable
 
 import (
 	"fmt"
-
-	"github.com/stripe/stripe-go/v76"
 	"strings"
 	"sync"
 
+	"github.com/stripe/stripe-go/v76"
 	"github.com/stripesql/stripesql/cache"
 	"github.com/stripesql/stripesql/tables"
 	"github.com/stripesql/stripesql/tables/rowcache"
@@ -61,29 +60,23 @@ func (k rowCodec) Compact(v any) (any, bool) {
 	return b.Merged(), true
 }
 
-// streamLayouts maps list paths to the layout of their rows.
-var streamLayouts sync.Map // path → *rowcache.Layout
-
 // layoutOfStream is the layout of the rows of one of this account's row
-// streams: that of the table listing its path.
+// streams: that of the table listing its path (its Table is the one
+// events use, and its layout is made once per spec).
 func (c *Client) layoutOfStream(stream string) (*rowcache.Layout, bool) {
 	path, ok := c.streamPath(stream)
 	if !ok {
 		return nil, false
 	}
-	if l, ok := streamLayouts.Load(path); ok {
-		return l.(*rowcache.Layout), true
-	}
 	spec := listingSpec(path)
 	if spec == nil {
 		return nil, false
 	}
-	t, err := New(spec, "", c)
-	if err != nil || !t.listsHeld() {
+	t := c.eventTable(spec)
+	if t == nil || !t.listsHeld() {
 		return nil, false
 	}
-	l, _ := streamLayouts.LoadOrStore(path, t.layout())
-	return l.(*rowcache.Layout), true
+	return t.layout(), true
 }
 
 // listingSpec is the table whose list the row cache reads from path (it
