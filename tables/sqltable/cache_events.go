@@ -129,7 +129,7 @@ func (w *EventWatcher) tick(ctx context.Context, interval time.Duration) error {
 // returns how many new events it applied. An account's first poll only
 // notes where its events stand.
 func (w *EventWatcher) Poll(ctx context.Context) (int, error) {
-	return w.pollAccounts(ctx, append([]string{""}, w.connected()...))
+	return w.pollAccounts(ctx, w.c.heldAccounts(w.c.events.accounts()...))
 }
 
 // CatchUp is the poll before a server serves, of a watcher that will
@@ -161,28 +161,9 @@ func (w *EventWatcher) pollAccounts(ctx context.Context, accounts []string) (int
 }
 
 // connected are the connected accounts whose rows are held or whose
-// cursor is kept.
+// cursor is kept: the held accounts but the platform (sorted first).
 func (w *EventWatcher) connected() []string {
-	seen := map[string]bool{}
-	c := w.c
-	if c.rows != nil {
-		for _, st := range c.rows.Streams(func(string) bool { return true }) {
-			if a := c.streamAccount(st); a != "" {
-				seen[a] = true
-			}
-		}
-	}
-	for _, a := range c.events.accounts() {
-		if a != "" {
-			seen[a] = true
-		}
-	}
-	out := make([]string, 0, len(seen))
-	for a := range seen {
-		out = append(out, a)
-	}
-	slices.Sort(out)
-	return out
+	return w.c.heldAccounts(w.c.events.accounts()...)[1:]
 }
 
 // pollAccount reads one account's new events and applies them.

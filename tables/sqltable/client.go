@@ -8,11 +8,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -136,26 +138,23 @@ func NewClient(opts ClientOptions) *Client {
 		share:    opts.Shared,
 	}
 	c.throttle.share(opts.Shared, c.account, opts.ExpectedReplicas, nil)
-	c.events = newEventState(c.clock)
-	if opts.Cache != nil {
-		c.rows = openRows(c, opts)
-		c.events.load(c.rows.Meta, c.heldAccounts())
-	}
+	c.holdRows()
 	return c
 }
 
-// heldAccounts are the accounts (the platform "" and connected ones)
-// whose rows the row cache holds.
-func (c *Client) heldAccounts() []string {
+// heldAccounts are the platform "" and the connected accounts whose rows
+// the row cache holds, with extra ones: sorted, so "" comes first.
+func (c *Client) heldAccounts(extra ...string) []string {
 	seen := map[string]bool{"": true}
-	for _, st := range c.rows.Streams(func(string) bool { return true }) {
-		seen[c.streamAccount(st)] = true
+	if c.rows != nil {
+		for _, st := range c.rows.Streams(func(string) bool { return true }) {
+			seen[c.streamAccount(st)] = true
+		}
 	}
-	out := make([]string, 0, len(seen))
-	for a := range seen {
-		out = append(out, a)
+	for _, a := range extra {
+		seen[a] = true
 	}
-	return out
+	return slices.Sorted(maps.Keys(seen))
 }
 
 // rawBody keeps a response body as it came.

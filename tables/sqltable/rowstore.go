@@ -134,7 +134,17 @@ func (c *Client) UseStore(kv cache.KV, diskBytes int64) {
 		return
 	}
 	c.opts.Store, c.opts.DiskBytes = kv, diskBytes
+	c.holdRows()
+}
+
+// holdRows makes the events state and, with a row cache, the rows (on
+// the store of c.opts when there is one) with the events cursors kept
+// beside them.
+func (c *Client) holdRows() {
 	c.events = newEventState(c.clock) // before the rows: their freshness asks it
+	if c.opts.Cache == nil {
+		return
+	}
 	c.rows = openRows(c, c.opts)
 	c.events.load(c.rows.Meta, c.heldAccounts())
 }
