@@ -111,3 +111,98 @@ func TestMysqldump8Statements(t *testing.T) {
 		})
 	}
 }
+
+// The dump tools' read of each table (SELECT /*!40001 SQL_NO_CACHE */ …)
+// of a table every query must pin a column of: apps_secrets is listed
+// with its default scope, as by any query; a table that cannot be listed
+// whole is no rows, without a request, and a warning (1235, in SHOW
+// WARNINGS, gone with the next statement) says why and how to dump its
+// rows. Any other query of it is still refused, and a dump read pinning
+// the column (--where) reads what it pins.
+func TestDumpReadOfPinOnlyTables(t *testing.T) {
+	env := stripesqltest.Start(t, stripesqltest.Options{})
+	ctx := context.Background()
+	conn, err := env.DB.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	run := func(q string) ([][]string, [][]string, []string) {
+		t.Helper()
+		env.Requests()
+		rows, err := stripesqltest.Query(ctx, conn, q)
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		reqs := env.Requests()
+		warnings, err := stripesqltest.Query(ctx, conn, "SHOW WARNINGS")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rows, warnings, reqs
+	}
+
+	secrets := env.Fake.Objects("apps_secrets")
+	if len(secrets) == 0 {
+		t.Fatal("the fake account has no apps secrets")
+	}
+	var want []string
+	for _, s := range secrets {
+		if s["scope"].(map[string]any)["type"] == "account" {
+			want = append(want, s["id"].(string)+" account")
+		}
+	}
+	for _, q := range []string{"SELECT /*!40001 SQL_NO_CACHE */ * FROM `apps_secrets`", "SELECT * FROM apps_secrets"} {
+		rows, warnings, reqs := run(strings.Replace(q, "* FROM", "id, scope_type FROM", 1))
+		var got []string
+		for _, r := range rows {
+			got = append(got, r[0]+" "+r[1])
+		}
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("%s: %v, want the account's secrets %v", q, got, want)
+		}
+		if len(warnings) != 0 || strings.Join(reqs, "\n") != "GET /v1/apps/secrets?limit=100&scope[type]=account" {
+			t.Errorf("%s: warnings %v, requests %v", q, warnings, reqs)
+		}
+	}
+
+	for _, c := range []struct{ table, col string }{
+		{"credit_note_preview_lines", "invoice"},
+		{"tax_calculation_line_items", "calculation"},
+		{"tax_transaction_line_items", "transaction"},
+	} {
+		t.Run(c.table, func(t *testing.T) {
+			for _, q := range []string{
+				"SELECT /*!40001 SQL_NO_CACHE */ * FROM `" + c.table + "`",
+				"select /*!40001 SQL_NO_CACHE */ `id` FROM `" + c.table + "` WHERE id > 'a'",
+			} {
+				rows, warnings, reqs := run(q)
+				if len(rows) != 0 || len(reqs) != 0 {
+					t.Errorf("%s: rows %v, requests %v; want none", q, rows, reqs)
+				}
+				if len(warnings) != 1 || warnings[0][0] != "Warning" || warnings[0][1] != "1235" ||
+					!strings.HasPrefix(warnings[0][2], c.table+" dumped without rows: GET ") ||
+					!strings.Contains(warnings[0][2], "--where \""+c.col+" = '…'\"") {
+					t.Errorf("%s: SHOW WARNINGS %v", q, warnings)
+				}
+			}
+			// the warning was the statement's: the next one has none
+			if _, warnings, _ := run("SELECT 1"); len(warnings) != 0 {
+				t.Errorf("SHOW WARNINGS after SELECT 1: %v", warnings)
+			}
+			// any other read is refused, not answered "none"
+			for _, q := range []string{"SELECT * FROM " + c.table, "SELECT COUNT(*) FROM " + c.table, "SELECT /* SQL_NO_CACHE */ * FROM " + c.table} {
+				_, err := stripesqltest.Query(ctx, conn, q)
+				var me *mysql.MySQLError
+				if !errors.As(err, &me) || me.Number != 1235 || !strings.Contains(me.Message, " needs "+c.col+":") {
+					t.Errorf("%s: %v, want ERROR 1235", q, err)
+				}
+			}
+			// --where pinning the column reads what it pins
+			rows, warnings, reqs := run("SELECT /*!40001 SQL_NO_CACHE */ * FROM `" + c.table + "` WHERE " + c.col + " = 'x_1'")
+			if len(warnings) != 0 || len(reqs) != 1 || !strings.Contains(reqs[0], "x_1") {
+				t.Errorf("pinned: rows %v, warnings %v, requests %v", rows, warnings, reqs)
+			}
+		})
+	}
+}

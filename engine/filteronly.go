@@ -30,9 +30,12 @@ import (
 //     column, a final plan that still reads one unpinned in a condition,
 //     or through its index without fixing it to values.
 //
-// A column a table requires (tables.Spec.Requires: apps secrets' scope)
-// is pinned the same ways, and the guard refuses any read of the table
-// that does not pin it: Stripe would list nothing.
+// A column a table requires (tables.Spec.Requires: a tax calculation's
+// line items' calculation) is pinned the same ways, and the guard refuses
+// any read of the table that does not pin it: Stripe would list nothing.
+// A table whose required parameter has a default listing it sensibly
+// (Spec.Unpinned: apps secrets' scope[type]=account) is read with it by
+// an access pinning none of its filter-only columns.
 
 const filterOnlyRuleID analyzer.RuleId = 10_007
 
@@ -174,8 +177,14 @@ func unpinnedRef(exprs []sql.Expression, srcs map[string]pinSource) (pinSource, 
 // filterOnlyGuard refuses a plan with a condition (WHERE, ON, HAVING, or
 // the key of a lookup) on a filter-only column its table access does not
 // pin. It runs after residualFilters, which pins such columns too.
-func filterOnlyGuard(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
-	return n, transform.SameTree, checkPinned(n, map[string]pinSource{})
+// A dump tool's read of a table that cannot be listed is first made no
+// rows (unlistedInDump).
+func filterOnlyGuard(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
+	n, same, err := unlistedInDump(ctx, n)
+	if err != nil {
+		return n, same, err
+	}
+	return n, same, checkPinned(n, map[string]pinSource{})
 }
 
 func checkPinned(n sql.Node, outer map[string]pinSource) error {
@@ -223,7 +232,7 @@ func checkPinned(n sql.Node, outer map[string]pinSource) error {
 	}
 	for _, src := range local {
 		for _, col := range src.t.Spec().Requires {
-			if !src.pinned[col] {
+			if !src.pinned[col] && !src.t.ReadsUnpinned(src.pinned) {
 				return sqltable.RequiredError(src.t.Spec(), col)
 			}
 		}

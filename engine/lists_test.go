@@ -54,6 +54,10 @@ func TestListTablesRequests(t *testing.T) {
 			[]string{"GET /v1/customers/cus_1/tax_ids?limit=100"}},
 		{"a required column pinned", "SELECT id FROM apps_secrets WHERE scope_type = 'account'",
 			[]string{"GET /v1/apps/secrets?limit=100&scope[type]=account"}},
+		{"unpinned, a required column's default", "SELECT id, scope_type FROM apps_secrets",
+			[]string{"GET /v1/apps/secrets?limit=100&scope[type]=account"}},
+		{"both of a default's values", "SELECT id FROM apps_secrets WHERE scope_type IN ('account', 'user') AND scope_user = 'usr_1'",
+			[]string{"GET /v1/apps/secrets?limit=100&scope[type]=account&scope[user]=usr_1", "GET /v1/apps/secrets?limit=100&scope[type]=user&scope[user]=usr_1"}},
 		{"both of a hash parameter", "SELECT id FROM apps_secrets WHERE scope_type = 'user' AND scope_user = 'usr_1'",
 			[]string{"GET /v1/apps/secrets?limit=100&scope[type]=user&scope[user]=usr_1"}},
 		{"a parent no table lists, pinned", "SELECT id FROM tax_calculation_line_items WHERE calculation = 'taxcalc_1'",
@@ -86,12 +90,13 @@ func TestListTablesRequests(t *testing.T) {
 func TestListTablesRequiredColumns(t *testing.T) {
 	env := stripesqltest.Start(t, stripesqltest.Options{StripeURL: testutil.StripeMock(t)})
 	cases := []struct{ query, col string }{
-		{"SELECT * FROM apps_secrets", "scope_type"},
+		// a user's secrets are listed by the user's id: scope_user alone
+		// has no scope type (apps_secrets' default is for reads pinning
+		// neither)
 		{"SELECT COUNT(*) FROM apps_secrets WHERE scope_user = 'usr_1'", "scope_type"},
-		{"SELECT * FROM apps_secrets WHERE scope_user = 'usr_1' OR scope_type = 'account'", "scope_type"},
-		{"SELECT * FROM apps_secrets WHERE scope_type = 'account' OR name = 'x'", "scope_type"},
-		{"EXPLAIN SELECT * FROM apps_secrets", "scope_type"},
+		{"EXPLAIN SELECT * FROM apps_secrets WHERE scope_user = 'usr_1'", "scope_type"},
 		{"SELECT * FROM tax_calculation_line_items", "calculation"},
+		{"EXPLAIN SELECT * FROM tax_calculation_line_items", "calculation"},
 		{"SELECT * FROM tax_transaction_line_items WHERE id = 'tax_li_1'", "transaction"},
 		{"SELECT * FROM credit_note_preview_lines LIMIT 1", "invoice"},
 		{"SELECT c.id FROM customers c JOIN credit_note_preview_lines l ON l.invoice_line_item = c.id", "invoice"},
@@ -107,6 +112,22 @@ func TestListTablesRequiredColumns(t *testing.T) {
 				t.Errorf("%s: requests %v, want none", c.query, got)
 			}
 		})
+	}
+	// Read with its default, a condition on a scope column it does not
+	// pin would miss the other scope's secrets: refused as any
+	// unpinned filter-only column is.
+	for _, q := range []string{
+		"SELECT * FROM apps_secrets WHERE scope_user = 'usr_1' OR scope_type = 'account'",
+		"SELECT * FROM apps_secrets WHERE scope_type = 'account' OR name = 'x'",
+		"SELECT * FROM apps_secrets WHERE scope_type <> 'user'",
+	} {
+		env.Requests()
+		if msg := env.Error(t, q); !strings.Contains(msg, "Error 1235 (42000)") || !strings.Contains(msg, "is a filter-only column") {
+			t.Errorf("%s: %s", q, msg)
+		}
+		if got := env.Requests(); len(got) > 0 {
+			t.Errorf("%s: requests %v, want none", q, got)
+		}
 	}
 	for _, q := range []string{
 		"SHOW CREATE TABLE apps_secrets",

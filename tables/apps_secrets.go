@@ -14,6 +14,10 @@ func init() {
 			{Column: "scope_user", Param: "scope[user]", Only: true},
 		},
 		Requires: []string{"scope_type"},
-		Comment:  "Secrets Stripe Apps store per scope (GET /v1/apps/secrets?scope[type]=…); every query pins scope_type ('account', or 'user' with scope_user = the user's id): Stripe lists nothing without it",
+		// A read pinning neither lists the account's own secrets: the
+		// scope every secret of an account-wide app is in. A user's
+		// secrets are named by the user's id, which no table lists.
+		Unpinned: map[string]string{"scope[type]": "account"},
+		Comment:  "Secrets Stripe Apps store per scope (GET /v1/apps/secrets?scope[type]=…): the account's own (scope_type 'account') unless a query pins scope_type = 'user' and scope_user = the user's id",
 	})
 }

@@ -66,6 +66,14 @@ type Spec struct {
 	// table can supply by walking (apps secrets' scope), or the parent of
 	// a child list no endpoint lists (a tax calculation's line items).
 	Requires []string
+	// Unpinned are list parameters a read pinning none of the table's
+	// filter-only columns sends in their stead, where one value of a
+	// required parameter lists the table sensibly (apps secrets:
+	// scope[type]=account, the account's own secrets; a user's are read
+	// by pinning scope_type = 'user' and scope_user). The columns of the
+	// parameters then hold those values. A table with Requires and no
+	// Unpinned cannot be read whole (Listable).
+	Unpinned map[string]string
 	// Unpaged marks a list that takes no limit or starting_after: it
 	// answers every object in one response (report types).
 	Unpaged bool
@@ -408,6 +416,11 @@ func (s *Spec) check() error {
 			return fmt.Errorf("%s: required column %q is neither a filter nor the parent", s.Name, c)
 		}
 	}
+	for k := range s.Unpinned {
+		if !slices.ContainsFunc(s.Requires, func(c string) bool { p, _ := s.FilterParam(c); return p == k && s.FilterOnly(c) }) {
+			return fmt.Errorf("%s: Unpinned parameter %q is no filter-only column's of Requires", s.Name, k)
+		}
+	}
 	for _, f := range s.Filters {
 		if !s.takes(f.ParamName()) {
 			return fmt.Errorf("%s: %s takes no parameter %q", s.Name, s.Path, f.ParamName())
@@ -496,6 +509,10 @@ var listers = sync.OnceValue(func() map[string][]*Spec {
 // Listing are the specs whose tables list objects of type object, by
 // name: what an event of such an object changes.
 func Listing(object string) []*Spec { return listers()[object] }
+
+// Listable reports whether a read pinning no column lists the table:
+// it requires none, or sends Unpinned in their stead.
+func (s *Spec) Listable() bool { return len(s.Requires) == 0 || len(s.Unpinned) > 0 }
 
 // Required reports whether every query must pin col (see Requires).
 func (s *Spec) Required(col string) bool {

@@ -3,6 +3,7 @@ package sqltable
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/url"
 
 	"github.com/dolthub/go-mysql-server/sql"
@@ -67,6 +68,32 @@ func (t *Table) pinsResidual() bool {
 	return false
 }
 
+// sendsPinned reports whether params send a filter-only column's
+// parameter: a read without any sends the spec's Unpinned instead.
+func (t *Table) sendsPinned(params url.Values) bool {
+	for _, p := range t.pinned {
+		if params.Has(p.param) {
+			return true
+		}
+	}
+	return false
+}
+
+// ReadsUnpinned reports whether an access pinning the columns pinned
+// (see Pinned) reads the table with the spec's Unpinned parameters in
+// place of the columns it requires: it pins no filter-only column.
+func (t *Table) ReadsUnpinned(pinned map[string]bool) bool {
+	if len(t.spec.Unpinned) == 0 {
+		return false
+	}
+	for _, p := range t.pinned {
+		if pinned[t.schema.Schema[p.ord].Name] {
+			return false
+		}
+	}
+	return true
+}
+
 // erNotSupportedYet is MySQL's ER_NOT_SUPPORTED_YET: the query asks what
 // the API cannot answer.
 const erNotSupportedYet = 1235
@@ -83,17 +110,21 @@ func PinError(s *tables.Spec, col string) error {
 }
 
 // RequiredError is the error of a query that does not pin a column the
-// table cannot be read without (Spec.Requires): Stripe lists nothing
-// without its parameter, and no table lists its values to walk.
+// table cannot be read without (Spec.Requires).
 func RequiredError(s *tables.Spec, col string) error {
+	return mysql.NewSQLError(erNotSupportedYet, "42000",
+		"%s needs %s: %s; pin it to constants (%s = '…' or %s IN ('…', …)) or join on it (… JOIN %s ON %s.%s = other.column)",
+		s.Name, col, RequiredReason(s, col), col, col, s.Name, s.Name, col)
+}
+
+// RequiredReason says why the table cannot be read without col: Stripe
+// lists nothing without its parameter, and no table lists its values.
+func RequiredReason(s *tables.Spec, col string) string {
 	param := paramOf(s, col)
 	if p := s.Parent; p != nil && p.Column == col {
 		param = "{" + p.Param + "}"
 	}
-	return mysql.NewSQLError(erNotSupportedYet, "42000",
-		"%s needs %s: GET %s lists nothing without %s, and no table lists its values to read them all; "+
-			"pin it to constants (%s = '…' or %s IN ('…', …)) or join on it (… JOIN %s ON %s.%s = other.column)",
-		s.Name, col, s.Path, param, col, col, s.Name, s.Name, col)
+	return fmt.Sprintf("GET %s lists nothing without %s, and no table lists its values to read them all", s.Path, param)
 }
 
 // checkRequired refuses a plan reading the table without a column it

@@ -66,8 +66,9 @@ func TestCheckRequired(t *testing.T) {
 		params url.Values
 		ok     bool
 	}{
-		{"apps_secrets", nil, false},
+		{"apps_secrets", nil, true}, // the account's own (Spec.Unpinned)
 		{"apps_secrets", url.Values{"scope[type]": {"account"}}, true},
+		{"apps_secrets", url.Values{"scope[user]": {"usr_1"}}, false}, // a user's, of no scope type
 		{"credit_note_preview_lines", nil, false},
 		{"credit_note_preview_lines", url.Values{"invoice": {"in_1"}}, true},
 		{"financial_connections_account_owners", nil, true}, // walks the accounts, with their ownership

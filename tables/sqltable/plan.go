@@ -214,6 +214,11 @@ func (t *Table) listRequest(params url.Values) request {
 	for k, v := range params {
 		all[k] = v
 	}
+	if !t.sendsPinned(all) {
+		for k, v := range t.spec.Unpinned {
+			all.Set(k, v)
+		}
+	}
 	return request{kind: reqList, path: t.spec.Path, params: all}
 }
 
