@@ -92,7 +92,7 @@ func TestCatalogFilters(t *testing.T) {
 		{"plans active", "plans", url.Values{"active": {"true"}}, plans, equals(field("active"), true), false},
 		{"payouts failed", "payouts", url.Values{"status": {"failed"}}, payouts, equals(field("status"), "failed"), false},
 		{"payouts by destination", "payouts", url.Values{"destination": {str(payouts[0], "destination")}}, payouts, equals(field("destination"), str(payouts[0], "destination")), false},
-		{"payouts arriving", "payouts", url.Values{"arrival_date[gt]": {fmt.Sprint(windowEnd)}}, payouts, between("arrival_date", windowEnd+1, 1<<62), false},
+		{"payouts arriving", "payouts", url.Values{"arrival_date[gt]": {fmt.Sprint(fixedEnd)}}, payouts, between("arrival_date", fixedEnd+1, 1<<62), false},
 		{"payouts created", "payouts", url.Values{"created[lt]": {"1704067200"}}, payouts, between("created", 0, 1704067199), false},
 		{"transfers by destination", "transfers", url.Values{"destination": {idWithMost(transfers, "destination")}}, transfers, equals(field("destination"), idWithMost(transfers, "destination")), false},
 		{"transfers by group", "transfers", url.Values{"transfer_group": {idWithMost(transfers, "transfer_group")}}, transfers, equals(field("transfer_group"), idWithMost(transfers, "transfer_group")), false},

@@ -12,10 +12,10 @@ import (
 // keeps the object's previous state for the search index, which trails
 // writes by Options.SearchLag (search_index.go).
 
-// now is the fake's current time: the end of the generated window, moved
+// now is the fake's current time: the end of the generated data, moved
 // forward by every change.
 func (d *dataset) now() int64 {
-	last := max(windowEnd, d.edits.clock)
+	last := max(d.end, d.edits.clock)
 	if n := len(d.eventRows); n > 0 {
 		last = max(last, d.eventRows[n-1].created)
 	}
@@ -29,9 +29,9 @@ func (d *dataset) advance() int64 {
 	return d.edits.clock
 }
 
-// Now returns the fake account's current time (see dataset.go's
-// windowEnd): a second after the newest change, so tests can set a
-// client's clock to it, for example to reason about Options.SearchLag.
+// Now returns the fake account's current time: its end (Options.End), or
+// a second after the newest change, so tests can set a client's clock to
+// it, for example to reason about Options.SearchLag.
 func (s *Server) Now() time.Time {
 	s.writes.mu.RLock()
 	defer s.writes.mu.RUnlock()

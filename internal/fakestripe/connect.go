@@ -41,7 +41,7 @@ func (s *Server) datasetFor(r *http.Request) (*dataset, *apiError) {
 		d := s.connect.data[acct]
 		if d == nil {
 			var err error
-			if d, err = newDataset(s.opts.Seed*1000+int64(i)+1, max(s.opts.Scale/10, 20)); err != nil {
+			if d, err = newDataset(s.opts.Seed*1000+int64(i)+1, max(s.opts.Scale/10, 20), s.data.end); err != nil {
 				return nil, &apiError{status: http.StatusInternalServerError, Type: "api_error", Message: err.Error()}
 			}
 			s.connect.data[acct] = d

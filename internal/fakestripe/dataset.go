@@ -3,17 +3,25 @@ package fakestripe
 import (
 	"fmt"
 	"sort"
+	"time"
 )
 
-// The fake account's objects are created between these instants (fixed, so
-// that the data never depends on the wall clock); windowEnd is also "now"
-// for statuses such as a subscription's current period.
+// The fake account's objects are created in the two years before its end
+// (Options.End; the dataset's start and end), which is also "now" for
+// statuses such as a subscription's current period. The data depends on
+// the end, never on the wall clock: the same seed, scale and end serve
+// the same bytes. Without Options.End the account ends at fixedEnd, the
+// clock the tests are written for.
 const (
-	windowStart int64 = 1672531200 // 2023-01-01T00:00:00Z
-	windowEnd   int64 = 1735689599 // 2024-12-31T23:59:59Z
-	hour        int64 = 3600
-	day         int64 = 24 * hour
+	fixedStart   int64 = 1672531200 // 2023-01-01T00:00:00Z
+	fixedEnd     int64 = 1735689599 // 2024-12-31T23:59:59Z
+	windowLength       = fixedEnd - fixedStart
+	hour         int64 = 3600
+	day          int64 = 24 * hour
 )
+
+// FixedEnd is the end of the account when Options.End is zero.
+var FixedEnd = time.Unix(fixedEnd, 0).UTC()
 
 // Counts, all derived from scale (the number of charges, default 1000):
 //
@@ -49,9 +57,11 @@ const (
 // full JSON is rendered from the fixture when served, so scale 200,000
 // generates in seconds.
 type dataset struct {
-	seed     int64
-	scale    int
-	fixtures map[string]map[string]any
+	seed  int64
+	scale int
+	// start and end bound the objects' creation times (unix seconds).
+	start, end int64
+	fixtures   map[string]map[string]any
 
 	tables   map[string]*table
 	byPrefix map[string]*table
@@ -136,13 +146,13 @@ type dataset struct {
 // newDataset generates the account. Each step reads only the tables made
 // before it, then back-references (a charge's refunds, an invoice's
 // charge) are filled in.
-func newDataset(seed int64, scale int) (*dataset, error) {
+func newDataset(seed int64, scale int, end int64) (*dataset, error) {
 	fx, err := loadFixtures()
 	if err != nil {
 		return nil, err
 	}
 	d := &dataset{
-		seed: seed, scale: scale, fixtures: fx,
+		seed: seed, scale: scale, start: end - windowLength, end: end, fixtures: fx,
 		tables: map[string]*table{}, byPrefix: map[string]*table{},
 		byObject: map[string]*table{}, routes: map[route]*table{}, sources: map[string]*table{},
 	}

@@ -126,9 +126,9 @@ func TestFilters(t *testing.T) {
 		{"subscriptions, all", "subscriptions", url.Values{"status": {"all"}}, subs, func(map[string]any) bool { return true }, false},
 		{"subscriptions, ended", "subscriptions", url.Values{"status": {"ended"}}, subs, statusIs("canceled", "incomplete_expired"), false},
 		{"subscriptions by collection_method", "subscriptions", url.Values{"collection_method": {"charge_automatically"}, "status": {"all"}}, subs, equals(field("collection_method"), "charge_automatically"), false},
-		{"subscriptions by current_period_end", "subscriptions", url.Values{"current_period_end[gt]": {fmt.Sprint(windowEnd)}}, subs,
+		{"subscriptions by current_period_end", "subscriptions", url.Values{"current_period_end[gt]": {fmt.Sprint(fixedEnd)}}, subs,
 			func(o map[string]any) bool {
-				return str(o, "status") != "canceled" && num(o, "current_period_end") > windowEnd
+				return str(o, "status") != "canceled" && num(o, "current_period_end") > fixedEnd
 			}, false},
 		{"subscriptions by current_period_start", "subscriptions", url.Values{"current_period_start[lte]": {"1704067200"}, "status": {"all"}}, subs, between("current_period_start", 0, 1704067200), false},
 		{"subscriptions with automatic tax", "subscriptions", url.Values{"automatic_tax[enabled]": {"true"}, "status": {"all"}}, subs, equals(nested("automatic_tax", "enabled"), true), false},

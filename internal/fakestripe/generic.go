@@ -325,7 +325,7 @@ func (g *genericData) addTable(d *dataset, ep *listEndpoint, parent *table) (*ta
 	for i := range gr.objects {
 		gr.objects[i] = ep.Objects[r.intn(len(ep.Objects))]
 	}
-	gr.times = g.rowTimes(r, n, parent, parents)
+	gr.times = g.rowTimes(d, r, n, parent, parents)
 	if hasCreated && names == nil {
 		// Rows are stored in creation order; children were generated per
 		// parent, so sort them (and what goes with them) by time.
@@ -457,17 +457,17 @@ func childRows(r *rng, parent *table, names []string) (parents []int32, ids []st
 
 // rowTimes gives n rows creation times: inside the dataset's window, a
 // child's after its parent's.
-func (g *genericData) rowTimes(r *rng, n int, parent *table, parents []int32) []int64 {
+func (g *genericData) rowTimes(d *dataset, r *rng, n int, parent *table, parents []int32) []int64 {
 	if parents == nil {
-		return uniformTimes(r, n, windowStart, windowEnd)
+		return uniformTimes(r, n, d.start, d.end)
 	}
 	times := make([]int64, n)
 	for i, p := range parents {
-		from := windowStart
+		from := d.start
 		if parent.created != nil {
 			from = parent.created[p]
 		}
-		times[i] = min(windowEnd, from+r.between(0, 60*day))
+		times[i] = min(d.end, from+r.between(0, 60*day))
 	}
 	return times
 }

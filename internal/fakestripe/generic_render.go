@@ -117,7 +117,7 @@ func (g *genericData) build(d *dataset, t *table, i int32) map[string]any {
 	}
 	g.vary(d, t, i, obj, fixed, rowRNG)
 	if st := statusTimes[object]; st != nil {
-		setStatusTimes(obj, st, !fixed["status"], gr.times[i], rowRNG)
+		setStatusTimes(obj, st, !fixed["status"], gr.times[i], d.end, rowRNG)
 	}
 	g.setRefs(d, t, i, obj, fixed, rowRNG)
 	for _, k := range sortedKeys(obj) {
@@ -172,7 +172,7 @@ func (g *genericData) rowRNG(d *dataset, t *table, i int32, field string) *rng {
 // setStatusTimes sets the times a status sets (st), which the list's
 // parameters filter: when the status says so, null otherwise. With draw,
 // no parameter varied the status: it is drawn here.
-func setStatusTimes(obj map[string]any, st map[string]string, draw bool, created int64, rowRNG func(string) *rng) {
+func setStatusTimes(obj map[string]any, st map[string]string, draw bool, created, end int64, rowRNG func(string) *rng) {
 	if draw {
 		obj["status"] = pick(rowRNG("status"), sortedKeys(st))
 	}
@@ -187,7 +187,7 @@ func setStatusTimes(obj map[string]any, st map[string]string, draw bool, created
 		}
 		parent[path[len(path)-1]] = nil
 		if name == obj["status"] {
-			parent[path[len(path)-1]] = min(windowEnd, created+rowRNG(st[name]).between(day, 90*day))
+			parent[path[len(path)-1]] = min(end, created+rowRNG(st[name]).between(day, 90*day))
 		}
 	}
 }
@@ -263,7 +263,7 @@ func (g *genericData) vary(d *dataset, t *table, i int32, obj map[string]any, fi
 		switch {
 		case p.Range:
 			if n, ok := intValue(cur); ok && n > 1e9 {
-				obj[k] = min(windowEnd, gr.times[i]+r.between(0, 3*day)) // a time
+				obj[k] = min(d.end, gr.times[i]+r.between(0, 3*day)) // a time
 			} else if ok {
 				obj[k] = r.between(5, 500) * 100 // an amount
 			}

@@ -163,7 +163,7 @@ func TestEveryListEndpointServesRows(t *testing.T) {
 				if live, ok := obj["livemode"]; ok && live != false {
 					t.Errorf("%v: livemode %v", obj["id"], live)
 				}
-				if created, ok := obj["created"].(float64); ok && (int64(created) < windowStart-365*day || int64(created) > windowEnd) {
+				if created, ok := obj["created"].(float64); ok && (int64(created) < fixedStart-365*day || int64(created) > fixedEnd) {
 					t.Errorf("%v: created %v outside the account's window", obj["id"], created)
 				}
 			}

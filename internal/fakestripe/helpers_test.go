@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"sync"
 	"testing"
+	"time"
 )
 
 const testKey = "sk_test_4eC39HqLyjWDarjtT1zdp7dc"
@@ -23,6 +24,11 @@ func shared() *Server {
 	sharedOnce.Do(func() { sharedServer = New(Options{Seed: 42}) })
 	return sharedServer
 }
+
+// sharedLater is shared's account ending at another instant.
+var sharedLater = sync.OnceValue(func() *Server {
+	return New(Options{Seed: 42, End: time.Date(2026, 3, 17, 15, 42, 9, 0, time.UTC)})
+})
 
 // response is one answer of the fake.
 type response struct {

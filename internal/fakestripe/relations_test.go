@@ -23,8 +23,21 @@ func byID(objs []map[string]any) map[string]map[string]any {
 	return m
 }
 
+// servers are the fake accounts whose data the invariants are checked on:
+// the tests' (ending at FixedEnd) and one ending at another instant (not
+// at midnight nor on a month's or week's edge), as `stripesql demo` ends
+// now.
+func servers() map[string]*Server {
+	return map[string]*Server{"fixed end": shared(), "ending 2026-03-17T15:42:09Z": sharedLater()}
+}
+
 func TestRelationsConsistent(t *testing.T) {
-	s := shared()
+	for name, s := range servers() {
+		t.Run(name, func(t *testing.T) { checkRelations(t, s) })
+	}
+}
+
+func checkRelations(t *testing.T, s *Server) {
 	customers, charges := byID(s.Objects("customers")), byID(s.Objects("charges"))
 	refunds, invoices := byID(s.Objects("refunds")), byID(s.Objects("invoices"))
 	subs, txns := byID(s.Objects("subscriptions")), byID(s.Objects("balance_transactions"))
@@ -127,7 +140,12 @@ func TestRelationsConsistent(t *testing.T) {
 var idPattern = regexp.MustCompile(`^((ch|cus|re|in|sub|txn|prod|price|si|il|ii|cbtxn|pi|dp|po|tr|fee|cn|cs_test|evt|promo|txr|di|card|ba)_[0-9A-Za-z]{24}|acct_[0-9A-Za-z]{16}|[0-9A-Z]{8})$`)
 
 func TestIDsAndTimes(t *testing.T) {
-	s := shared()
+	for name, s := range servers() {
+		t.Run(name, func(t *testing.T) { checkIDsAndTimes(t, s) })
+	}
+}
+
+func checkIDsAndTimes(t *testing.T, s *Server) {
 	for _, resource := range s.Resources() {
 		objs := s.Objects(resource)
 		if len(objs) == 0 {
@@ -140,13 +158,13 @@ func TestIDsAndTimes(t *testing.T) {
 				t.Errorf("%s: id %q", resource, o["id"])
 			}
 			created, ok := o[s.data.tables[resource].def.createdField()].(float64)
-			if ok && (int64(created) < windowStart || int64(created) > windowEnd) {
+			if ok && (int64(created) < s.data.start || int64(created) > s.data.end) {
 				t.Errorf("%s %s: created %v outside the window", resource, o["id"], created)
 			}
 			if ok != (s.data.tables[resource].created != nil) {
 				t.Errorf("%s %s: created %v, but the table has no creation times", resource, o["id"], o["created"])
 			}
-			if resource == "events" && ok && int64(created) < windowEnd-eventRetention {
+			if resource == "events" && ok && int64(created) < s.data.end-eventRetention {
 				t.Errorf("event %s: created %v, before the 30 days Stripe keeps", o["id"], created)
 			}
 			if i > 0 && str(objs[i-1], "id") < str(o, "id") {

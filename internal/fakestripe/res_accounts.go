@@ -33,7 +33,7 @@ func connectedAccountIDs(seed int64) []string {
 
 func (d *dataset) genConnectedAccountsList() {
 	ids := connectedAccountIDs(d.seed)
-	created := uniformTimes(d.genRNG("connected_accounts"), len(ids), windowStart, windowStart+120*day)
+	created := uniformTimes(d.genRNG("connected_accounts"), len(ids), d.start, d.start+120*day)
 	d.registerTableWithIDs(connectedAccountsDef, ids, created)
 }
 

@@ -59,7 +59,8 @@ var balanceTransactionsDef = &resourceDef{
 	render:     renderBalanceTransaction,
 }
 
-func (t *balanceTransactionRow) available() bool { return !t.pending && t.availableOn <= windowEnd }
+// available reports whether the funds are available at now.
+func (t *balanceTransactionRow) available(now int64) bool { return !t.pending && t.availableOn <= now }
 
 // sourceFilter finds the balance transactions of a source object's id.
 func sourceFilter() filterDef {
@@ -231,7 +232,7 @@ func renderBalanceTransaction(d *dataset, obj map[string]any, i int32) {
 	obj["net"] = t.amount - t.fee
 	obj["reporting_category"] = txnKinds[t.kind].category
 	obj["status"] = "available"
-	if !t.available() {
+	if !t.available(d.end) {
 		obj["status"] = "pending"
 	}
 	obj["type"] = txnKinds[t.kind].typ

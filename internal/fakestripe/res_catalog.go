@@ -38,8 +38,8 @@ var productsDef = &resourceDef{
 func (d *dataset) genProducts() {
 	r := d.genRNG("products")
 	n := min(max(d.scale/50, 4), 60)
-	created := uniformTimes(r, n, windowStart, windowStart+300*day)
-	created[0] = windowStart // the catalog exists from the first day
+	created := uniformTimes(r, n, d.start, d.start+300*day)
+	created[0] = d.start // the catalog exists from the first day
 	rows := make([]productRow, n)
 	plans, goods := 0, 0
 	for i := range rows {
@@ -62,7 +62,7 @@ func (d *dataset) genProducts() {
 				}
 			}
 		}
-		p.updated = min(windowEnd, p.created+r.between(0, 200*day))
+		p.updated = min(d.end, p.created+r.between(0, 200*day))
 		if r.chance(0.5) {
 			p.url = "https://example.com/products/" + slug(p.name)
 		}
@@ -196,7 +196,7 @@ func (d *dataset) genPrices() {
 		}
 		add := func(c currencyID, recurring bool, iv interval, cents int64, delay int64) {
 			p := priceRow{
-				created: min(windowEnd, prod.created+delay), product: int32(pi), currency: c,
+				created: min(d.end, prod.created+delay), product: int32(pi), currency: c,
 				recurring: recurring, interval: iv, unitAmount: c.fromUSDCents(cents),
 				active: prod.active && (delay == 0 || r.chance(0.95)),
 			}

@@ -62,7 +62,7 @@ func (d *dataset) genCharges() {
 		}
 	}
 	standalone := d.scale - len(rows)
-	times := uniformTimes(r, standalone, windowStart, windowEnd)
+	times := uniformTimes(r, standalone, d.start, d.end)
 	groups := max(1, d.scale/100)
 	for _, t := range times {
 		c := chargeRow{created: t, customer: -1, invoice: -1, transferGroup: -1, txn: -1, paymentIntent: -1}
@@ -90,7 +90,7 @@ func (d *dataset) genCharges() {
 		case c.customer >= 0:
 			return d.customerRows[c.customer].created
 		}
-		return windowStart
+		return d.start
 	})
 	d.chargeRows = rows
 	d.charges = d.registerTable(chargesDef, len(rows), createdColumn(rows, func(c *chargeRow) int64 { return c.created }), nil)
@@ -133,7 +133,7 @@ func (d *dataset) appendInvoiceCharges(r *rng, rows []chargeRow, i int32, limit 
 		attempt(inv.paidAt, chargeSucceeded)
 	case invOpen, invUncollectible:
 		if autoCollected {
-			attempt(min(windowEnd, inv.finalizedAt+r.between(1, 120)), chargeFailed)
+			attempt(min(d.end, inv.finalizedAt+r.between(1, 120)), chargeFailed)
 		}
 	}
 	return rows

@@ -52,7 +52,7 @@ const sessionLifetime = day
 func (d *dataset) genCheckoutSessions() {
 	r := d.genRNG("checkout_sessions")
 	var rows []checkoutSessionRow
-	before := func(t, floor int64) int64 { return max(floor, windowStart, t-r.between(60, 900)) }
+	before := func(t, floor int64) int64 { return max(floor, d.start, t-r.between(60, 900)) }
 	for si := range d.subscriptionRows {
 		s := &d.subscriptionRows[si]
 		if s.status == subIncomplete || s.status == subIncompleteExpired || !r.chance(0.4) {
@@ -71,7 +71,7 @@ func (d *dataset) genCheckoutSessions() {
 		if p.status != piSucceeded || p.invoice >= 0 || !r.chance(0.3) {
 			continue
 		}
-		floor := windowStart
+		floor := d.start
 		if p.customer >= 0 {
 			floor = d.customerRows[p.customer].created
 		}
@@ -79,9 +79,9 @@ func (d *dataset) genCheckoutSessions() {
 			paymentIntent: int32(pi), invoice: -1, currency: p.currency, subtotal: p.amount})
 	}
 	for k := 0; k < d.scale/40; k++ {
-		cs := checkoutSessionRow{created: r.between(windowStart, windowEnd), status: sessionExpired, customer: -1,
+		cs := checkoutSessionRow{created: r.between(d.start, d.end), status: sessionExpired, customer: -1,
 			subscription: -1, paymentIntent: -1, invoice: -1, currency: pickCurrency(r)}
-		if cs.created+sessionLifetime > windowEnd {
+		if cs.created+sessionLifetime > d.end {
 			cs.status = sessionOpen
 		}
 		if r.chance(0.5) {

@@ -49,7 +49,7 @@ func (d *dataset) genTransfers() {
 		if c.transferGroup < 0 || c.status != chargeSucceeded || !c.captured {
 			continue
 		}
-		rows = append(rows, transferRow{created: min(windowEnd, c.created+r.between(60, 6*hour)), charge: int32(ci),
+		rows = append(rows, transferRow{created: min(d.end, c.created+r.between(60, 6*hour)), charge: int32(ci),
 			destination: c.transferGroup % int32(len(d.connectedAccounts)),
 			amount:      max(currencies[c.currency].step, c.currency.roundDown(c.amount*70/100)), txn: -1})
 	}
@@ -99,7 +99,7 @@ var applicationFeesDef = &resourceDef{
 func (d *dataset) genApplicationFees() {
 	r := d.genRNG("application_fees")
 	n := d.scale / 25
-	created := uniformTimes(r, n, windowStart, windowEnd)
+	created := uniformTimes(r, n, d.start, d.end)
 	rows := make([]applicationFeeRow, n)
 	for i := range rows {
 		account := int32(r.intn(len(d.connectedAccounts)))

@@ -54,7 +54,7 @@ var couponNames = []string{"Launch offer", "Black Friday", "Welcome discount", "
 func (d *dataset) genCoupons() {
 	r := d.genRNG("coupons")
 	n := min(max(d.scale/100, 4), 40)
-	created := uniformTimes(r, n, windowStart, windowEnd-90*day)
+	created := uniformTimes(r, n, d.start, d.end-90*day)
 	rows := make([]couponRow, n)
 	for i := range rows {
 		c := &rows[i]
@@ -141,7 +141,7 @@ func renderCoupon(d *dataset, obj map[string]any, i int32) {
 	obj["name"] = c.displayName()
 	obj["redeem_by"] = nullableTime(c.redeemBy)
 	obj["times_redeemed"] = c.timesRedeemed
-	obj["valid"] = (c.redeemBy == 0 || c.redeemBy > windowEnd) && (c.maxRedemptions == 0 || c.timesRedeemed < c.maxRedemptions)
+	obj["valid"] = (c.redeemBy == 0 || c.redeemBy > d.end) && (c.maxRedemptions == 0 || c.timesRedeemed < c.maxRedemptions)
 }
 
 // Promotion codes: customer-facing codes for about half the coupons.
@@ -162,7 +162,7 @@ var promotionCodesDef = &resourceDef{
 	name: "promotion_codes", object: "promotion_code", prefix: "promo",
 	listPath: "/v1/promotion_codes", retrieve: true,
 	filters: []filterDef{
-		boolFilter("active", func(d *dataset, i int32) (bool, bool) { return d.promoRows[i].isActive(), true }),
+		boolFilter("active", func(d *dataset, i int32) (bool, bool) { return d.promoRows[i].isActive(d.end), true }),
 		eqFilter("code", func(d *dataset, i int32) string { return d.promoRows[i].code }),
 		refFilter("coupon", "coupons", func(d *dataset) refIndex { return d.promosByCoupon }),
 		createdFilter(),
@@ -181,7 +181,7 @@ func (d *dataset) genPromotionCodes() {
 	for ci, c := range d.couponRows {
 		for k, n := 0, r.intn(4); k < n; k++ {
 			p := promotionCodeRow{coupon: int32(ci), customer: -1, active: r.chance(0.8)}
-			p.created = min(windowEnd, c.created+r.between(0, 30*day))
+			p.created = min(d.end, c.created+r.between(0, 30*day))
 			// Unique: the word, the coupon's row and the code's rank.
 			p.code = fmt.Sprintf("%s%d%c", promoWords[r.intn(len(promoWords))], ci+10, 'A'+k)
 			if r.chance(0.3) {
@@ -206,9 +206,9 @@ func (d *dataset) genPromotionCodes() {
 	d.promosByCustomer = newRefIndex(columnOf(rows, func(p *promotionCodeRow) int32 { return p.customer }), len(d.customerRows))
 }
 
-// isActive: switched on and not expired by "now".
-func (p *promotionCodeRow) isActive() bool {
-	return p.active && (p.expiresAt == 0 || p.expiresAt > windowEnd)
+// isActive: switched on and not expired at now.
+func (p *promotionCodeRow) isActive(now int64) bool {
+	return p.active && (p.expiresAt == 0 || p.expiresAt > now)
 }
 
 // redeemableCode returns a promotion code of coupon that customer can use
@@ -226,7 +226,7 @@ func (d *dataset) redeemableCode(coupon, customer int32, t int64) int32 {
 
 func renderPromotionCode(d *dataset, obj map[string]any, i int32) {
 	p := &d.promoRows[i]
-	obj["active"] = p.isActive()
+	obj["active"] = p.isActive(d.end)
 	obj["code"] = p.code
 	obj["coupon"] = d.render(d.coupons, p.coupon)
 	obj["customer"] = d.customers.ref(p.customer)

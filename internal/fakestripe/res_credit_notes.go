@@ -51,10 +51,10 @@ func (d *dataset) genCreditNotes() {
 		cn := creditNoteRow{created: inv.paidAt + r.between(day, 30*day), invoice: int32(ii), refund: -1, outOfBand: true,
 			reason: "product_unsatisfactory"}
 		cn.amount = max(currencies[inv.currency].step, inv.currency.roundDown(inv.total*r.between(10, 100)/100))
-		if cn.created > windowEnd {
+		if cn.created > d.end {
 			continue
 		}
-		if r.chance(0.2) && cn.created < windowEnd-day {
+		if r.chance(0.2) && cn.created < d.end-day {
 			cn.voidedAt = cn.created + r.between(hour, day)
 		}
 		rows = append(rows, cn)

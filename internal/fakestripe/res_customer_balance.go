@@ -29,7 +29,7 @@ func (d *dataset) genCustomerBalanceTransactions() {
 			if r.chance(0.2) {
 				amount = -amount
 			}
-			rows = append(rows, customerBalanceTransactionRow{created: r.between(c.created, windowEnd), customer: int32(ci), amount: amount})
+			rows = append(rows, customerBalanceTransactionRow{created: r.between(c.created, d.end), customer: int32(ci), amount: amount})
 		}
 	}
 	sortByCreated(rows, func(x *customerBalanceTransactionRow) int64 { return x.created })

@@ -35,7 +35,7 @@ var customersDef = &resourceDef{
 func (d *dataset) genCustomers() {
 	r := d.genRNG("customers")
 	n := max(1, d.scale/5)
-	created := uniformTimes(r, n, windowStart, windowEnd)
+	created := uniformTimes(r, n, d.start, d.end)
 	rows := make([]customerRow, n)
 	for i := range rows {
 		c := &rows[i]

@@ -75,7 +75,7 @@ func (d *dataset) discountCurrent(k int32) bool {
 	case durationOnce:
 		return disc.subscription < 0 // a customer's once coupon waits for the next invoice
 	case durationRepeating:
-		return disc.end > windowEnd
+		return disc.end > d.end
 	}
 	return true
 }
@@ -91,11 +91,11 @@ func (d *dataset) genCustomerDiscounts() {
 		if !r.chance(0.04) {
 			continue
 		}
-		t := max(c.created, windowEnd-20*day)
+		t := max(c.created, d.end-20*day)
 		if invs := d.invoicesByCustomer.of(int32(ci)); len(invs) > 0 {
 			t = max(t, d.invoiceRows[invs[len(invs)-1]].created+1)
 		}
-		if t = t + r.between(0, 5*day); t > windowEnd {
+		if t = t + r.between(0, 5*day); t > d.end {
 			continue
 		}
 		c.discount = d.applyDiscount(r, int32(ci), -1, t, c.currency)

@@ -56,10 +56,10 @@ func (d *dataset) genDisputes() {
 		}
 		x := disputeRow{created: c.created + r.between(3*day, 60*day), charge: int32(ci), amount: c.amount,
 			reason: pickWeighted(r, disputeReasons), txns: [2]int32{-1, -1}}
-		if x.created > windowEnd {
+		if x.created > d.end {
 			continue
 		}
-		recent := x.created > windowEnd-21*day
+		recent := x.created > d.end-21*day
 		switch {
 		case r.chance(0.1) && recent:
 			x.status = disputeWarningNeedsResponse
@@ -69,7 +69,7 @@ func (d *dataset) genDisputes() {
 			x.status = pick(r, []disputeStatus{disputeNeedsResponse, disputeUnderReview})
 		case r.chance(0.45):
 			x.status, x.closedAt = disputeWon, x.created+r.between(30*day, 75*day)
-			if x.closedAt > windowEnd {
+			if x.closedAt > d.end {
 				x.status, x.closedAt = disputeUnderReview, 0
 			}
 		default:

@@ -138,9 +138,9 @@ func matchWildcard(pattern, s string) bool {
 // genEvents runs last: it reads every other resource.
 func (d *dataset) genEvents() {
 	var rows []eventRow
-	since := windowEnd - eventRetention
+	since := d.end - eventRetention
 	emit := func(name string, source int32, at int64) {
-		if at >= since && at <= windowEnd && at != 0 {
+		if at >= since && at <= d.end && at != 0 {
 			rows = append(rows, eventRow{created: at, kind: eventKindOf(name), source: source})
 		}
 	}
@@ -184,14 +184,14 @@ func (d *dataset) genEvents() {
 	}
 	for i, p := range d.payoutRows {
 		emit("payout.created", int32(i), p.created)
-		if status := p.status(); status == "paid" || status == "failed" {
+		if status := p.status(d.end); status == "paid" || status == "failed" {
 			emit("payout."+status, int32(i), p.arrival)
 		}
 	}
 	for i, cs := range d.sessionRows {
 		switch cs.status {
 		case sessionComplete:
-			emit("checkout.session.completed", int32(i), min(windowEnd, cs.created+120))
+			emit("checkout.session.completed", int32(i), min(d.end, cs.created+120))
 		case sessionExpired:
 			emit("checkout.session.expired", int32(i), cs.created+sessionLifetime)
 		}
@@ -212,7 +212,7 @@ func (d *dataset) genEvents() {
 // pendingWebhooks: the last day's events are still being delivered (an
 // endpoint is down and Stripe retries).
 func (d *dataset) pendingWebhooks(i int32) int {
-	if d.eventRows[i].created > windowEnd-day {
+	if d.eventRows[i].created > d.end-day {
 		return 1
 	}
 	return 0

@@ -52,7 +52,7 @@ func (d *dataset) genInvoiceItems() {
 	for k := 0; k < d.scale/100 && len(active) > 0; k++ {
 		customer := d.subscriptionRows[pick(r, active)].customer
 		c := &d.customerRows[customer]
-		t := max(c.created, windowEnd-r.between(0, 20*day))
+		t := max(c.created, d.end-r.between(0, 20*day))
 		product := int32(r.intn(len(d.productRows)))
 		price, ok := d.priceByKey[priceKey{product, c.currency, false, monthly}]
 		if !ok || d.productRows[product].plan || d.priceRows[price].created > t {

@@ -190,7 +190,7 @@ func (d *dataset) appendSubscriptionInvoices(r *rng, rows []invoiceRow, si int32
 // oneOffInvoice bills one to three goods outside any subscription.
 func (d *dataset) oneOffInvoice(r *rng, goods []int32) invoiceRow {
 	inv := invoiceRow{subscription: -1, charge: -1, reason: reasonManual, discount: -1, paymentIntent: -1}
-	t := r.between(windowStart, windowEnd)
+	t := r.between(d.start, d.end)
 	inv.customer = d.customerBefore(r, t)
 	if inv.customer < 0 {
 		inv.customer = 0
@@ -227,7 +227,7 @@ func (d *dataset) setInvoiceTimes(r *rng, inv *invoiceRow) {
 	}
 	inv.finalizedAt = inv.created
 	if inv.reason == reasonSubscriptionCycle {
-		inv.finalizedAt = min(windowEnd, inv.created+hour) // Stripe waits an hour before finalizing renewals
+		inv.finalizedAt = min(d.end, inv.created+hour) // Stripe waits an hour before finalizing renewals
 	}
 	switch inv.status {
 	case invPaid:
@@ -239,13 +239,13 @@ func (d *dataset) setInvoiceTimes(r *rng, inv *invoiceRow) {
 		default:
 			inv.paidAt = inv.finalizedAt + r.between(1, 120)
 		}
-		if inv.paidAt > windowEnd {
+		if inv.paidAt > d.end {
 			inv.status, inv.paidAt = invOpen, 0
 		}
 	case invVoid:
-		inv.voidedAt = min(windowEnd, inv.finalizedAt+r.between(day, 10*day))
+		inv.voidedAt = min(d.end, inv.finalizedAt+r.between(day, 10*day))
 	case invUncollectible:
-		inv.uncollectibleAt = min(windowEnd, inv.finalizedAt+r.between(7*day, 30*day))
+		inv.uncollectibleAt = min(d.end, inv.finalizedAt+r.between(7*day, 30*day))
 	}
 }
 

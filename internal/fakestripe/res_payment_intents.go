@@ -59,13 +59,13 @@ func (d *dataset) genPaymentIntents() {
 		}
 	}
 	for k := 0; k < d.scale/50; k++ {
-		pi := paymentIntentRow{created: r.between(windowStart, windowEnd), customer: -1, invoice: -1, charge: -1, latestCharge: -1,
+		pi := paymentIntentRow{created: r.between(d.start, d.end), customer: -1, invoice: -1, charge: -1, latestCharge: -1,
 			status: piRequiresPaymentMethod, currency: pickCurrency(r)}
 		if r.chance(0.7) {
 			pi.customer = d.customerBefore(r, pi.created)
 		}
 		pi.amount = randomAmount(r, pi.currency)
-		if pi.created < windowEnd-day && r.chance(0.6) {
+		if pi.created < d.end-day && r.chance(0.6) {
 			pi.status, pi.canceledAt = piCanceled, pi.created+r.between(hour, day)
 		}
 		rows = append(rows, pi)

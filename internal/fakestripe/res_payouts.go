@@ -22,22 +22,31 @@ var payoutsDef = &resourceDef{
 		rangeFilter("arrival_date", func(d *dataset, i int32) (int64, bool) { return d.payoutRows[i].arrival, true }),
 		createdFilter(),
 		eqFilter("destination", func(d *dataset, i int32) string { return d.payoutDestination(d.payoutRows[i].currency) }),
-		eqFilter("status", func(d *dataset, i int32) string { return d.payoutRows[i].status() }),
+		eqFilter("status", func(d *dataset, i int32) string { return d.payoutRows[i].status(d.end) }),
 	},
 	expandable: []string{"balance_transaction", "destination", "failure_balance_transaction", "original_payout", "reversed_by"},
 	render:     renderPayout,
 }
 
-// firstPayout is the first Monday of the window, 06:00 UTC.
-const firstPayout = windowStart + day + 6*hour // 2023-01-02 was a Monday
+// firstPayout is the first Monday 06:00 UTC after start (2023-01-02 for
+// the fixed window).
+func firstPayout(start int64) int64 {
+	at := start - start%day + 6*hour
+	// the Unix epoch, day 0, was a Thursday: Monday is day 4 of a week
+	for at <= start || (at/day)%7 != 4 {
+		at += day
+	}
+	return at
+}
 
-func (p *payoutRow) status() string {
+// status is the payout's status at now.
+func (p *payoutRow) status(now int64) string {
 	switch {
 	case p.failed:
 		return "failed"
-	case p.arrival <= windowEnd:
+	case p.arrival <= now:
 		return "paid"
-	case p.created > windowEnd-day:
+	case p.created > now-day:
 		return "pending"
 	}
 	return "in_transit"
@@ -56,7 +65,7 @@ func (d *dataset) genPayouts(txns []balanceTransactionRow) []balanceTransactionR
 	// Per currency, the transactions that become available, in that order.
 	queues := make([][]int32, len(currencies))
 	for i := range txns {
-		if t := &txns[i]; t.available() {
+		if t := &txns[i]; t.available(d.end) {
 			queues[t.currency] = append(queues[t.currency], int32(i))
 		}
 	}
@@ -66,7 +75,7 @@ func (d *dataset) genPayouts(txns []balanceTransactionRow) []balanceTransactionR
 	}
 	next := make([]int, len(currencies))
 	pools := make([][]int32, len(currencies)) // available, not yet paid out
-	for at := firstPayout; at <= windowEnd; at += 7 * day {
+	for at := firstPayout(d.start); at <= d.end; at += 7 * day {
 		for c := range currencies {
 			cur := currencyID(c)
 			created := at + int64(c) // one second apart, in currency order
@@ -87,7 +96,7 @@ func (d *dataset) genPayouts(txns []balanceTransactionRow) []balanceTransactionR
 			}
 			pools[c] = pools[c][:0]
 			p := payoutRow{created: created, arrival: created + 2*day, currency: cur, amount: sum, failureTxn: -1}
-			p.failed = p.arrival <= windowEnd && r.chance(0.02)
+			p.failed = p.arrival <= d.end && r.chance(0.02)
 			d.payoutRows = append(d.payoutRows, p)
 			txns = append(txns, balanceTransactionRow{created: created, availableOn: created, kind: txnPayout, source: po,
 				currency: cur, amount: -sum, payout: po})
@@ -139,7 +148,7 @@ func renderPayout(d *dataset, obj map[string]any, i int32) {
 	obj["reversed_by"] = nil
 	obj["source_type"] = "card"
 	obj["statement_descriptor"] = nil
-	obj["status"] = p.status()
+	obj["status"] = p.status(d.end)
 	obj["type"] = "bank_account"
 }
 

@@ -39,7 +39,7 @@ func (d *dataset) genRefunds() {
 			if r.chance(0.1) {
 				return c.created // refunded right away, in the same second
 			}
-			return min(windowEnd, c.created+r.between(hour, 60*day))
+			return min(d.end, c.created+r.between(hour, 60*day))
 		}
 		refund := func(amount int64) {
 			rows = append(rows, refundRow{created: at(), charge: int32(ci), amount: amount, pending: r.chance(0.05),

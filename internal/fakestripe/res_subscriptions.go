@@ -139,9 +139,9 @@ func (d *dataset) genSubscriptions() {
 	for i := range rows {
 		s := &rows[i]
 		recent := r.chance(0.15) // a share starts in the last month: trials, incomplete
-		s.created = r.between(windowStart, windowEnd)
+		s.created = r.between(d.start, d.end)
 		if recent {
-			s.created = r.between(windowEnd-30*day, windowEnd)
+			s.created = r.between(d.end-30*day, d.end)
 		}
 		s.customer = d.customerBefore(r, s.created)
 		if s.customer < 0 {
@@ -211,23 +211,23 @@ func (d *dataset) genSubscriptions() {
 }
 
 // setSubscriptionTimes derives the period, trial and cancellation times
-// from the status, with windowEnd as "now".
+// from the status, with the account's end as "now".
 func (d *dataset) setSubscriptionTimes(r *rng, s *subscriptionRow) {
-	until := windowEnd // the last instant the subscription billed
+	until := d.end // the last instant the subscription billed
 	switch s.status {
 	case subCanceled:
-		s.canceledAt = r.between(min(s.created+day, windowEnd), windowEnd)
+		s.canceledAt = r.between(min(s.created+day, d.end), d.end)
 		s.endedAt = s.canceledAt
 		s.paymentFailed = r.chance(0.3)
 		until = s.canceledAt
 	case subIncompleteExpired:
-		s.endedAt = min(s.created+23*hour, windowEnd)
+		s.endedAt = min(s.created+23*hour, d.end)
 		until = s.created
 	case subIncomplete:
 		until = s.created
 	case subTrialing:
 		s.trialStart = s.created
-		s.trialEnd = max(s.created+30*day, windowEnd+day)
+		s.trialEnd = max(s.created+30*day, d.end+day)
 		until = s.created
 	}
 	k := 0
@@ -243,7 +243,7 @@ func (d *dataset) setSubscriptionTimes(r *rng, s *subscriptionRow) {
 	if s.status == subActive && r.chance(0.1) {
 		s.cancelAtPeriodEnd = true
 		s.cancelAt = s.periodEnd
-		s.canceledAt = r.between(s.periodStart, windowEnd)
+		s.canceledAt = r.between(s.periodStart, d.end)
 	}
 }
 

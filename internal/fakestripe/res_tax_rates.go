@@ -40,7 +40,7 @@ var taxRatesDef = &resourceDef{
 func (d *dataset) genTaxRates() {
 	r := d.genRNG("tax_rates")
 	n := len(taxRateSpecs)
-	created := uniformTimes(r, n, windowStart, windowStart+90*day)
+	created := uniformTimes(r, n, d.start, d.start+90*day)
 	rows := make([]taxRateRow, n)
 	order := make([]int, n) // which spec each creation time gets
 	for i := range order {

@@ -25,6 +25,12 @@ type Options struct {
 	// Scale is the number of charges (default 1000); see dataset.go for how
 	// the other counts derive from it.
 	Scale int
+	// End is the instant the account's data ends, its "now" until a change
+	// moves it (Server.Now), rounded down to the second: objects are
+	// created in the two years before it. Zero is FixedEnd (2024-12-31
+	// 23:59:59 UTC), the tests' clock; `stripesql demo` and fake-stripe
+	// pass the current time.
+	End time.Time
 	// Latency delays every response.
 	Latency time.Duration
 	// RateLimit, in requests per second (0 = none); requests beyond it get
@@ -46,6 +52,14 @@ type Options struct {
 	APIKey string
 	// Logger receives one debug record per request; nil is silent.
 	Logger *slog.Logger
+}
+
+// endOf is the account's end in unix seconds.
+func endOf(opts Options) int64 {
+	if opts.End.IsZero() {
+		return fixedEnd
+	}
+	return opts.End.Unix()
 }
 
 // DefaultScale is the number of charges when Options.Scale is 0.
@@ -94,7 +108,7 @@ func New(opts Options) *Server {
 	if opts.Scale <= 0 {
 		opts.Scale = DefaultScale
 	}
-	data, err := newDataset(opts.Seed, opts.Scale)
+	data, err := newDataset(opts.Seed, opts.Scale, endOf(opts))
 	if err != nil {
 		panic(err)
 	}

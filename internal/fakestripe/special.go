@@ -75,7 +75,7 @@ func (d *dataset) renderAccount() map[string]any {
 	obj["business_type"] = "company"
 	obj["charges_enabled"] = true
 	obj["country"] = "US"
-	obj["created"] = windowStart - 30*day
+	obj["created"] = d.start - 30*day
 	obj["default_currency"] = "usd"
 	obj["details_submitted"] = true
 	obj["email"] = "finance@example.com"
@@ -118,7 +118,7 @@ func (d *dataset) renderBalance() map[string]any {
 	pending := make([]int64, len(currencies))
 	for i := range d.txnRows {
 		t := &d.txnRows[i]
-		if t.available() {
+		if t.available(d.end) {
 			available[t.currency] += t.amount - t.fee
 		} else {
 			pending[t.currency] += t.amount - t.fee
