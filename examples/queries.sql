@@ -7,24 +7,35 @@
 -- Amounts are in the currency's smallest unit (cents); each has a
 -- `<name>_major` twin in the major unit (right for JPY and KWD too), so
 -- sums by currency read as money.
--- Date ranges are written out so the queries run as they are on the demo
--- account, whose data covers 2023-2024. In Grafana replace them with
--- $__timeFilter(created); in Metabase or Superset with a filter widget.
+-- Date ranges are relative to NOW() and CURDATE() ("the last 90 days",
+-- "this month and last"): the demo account's two years of data end when
+-- it starts, so they hold rows there as on a live account. In Grafana
+-- replace them with $__timeFilter(created); in Metabase or Superset with a
+-- filter widget.
 -- Conditions on created, customer and status are pushed down to Stripe
 -- (EXPLAIN shows the requests), so keep them in the WHERE clause.
 
 -- name: revenue_by_day_and_currency
--- Successful payments per day and currency.
+-- Successful payments per day and currency, the last 90 days.
 SELECT DATE(created) AS day, currency, SUM(amount_major) AS revenue, COUNT(*) AS payments
 FROM charges
-WHERE created >= '2024-10-01' AND created < '2025-01-01' AND status = 'succeeded'
+WHERE created >= CURDATE() - INTERVAL 90 DAY AND status = 'succeeded'
 GROUP BY day, currency
 ORDER BY day, currency;
 
+-- name: revenue_this_month
+-- This month so far beside the whole of last month, by currency.
+SELECT DATE_FORMAT(created, '%Y-%m') AS month, currency, SUM(amount_major) AS revenue, COUNT(*) AS payments
+FROM charges
+WHERE created >= DATE_FORMAT(CURDATE() - INTERVAL 1 MONTH, '%Y-%m-01') AND status = 'succeeded'
+GROUP BY month, currency
+ORDER BY month, currency;
+
 -- name: revenue_by_month
+-- The last twelve months, this one so far included.
 SELECT DATE_FORMAT(created, '%Y-%m') AS month, currency, SUM(amount_major - amount_refunded_major) AS net_revenue
 FROM charges
-WHERE created >= '2024-01-01' AND created < '2025-01-01' AND status = 'succeeded'
+WHERE created >= DATE_FORMAT(CURDATE() - INTERVAL 11 MONTH, '%Y-%m-01') AND status = 'succeeded'
 GROUP BY month, currency
 ORDER BY month, currency;
 
@@ -64,30 +75,32 @@ GROUP BY month
 ORDER BY month;
 
 -- name: refund_rate_by_month
--- Share of captured money refunded, by the month of the payment.
+-- Share of captured money refunded, by the month of the payment, the
+-- last twelve months.
 SELECT DATE_FORMAT(created, '%Y-%m') AS month,
        ROUND(SUM(amount_refunded) / SUM(amount), 4) AS refund_rate,
        SUM(refunded) AS fully_refunded_payments
 FROM charges
-WHERE created >= '2024-01-01' AND created < '2025-01-01' AND status = 'succeeded'
+WHERE created >= DATE_FORMAT(CURDATE() - INTERVAL 11 MONTH, '%Y-%m-01') AND status = 'succeeded'
 GROUP BY month
 ORDER BY month;
 
 -- name: refunds_by_reason
 SELECT COALESCE(reason, 'unspecified') AS reason, status, currency, COUNT(*) AS refunds, SUM(amount_major) AS amount
 FROM refunds
-WHERE created >= '2024-01-01'
+WHERE created >= CURDATE() - INTERVAL 1 YEAR
 GROUP BY reason, status, currency
 ORDER BY refunds DESC;
 
 -- name: top_customers
--- Aggregate first, then look up the ten customers by id (ten retrieves)
--- rather than joining every charge to the customers table.
+-- The last twelve months' best customers. Aggregate first, then look up
+-- the ten customers by id (ten retrieves) rather than joining every
+-- charge to the customers table.
 SELECT top.customer, c.email, c.name, top.currency, top.paid, top.payments
 FROM (
     SELECT customer, currency, SUM(amount_major) AS paid, COUNT(*) AS payments
     FROM charges
-    WHERE created >= '2024-01-01' AND status = 'succeeded' AND customer IS NOT NULL
+    WHERE created >= CURDATE() - INTERVAL 1 YEAR AND status = 'succeeded' AND customer IS NOT NULL
     GROUP BY customer, currency
     ORDER BY paid DESC
     LIMIT 10
@@ -96,16 +109,17 @@ JOIN customers AS c ON c.id = top.customer
 ORDER BY top.paid DESC;
 
 -- name: failed_charges
+-- The latest failed payments of the last 90 days.
 SELECT created, id, customer, amount_major AS amount, currency, failure_code, failure_message
 FROM charges
-WHERE created >= '2024-01-01' AND status = 'failed'
+WHERE created >= CURDATE() - INTERVAL 90 DAY AND status = 'failed'
 ORDER BY created DESC
 LIMIT 50;
 
 -- name: failure_codes
 SELECT failure_code, COUNT(*) AS failures, SUM(amount_major) AS amount
 FROM charges
-WHERE created >= '2024-01-01' AND status = 'failed'
+WHERE created >= CURDATE() - INTERVAL 1 YEAR AND status = 'failed'
 GROUP BY failure_code
 ORDER BY failures DESC;
 
@@ -117,10 +131,11 @@ ORDER BY due_date
 LIMIT 50;
 
 -- name: balance_by_type
--- Gross, fees and net of balance movements (charges, refunds, payouts, ...).
+-- Gross, fees and net of balance movements (charges, refunds, payouts,
+-- ...) this month and last.
 SELECT type, currency, SUM(amount_major) AS gross, SUM(fee_major) AS fees, SUM(net_major) AS net
 FROM balance_transactions
-WHERE created >= '2024-10-01' AND created < '2025-01-01'
+WHERE created >= DATE_FORMAT(CURDATE() - INTERVAL 1 MONTH, '%Y-%m-01')
 GROUP BY type, currency
 ORDER BY type, currency;
 
@@ -141,12 +156,13 @@ GROUP BY p.id, p.arrival_date, b.type, b.currency
 ORDER BY net DESC;
 
 -- name: fees_per_payout
--- Stripe's fees in each payout of the last quarter, beside the amount paid out.
+-- Stripe's fees in each payout arriving since 90 days ago, beside the
+-- amount paid out.
 SELECT p.id AS payout, p.arrival_date, p.currency, p.amount_major AS paid_out,
        SUM(b.fee_major) AS fees, SUM(b.amount_major) AS gross, COUNT(*) AS transactions
 FROM payouts AS p
 JOIN balance_transactions AS b ON b.payout = p.id
-WHERE p.arrival_date >= '2024-10-01' AND p.arrival_date < '2025-01-01' AND b.type <> 'payout'
+WHERE p.arrival_date >= CURDATE() - INTERVAL 90 DAY AND b.type <> 'payout'
 GROUP BY p.id, p.arrival_date, p.currency, p.amount_major
 ORDER BY p.arrival_date DESC, p.currency;
 
@@ -158,15 +174,16 @@ SELECT p.id AS payout, p.arrival_date, p.status, p.currency, p.amount_major AS p
        SUM(b.net_major) AS transactions_net, p.amount_major - COALESCE(SUM(b.net_major), 0) AS difference
 FROM payouts AS p
 LEFT JOIN balance_transactions AS b ON b.payout = p.id AND b.type <> 'payout'
-WHERE p.arrival_date >= '2024-10-01' AND p.arrival_date < '2025-01-01'
+WHERE p.arrival_date >= CURDATE() - INTERVAL 90 DAY
 GROUP BY p.id, p.arrival_date, p.status, p.currency, p.amount_major
 HAVING COALESCE(SUM(b.net_major), 0) <> p.amount_major
 ORDER BY p.arrival_date DESC;
 
 -- name: new_customers_by_month
+-- The last twelve months, this one so far included.
 SELECT DATE_FORMAT(created, '%Y-%m') AS month, COUNT(*) AS customers
 FROM customers
-WHERE created >= '2024-01-01'
+WHERE created >= DATE_FORMAT(CURDATE() - INTERVAL 11 MONTH, '%Y-%m-01')
 GROUP BY month
 ORDER BY month;
 
@@ -186,14 +203,13 @@ GROUP BY reason, status, currency
 ORDER BY disputes DESC;
 
 -- name: invoice_aging
--- Open invoices by how long past due they are (as of the demo data's end;
--- use NOW() on a live account).
+-- Open invoices by how long past due they are today.
 SELECT CASE
          WHEN due_date IS NULL THEN 'no due date'
-         WHEN due_date >= '2024-12-31' THEN 'not yet due'
-         WHEN DATEDIFF('2024-12-31', due_date) <= 30 THEN '1-30 days'
-         WHEN DATEDIFF('2024-12-31', due_date) <= 60 THEN '31-60 days'
-         WHEN DATEDIFF('2024-12-31', due_date) <= 90 THEN '61-90 days'
+         WHEN due_date >= CURDATE() THEN 'not yet due'
+         WHEN DATEDIFF(CURDATE(), due_date) <= 30 THEN '1-30 days'
+         WHEN DATEDIFF(CURDATE(), due_date) <= 60 THEN '31-60 days'
+         WHEN DATEDIFF(CURDATE(), due_date) <= 90 THEN '61-90 days'
          ELSE 'over 90 days'
        END AS bucket,
        currency, COUNT(*) AS invoices, SUM(amount_remaining_major) AS outstanding

@@ -99,12 +99,13 @@ func TestFakeStripeCommand(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"fake-stripe", "--listen", addr, "--scale", "50", "--seed", "7"}, &out, &syncBuffer{})
+		done <- run(ctx, []string{"fake-stripe", "--listen", addr, "--scale", "50", "--seed", "7", "--end", "2025-06-30T12:00:00Z"}, &out, &syncBuffer{})
 	}()
 	defer func() { cancel(); <-done }()
-	waitForText(t, &out, "fake Stripe API listening on http://"+addr)
+	waitForText(t, &out, "fake Stripe API listening on http://"+addr+" (data ending 2025-06-30T12:00:00Z;")
 	// The fake serves the same account as the package's own server.
-	want := fakestripe.New(fakestripe.Options{Scale: 50, Seed: 7}).Objects("charges")[0]["id"]
+	end := time.Date(2025, 6, 30, 12, 0, 0, 0, time.UTC)
+	want := fakestripe.New(fakestripe.Options{Scale: 50, Seed: 7, End: end}).Objects("charges")[0]["id"]
 	t.Setenv("STRIPE_API_KEY", "sk_test_anything")
 	sqlAddr, _, _, _ := startRun(t, "--listen", "127.0.0.1:0", "--stripe-url", "http://"+addr)
 	db := openDB(t, sqlAddr)
@@ -125,5 +126,64 @@ func waitForText(t *testing.T, out *syncBuffer, text string) {
 			t.Fatalf("no %q in output:\n%s", text, out.String())
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// `stripesql demo` serves an account whose data ends when it starts
+// (printed), the same as the package's for that end: "the last 30 days",
+// over the wire, holds the fake's charges of the 30 days before now.
+// --end sets another end, and a malformed one is a usage error.
+func TestDemoEndsNow(t *testing.T) {
+	var out syncBuffer
+	started := time.Now().Truncate(time.Second)
+	addr, _, _, _ := startRunTo(t, &out, "demo", "--listen", "127.0.0.1:0", "--scale", "300")
+	m := regexp.MustCompile(`ending (\S+)\) is served`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("the demo does not say when its data ends:\n%s", out.String())
+	}
+	end, err := time.Parse(time.RFC3339, m[1])
+	if err != nil || end.Before(started) || end.After(time.Now()) {
+		t.Fatalf("data ending %s (%v), want the start, %v", m[1], err, started)
+	}
+	fake := fakestripe.New(fakestripe.Options{Scale: 300, Seed: 1, End: end})
+	ctx := context.Background()
+	conn, err := openDB(t, addr).Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// DATETIMEs are UTC wall-clock times: NOW() must be too.
+	if _, err := conn.ExecContext(ctx, "SET time_zone = '+00:00'"); err != nil {
+		t.Fatal(err)
+	}
+	var since string
+	var n int
+	if err := conn.QueryRowContext(ctx, "SELECT CAST(NOW() - INTERVAL 30 DAY AS CHAR), COUNT(*) FROM charges WHERE created >= NOW() - INTERVAL 30 DAY").Scan(&since, &n); err != nil {
+		t.Fatal(err)
+	}
+	want := 0
+	for _, c := range fake.Objects("charges") {
+		if time.Unix(int64(c["created"].(float64)), 0).UTC().Format(time.DateTime) >= since {
+			want++
+		}
+	}
+	if n == 0 || n != want {
+		t.Errorf("%d charges since %s, want the fake's %d", n, since, want)
+	}
+
+	var newest string
+	addr, _, _, _ = startRun(t, "demo", "--listen", "127.0.0.1:0", "--scale", "300", "--end", "2025-06-30T12:00:00Z")
+	if err := openDB(t, addr).QueryRow("SELECT id FROM charges ORDER BY created DESC LIMIT 1").Scan(&newest); err != nil {
+		t.Fatal(err)
+	}
+	past := fakestripe.New(fakestripe.Options{Scale: 300, Seed: 1, End: time.Date(2025, 6, 30, 12, 0, 0, 0, time.UTC)})
+	if want := past.Objects("charges")[0]["id"]; newest != want {
+		t.Errorf("--end 2025-06-30T12:00:00Z: newest charge %s, want %s", newest, want)
+	}
+
+	err = run(ctx, []string{"demo", "--end", "yesterday"}, &syncBuffer{}, &syncBuffer{})
+	var ue usageError
+	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "RFC 3339") {
+		t.Errorf("--end yesterday: %v, want a usage error asking for an RFC 3339 time", err)
 	}
 }

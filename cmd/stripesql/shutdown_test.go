@@ -39,13 +39,19 @@ var servingOn = regexp.MustCompile(`serving database "stripe" on (\S+)`)
 // when run has returned (its result in *runErr).
 func startRun(t *testing.T, args ...string) (addr string, cancel context.CancelFunc, done <-chan struct{}, runErr *error) {
 	t.Helper()
+	return startRunTo(t, new(syncBuffer), args...)
+}
+
+// startRunTo is startRun writing the command's output to stdout.
+func startRunTo(t *testing.T, stdout *syncBuffer, args ...string) (addr string, cancel context.CancelFunc, done <-chan struct{}, runErr *error) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	var stdout, stderr syncBuffer
+	var stderr syncBuffer
 	finished := make(chan struct{})
 	var err error
 	go func() {
 		defer close(finished)
-		err = run(ctx, args, &stdout, &stderr)
+		err = run(ctx, args, stdout, &stderr)
 	}()
 	t.Cleanup(func() {
 		cancel()

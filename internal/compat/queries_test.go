@@ -1,6 +1,7 @@
 package compat
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stripesql/stripesql/internal/fakestripe"
 	"github.com/stripesql/stripesql/internal/stripesqltest"
@@ -60,10 +62,17 @@ func readExampleQueries(t *testing.T) []exampleQuery {
 
 var tableRef = regexp.MustCompile(`(?i)\b(?:FROM|JOIN)\s+([a-z_]+)\b`)
 
-// Every query of examples/queries.sql runs on an account the size of
-// `make demo`'s and returns rows (none, when it says so).
+// demoFake is the account `make demo` serves when started now: 1,000
+// charges (seed 1) whose two years of data end now, as the examples'
+// relative dates ("the last 90 days", "this month and last") expect.
+func demoFake() fakestripe.Options {
+	return fakestripe.Options{Scale: 1000, Seed: 1, End: time.Now()}
+}
+
+// Every query of examples/queries.sql runs on `make demo`'s account and
+// returns rows (none, when it says so).
 func TestExampleQueries(t *testing.T) {
-	env := stripesqltest.Start(t, stripesqltest.Options{Fake: fakestripe.Options{Scale: 1000}})
+	env := stripesqltest.Start(t, stripesqltest.Options{Fake: demoFake()})
 	served := stripesqltest.Column(env.Rows(t, "SHOW TABLES"))
 	for _, q := range readExampleQueries(t) {
 		t.Run(q.name, func(t *testing.T) {
@@ -88,20 +97,27 @@ func TestExampleQueries(t *testing.T) {
 
 var sqlBlock = regexp.MustCompile("(?s)```sql\n(.*?)```")
 
-// Grafana's macros, expanded as its MySQL data source does, over January
-// 2024 (TestGrafanaTimeSeriesIsPushedDown checks that shape's pushdown).
-var grafanaMacros = []struct {
+// grafanaMacros are Grafana's macros, expanded as its MySQL data source
+// does, over a dashboard's default range, the 30 days before now
+// (TestGrafanaTimeSeriesIsPushedDown checks that shape's pushdown).
+func grafanaMacros(now time.Time) []struct {
 	re   *regexp.Regexp
 	expr string
-}{
-	{regexp.MustCompile(`\$__timeGroupAlias\((\w+), '1d'\)`), `UNIX_TIMESTAMP($1) DIV 86400 * 86400 AS "time"`},
-	{regexp.MustCompile(`\$__timeFilter\((\w+)\)`), "$1 BETWEEN FROM_UNIXTIME(1704067200) AND FROM_UNIXTIME(1706745600)"},
+} {
+	return []struct {
+		re   *regexp.Regexp
+		expr string
+	}{
+		{regexp.MustCompile(`\$__timeGroupAlias\((\w+), '1d'\)`), `UNIX_TIMESTAMP($1) DIV 86400 * 86400 AS "time"`},
+		{regexp.MustCompile(`\$__timeFilter\((\w+)\)`), fmt.Sprintf("$1 BETWEEN FROM_UNIXTIME(%d) AND FROM_UNIXTIME(%d)", now.Add(-30*24*time.Hour).Unix(), now.Unix())},
+	}
 }
 
 // Each connection guide in examples/ has a query, and it runs on the demo
 // account and returns rows (Grafana's through its macros and DSN).
 func TestGuideQueries(t *testing.T) {
-	env := stripesqltest.Start(t, stripesqltest.Options{Fake: fakestripe.Options{Scale: 1000}})
+	env := stripesqltest.Start(t, stripesqltest.Options{Fake: demoFake()})
+	macros := grafanaMacros(time.Now())
 	guides, err := filepath.Glob(filepath.Join(examplesDir, "*.md"))
 	if err != nil {
 		t.Fatal(err)
@@ -125,7 +141,7 @@ func TestGuideQueries(t *testing.T) {
 			}
 			for _, m := range blocks {
 				query := m[1]
-				for _, macro := range grafanaMacros {
+				for _, macro := range macros {
 					query = macro.re.ReplaceAllString(query, macro.expr)
 				}
 				if strings.Contains(query, "$__") {
@@ -154,4 +170,51 @@ func countRows(db *sql.DB, query string) (int, error) {
 		return n, fmt.Errorf("reading rows: %w", err)
 	}
 	return n, nil
+}
+
+// The first dashboard query, "the last 30 days", returns the demo
+// account's charges of the 30 days before now, over the wire: one list
+// from NOW() - INTERVAL 30 DAY (created[gte]), and every charge the fake
+// created since then, none before.
+func TestDemoLastThirtyDays(t *testing.T) {
+	env := stripesqltest.Start(t, stripesqltest.Options{Fake: demoFake()})
+	ctx := context.Background()
+	conn, err := env.DB.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// DATETIMEs are UTC wall-clock times: NOW() must be too.
+	if _, err := conn.ExecContext(ctx, "SET time_zone = '+00:00'"); err != nil {
+		t.Fatal(err)
+	}
+	env.Requests()
+	before := time.Now().Add(-30 * 24 * time.Hour).Unix()
+	rows, err := stripesqltest.Query(ctx, conn, "SELECT id FROM charges WHERE created >= NOW() - INTERVAL 30 DAY")
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := time.Now().Add(-30 * 24 * time.Hour).Unix()
+	reqs := env.Requests()
+	var since int64
+	if len(reqs) != 1 || !strings.HasPrefix(reqs[0], "GET /v1/charges?created[gte]=") ||
+		!strings.HasSuffix(reqs[0], "&limit=100") {
+		t.Fatalf("requests %v, want one list of charges from 30 days ago", reqs)
+	}
+	fmt.Sscanf(strings.TrimPrefix(reqs[0], "GET /v1/charges?created[gte]="), "%d", &since)
+	if since < before-1 || since > after {
+		t.Errorf("created[gte]=%d, want NOW() - 30 days, between %d and %d", since, before, after)
+	}
+	var want []string
+	for _, c := range env.Fake.Objects("charges") {
+		if int64(c["created"].(float64)) >= since {
+			want = append(want, c["id"].(string))
+		}
+	}
+	got := stripesqltest.Column(rows)
+	slices.Sort(got)
+	slices.Sort(want)
+	if len(got) == 0 || !slices.Equal(got, want) {
+		t.Errorf("%d charges of the last 30 days, want the fake's %d", len(got), len(want))
+	}
 }
