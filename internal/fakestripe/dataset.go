@@ -74,6 +74,9 @@ type dataset struct {
 	edits edits
 	// index is the Search API's index (search_index.go).
 	index searchState
+	// createdSkew widens every list's created range (Options.CreatedSkew),
+	// in seconds.
+	createdSkew int64
 	// generic serves the lists no hand-written resource does (generic.go).
 	generic genericData
 

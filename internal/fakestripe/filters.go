@@ -157,6 +157,7 @@ func createdFilter() filterDef {
 		if err != nil {
 			return rowFilter{}, err
 		}
+		lo, hi = satAdd(lo, -d.createdSkew), satAdd(hi, d.createdSkew)
 		from := sort.Search(len(t.created), func(i int) bool { return t.created[i] >= lo })
 		to := sort.Search(len(t.created), func(i int) bool { return t.created[i] > hi })
 		if to < from {
@@ -210,9 +211,14 @@ const (
 	maxInt64 = 1<<63 - 1
 )
 
+// satAdd is n+delta, saturated at the ends of int64 (an unbounded end
+// stays unbounded).
 func satAdd(n, delta int64) int64 {
-	if (delta > 0 && n == maxInt64) || (delta < 0 && n == minInt64) {
-		return n
+	switch {
+	case delta > 0 && n > maxInt64-delta:
+		return maxInt64
+	case delta < 0 && n < minInt64-delta:
+		return minInt64
 	}
 	return n + delta
 }

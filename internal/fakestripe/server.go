@@ -52,6 +52,13 @@ type Options struct {
 	APIKey string
 	// Logger receives one debug record per request; nil is silent.
 	Logger *slog.Logger
+	// CreatedSkew makes every list's created range reach this much
+	// further each way, as a Stripe whose clock is off from its objects'
+	// (a backdated test-clock object), or a proxy that widens or drops
+	// the filter, would: objects up to that far outside the range asked
+	// for come with those inside it (a year or more: every object, as
+	// stripe-mock serves its fixtures whatever the parameters).
+	CreatedSkew time.Duration
 }
 
 // endOf is the account's end in unix seconds.
@@ -112,6 +119,7 @@ func New(opts Options) *Server {
 	if err != nil {
 		panic(err)
 	}
+	data.createdSkew = int64(opts.CreatedSkew / time.Second)
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)

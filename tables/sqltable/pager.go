@@ -157,13 +157,55 @@ func (p *listPager) next(ctx context.Context) (batch, error) {
 	if err != nil {
 		return batch{}, err
 	}
-	*p.fetched += len(pg.Data)
 	if !pg.HasMore || len(pg.Data) == 0 || p.t.spec.Unpaged {
 		p.done = true
 	} else if p.cursor = decode.ObjectID(pg.Data[len(pg.Data)-1]); p.cursor == "" {
 		return batch{}, errors.New("list page object has no id to continue from")
 	}
-	return batch{objs: pg.Data, parentID: p.parentID, account: accountOf(p.params)}, nil
+	objs := p.t.inCreatedRange(pg.Data, p.params) // the cursor is the page's last object, kept or not
+	*p.fetched += len(objs)
+	return batch{objs: objs, parentID: p.parentID, account: accountOf(p.params)}, nil
+}
+
+// inCreatedRange drops the objects of a list page whose own created time
+// is outside the created range the list asked for. Stripe lists only the
+// range's objects, but a backend that ignores the filter (stripe-mock
+// serves its fixtures whatever the parameters), a proxy, or a clock skew
+// may return others. An object belongs to the range of its own created
+// time: it is read, counted and held in the row cache by the read of
+// that range alone, so it is never counted twice (by two steps, slices
+// or cached intervals of one statement) nor outside the interval it is
+// filed in, and no answer depends on what was read before. An object out
+// of the range says nothing about the range it belongs to (that range's
+// own read brings it, or its events do), so it is dropped, not filed
+// there: it must not make a range not read look read, nor add to a held
+// one only when some other read happened to return it.
+func (t *Table) inCreatedRange(objs []json.RawMessage, params url.Values) []json.RawMessage {
+	// The field the range filters: created, or invoice items' date.
+	p, ok := t.spec.Param("created")
+	if !ok || !p.Range || p.Field == "" {
+		return objs
+	}
+	lo, hi := createdRange(params)
+	if lo <= 0 && hi >= unbounded {
+		return objs
+	}
+	var kept []json.RawMessage
+	for i, o := range objs {
+		if c, ok := intField(o, p.Field); !ok || c >= lo && c < hi {
+			if kept != nil {
+				kept = append(kept, o)
+			}
+			continue
+		}
+		if kept == nil {
+			kept = append(make([]json.RawMessage, 0, len(objs)), objs[:i]...)
+		}
+	}
+	if kept == nil {
+		return objs
+	}
+	return kept
 }
 
 // onePager gets one object; Stripe's 404 is no object, as a missing row

@@ -466,13 +466,20 @@ func withCreated(params url.Values, lo, hi int64) url.Values {
 // for every object a cached range serves and on every page of a scan, so it
 // finds the field with the scanner rather than decoding the object.
 func createdOf(raw json.RawMessage) int64 {
-	var created int64
+	created, _ := intField(raw, "created")
+	return created
+}
+
+// intField reads an integer field of an object; false when it has none
+// (or it is null, or not an integer).
+func intField(raw json.RawMessage, name string) (n int64, ok bool) {
 	_ = decode.Fields(raw, func(key, val []byte) {
-		if string(key) == "created" {
-			created, _ = strconv.ParseInt(string(val), 10, 64)
+		if string(key) == name {
+			v, err := strconv.ParseInt(string(val), 10, 64)
+			n, ok = v, err == nil
 		}
 	})
-	return created
+	return n, ok
 }
 
 // SetParallelism bounds how many slices of this account are read at once

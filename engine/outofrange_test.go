@@ -1,0 +1,99 @@
+package engine_test
+
+import (
+	"fmt"
+	"math"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/stripesql/stripesql/internal/fakestripe"
+	"github.com/stripesql/stripesql/internal/stripesqltest"
+	"github.com/stripesql/stripesql/internal/testutil"
+)
+
+// Issue 21, item 3: over stripe-mock, which returns its one charge (of
+// 2009) whatever created range is asked for, the answers went 1, 2, 1:
+// the gap read above the held interval returned the charge again and it
+// was counted twice. An object is counted by its own created time only:
+// every answer equals the cache-off server's, in any order, and the
+// intervals read are held even though their reads returned objects
+// outside them (the warm repeat asks Stripe nothing).
+func TestOneAnswerOverStripeMock(t *testing.T) {
+	mock := testutil.StripeMock(t)
+	warm := stripesqltest.Start(t, stripesqltest.Options{StripeURL: mock, CacheTTL: time.Hour})
+	cold := stripesqltest.Start(t, stripesqltest.Options{StripeURL: mock})
+	queries := []struct {
+		q, want string
+	}{
+		{"SELECT COUNT(*) FROM charges WHERE created < '2010-01-01'", "[[1]]"},
+		{"SELECT COUNT(*) FROM charges", "[[1]]"},
+		{"SELECT COUNT(*) FROM charges WHERE created > '2000-01-01'", "[[1]]"},
+		{"SELECT COUNT(*) FROM charges WHERE created > '2010-01-01'", "[[0]]"},
+		{"SELECT COUNT(*) FROM charges WHERE created < '2005-01-01'", "[[0]]"},
+		{"SELECT COUNT(*) FROM charges WHERE created < '2005-01-01' OR created > '2008-01-01'", "[[1]]"},
+		{"SELECT COUNT(*) FROM charges WHERE created BETWEEN '2005-01-01' AND '2006-01-01' OR created > '2011-01-01'", "[[0]]"},
+		{"SELECT id, created FROM charges WHERE created >= '2009-02-13 23:31:30' ORDER BY id", "[[ch_1OPoueJN5vQBdWEx5AWizjSY 2009-02-13T23:31:30Z]]"},
+		{"SELECT id FROM charges WHERE created > '2009-02-13 23:31:30'", "[]"},
+		{"SELECT COUNT(*) FROM customers WHERE created > '2012-01-01'", "[[0]]"},
+		{"SELECT COUNT(*) FROM customers", "[[1]]"},
+	}
+	for pass := range 2 {
+		for _, tc := range queries {
+			got, want := fmt.Sprint(warm.Rows(t, tc.q)), fmt.Sprint(cold.Rows(t, tc.q))
+			if got != want || got != tc.want {
+				t.Errorf("pass %d: %s = %s, cache off %s, want %s", pass, tc.q, got, want, tc.want)
+			}
+		}
+		if reqs := warm.Requests(); pass == 1 && len(reqs) != 0 {
+			t.Errorf("the warm repeat asked Stripe:\n%s", stripesqltest.Join(reqs))
+		}
+	}
+}
+
+// The issue's sequence over the fake, made to return objects up to a week
+// outside the created range asked for: each read asks only for what is
+// not held, and keeps of what it gets only the objects of its own range.
+func TestObjectsOutsideTheRangeReadAreDropped(t *testing.T) {
+	const skew = 7 * 24 * 3600
+	env := stripesqltest.Start(t, stripesqltest.Options{CacheTTL: time.Hour,
+		Fake: fakestripe.Options{Scale: 300, CreatedSkew: skew * time.Second}})
+	mid := medianCreated(env)
+	// within counts the fake's charges created in [lo, hi).
+	within := func(lo, hi int64) int {
+		n := 0
+		for _, o := range env.Fake.Objects("charges") {
+			if c := int64(o["created"].(float64)); c >= lo && c < hi {
+				n++
+			}
+		}
+		return n
+	}
+	above := within(mid, math.MaxInt64)
+	if served := within(mid-skew, math.MaxInt64); served <= above {
+		t.Fatalf("the fake serves no object outside created >= %d", mid)
+	}
+	lower := url.Values{"created[lt]": {fmt.Sprint(mid)}}
+	upper := url.Values{"created[gte]": {fmt.Sprint(mid)}}
+	for _, tc := range []struct {
+		q    string
+		want int
+		reqs []string
+	}{
+		{fmt.Sprintf("SELECT COUNT(*) FROM charges WHERE created >= FROM_UNIXTIME(%d)", mid), above,
+			pages("/v1/charges", upper, within(mid-skew, math.MaxInt64))},
+		// The held interval is not read again; the gap below it brings a
+		// day of charges above it again, not counted twice.
+		{"SELECT COUNT(*) FROM charges", 300, pages("/v1/charges", lower, within(0, mid+skew))},
+		{"SELECT COUNT(*) FROM charges", 300, nil},
+		{fmt.Sprintf("SELECT COUNT(*) FROM charges WHERE created < FROM_UNIXTIME(%d)", mid), 300 - above, nil},
+		{fmt.Sprintf("SELECT COUNT(*) FROM charges WHERE created >= FROM_UNIXTIME(%d)", mid), above, nil},
+	} {
+		if got, want := fmt.Sprint(env.Rows(t, tc.q)), fmt.Sprintf("[[%d]]", tc.want); got != want {
+			t.Errorf("%s = %s, want %s", tc.q, got, want)
+		}
+		if got := env.Requests(); !sameRequests(got, tc.reqs) {
+			t.Errorf("%s asked:\n%s\nwant:\n%s", tc.q, stripesqltest.Join(got), stripesqltest.Join(tc.reqs))
+		}
+	}
+}
