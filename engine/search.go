@@ -26,19 +26,21 @@ func init() { addSessionSwitch(searchVariable) }
 // searchFilters hands the conjuncts of a Filter above a Stripe table read
 // that the Search API can take (metadata keys, string equality and LIKE,
 // integer comparisons) to the table, which reads through Search where the
-// list it would read does not take them (sqltable's search_plan.go). It
-// runs after residualFilters, so the list plan it compares with is the
-// final one. The Filter stays: the engine checks every row.
+// list it would read does not take them (sqltable's search_plan.go), and
+// the disjunctions among them (OR, IN), which it may read as one search
+// per branch. It runs after residualFilters, so the list plan it compares
+// with is the final one. The Filter stays: the engine checks every row.
 func searchFilters(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
 	if !switchOn(ctx, searchVariable) {
 		return n, transform.SameTree, nil
 	}
 	return underFilters(ctx, n, func(f *plan.Filter) func(*sqltable.Table) (*sqltable.Table, bool) {
-		conds := searchConds(f.Expression, strings.ToLower(tableName(f.Child)))
-		if len(conds) == 0 {
+		table := strings.ToLower(tableName(f.Child))
+		conds, anyOf := searchConds(f.Expression, table), searchDisjunctions(f.Expression, table)
+		if len(conds) == 0 && len(anyOf) == 0 {
 			return nil
 		}
-		return func(t *sqltable.Table) (*sqltable.Table, bool) { return t.WithSearch(conds) }
+		return func(t *sqltable.Table) (*sqltable.Table, bool) { return t.WithSearch(conds, anyOf...) }
 	})
 }
 
@@ -90,6 +92,67 @@ func searchConds(e sql.Expression, table string) []sqltable.SearchCond {
 		}
 	}
 	return out
+}
+
+// searchDisjunctions are the conjuncts of e that are disjunctions, each
+// as its branches' conditions (searchConds of each branch): `a OR b OR …`,
+// and `x IN (v, …)` read as `x = v OR …`, a branch of an OR too. A branch
+// without conditions Search can take makes its disjunction one the table
+// cannot search (it says so: WithSearch).
+func searchDisjunctions(e sql.Expression, table string) [][][]sqltable.SearchCond {
+	var out [][][]sqltable.SearchCond
+	for _, c := range expression.SplitConjunction(e) {
+		var branches [][]sqltable.SearchCond
+		for _, b := range expression.SplitDisjunction(c) {
+			if in, ok := inBranches(b, table); ok {
+				branches = append(branches, in...)
+			} else {
+				branches = append(branches, searchConds(b, table))
+			}
+		}
+		if len(branches) > 1 || len(branches) == 1 && isIn(c) {
+			out = append(out, branches)
+		}
+	}
+	return out
+}
+
+// inBranches reads `x IN (v, …)` of constants as the branches `x = v`; a
+// NULL among them matches nothing and is left out. ok is false for
+// anything else.
+func inBranches(e sql.Expression, table string) ([][]sqltable.SearchCond, bool) {
+	in, ok := e.(interface {
+		Left() sql.Expression
+		Right() sql.Expression
+	})
+	tuple, isTuple := expression.Tuple(nil), false
+	if ok && isIn(e) {
+		tuple, isTuple = in.Right().(expression.Tuple)
+	}
+	if !isTuple {
+		return nil, false
+	}
+	var out [][]sqltable.SearchCond
+	for _, x := range tuple {
+		lit, ok := x.(*expression.Literal)
+		if !ok {
+			return nil, false
+		}
+		if lit.Value() == nil {
+			continue
+		}
+		out = append(out, appendCmp(nil, in.Left(), sqltable.SearchEq, lit.Value(), table))
+	}
+	return out, true
+}
+
+// isIn reports `x IN (…)` (go-mysql-server hashes a list of constants).
+func isIn(e sql.Expression) bool {
+	switch e.(type) {
+	case *expression.InTuple, *expression.HashInTuple:
+		return true
+	}
+	return false
 }
 
 // appendComparison adds `l op r` with a column on one side and a constant

@@ -237,6 +237,11 @@ func TestSearchExactUnderIndexLag(t *testing.T) {
 		{"created within the lag", "SELECT id FROM customers WHERE metadata->>'$.segment' = 'fresh'", []string{newID}},
 		{"created within the lag, by email", "SELECT id FROM customers WHERE email LIKE '%comer%'", []string{newID}},
 		{"deleted within the lag", "SELECT id FROM customers WHERE name LIKE '%" + goneName + "%'", nil},
+		// Each branch of an OR or IN is exact the same way (issue 21).
+		{"changed to, IN", "SELECT id FROM charges WHERE metadata->>'$.order_id' IN ('no-such-order', 'A-1042')", []string{id}},
+		{"changed away, OR", "SELECT id FROM charges WHERE metadata->>'$.order_id' = '" + old + "' OR metadata->>'$.order_id' = 'no-such-order'", nil},
+		{"created within the lag, OR", "SELECT id FROM customers WHERE metadata->>'$.segment' = 'fresh' OR email LIKE '%no-such-mail%'", []string{newID}},
+		{"deleted within the lag, IN", "SELECT id FROM customers WHERE name IN ('" + goneName + "', 'Nobody Here')", nil},
 	}
 	for _, tc := range tests {
 		env.Requests()

@@ -45,14 +45,21 @@ func TestSearchExplain(t *testing.T) {
 		// A customer's charges: a list by an object's id reads few pages.
 		{"SELECT id FROM charges WHERE customer = 'cus_1' AND metadata->>'$.k' = 'v'",
 			[]string{"GET /v1/charges customer=cus_1 limit=100"}, []string{"search"}},
-		// Not pushed: a short fragment, !=, OR, NOT LIKE, a non-integer.
+		// Not pushed: a short fragment, !=, an OR with a branch Search cannot
+		// narrow, NOT LIKE, a non-integer.
 		{"SELECT id FROM customers WHERE email LIKE '%ac%'", []string{"whole list"}, []string{"search"}},
 		{"SELECT id FROM charges WHERE amount != 1000", []string{"whole list"}, []string{"search"}},
-		{"SELECT id FROM charges WHERE metadata->>'$.k' = 'v' OR amount > 5", []string{"whole list"}, []string{"search"}},
+		{"SELECT id FROM charges WHERE metadata->>'$.k' = 'v' OR amount != 5", []string{"whole list"}, []string{"search"}},
 		{"SELECT id FROM customers WHERE email NOT LIKE '%acme%'", []string{"whole list"}, []string{"search"}},
 		{"SELECT id FROM charges WHERE amount > 10.5", []string{"whole list"}, []string{"search"}},
 		{"SELECT id FROM charges WHERE metadata->>'$.k' = 'v '", []string{"whole list"}, []string{"search"}},
-		{"SELECT id FROM charges WHERE status IN ('failed', 'pending')", []string{"whole list"}, []string{"search"}},
+		// OR and IN: a search per branch, the events once, the list after
+		// the cutoff once (issue 21).
+		{"SELECT id FROM charges WHERE metadata->>'$.k' = 'v' OR amount > 5",
+			[]string{"GET /v1/charges/search limit=100 query=metadata['k']:'v' AND created<" + searchCut + "; GET /v1/charges/search limit=100 query=amount>5 AND created<" + searchCut +
+				"; " + chargeEvents, "charge.updated; GET /v1/charges created[gte]=" + searchCut + " limit=100"}, []string{"whole list"}},
+		{"SELECT id FROM charges WHERE status IN ('failed', 'pending')",
+			[]string{"query=status:'failed' AND created<" + searchCut + "; GET /v1/charges/search limit=100 query=status:'pending' AND created<" + searchCut}, []string{"whole list"}},
 		// Only the lists' own filters: nothing for Search to add.
 		{"SELECT id FROM customers WHERE email = 'a@example.com'", []string{"GET /v1/customers email=a@example.com limit=100"}, []string{"search"}},
 	}

@@ -226,24 +226,82 @@ func createdClauses(s *tables.Spec, lo, hi int64) []searchClause {
 // WithSearch returns a copy of the table that reads through the Search API
 // where that pays off (search_plan.go), with the conditions Search can
 // take; ok is false when it can take none, or the client has Search off.
-// The engine still applies every condition.
-func (t *Table) WithSearch(conds []SearchCond) (*Table, bool) {
+// anyOf are disjunctions among the query's conjuncts (`a OR b`, `col IN
+// (x, y)`), each as its branches' conditions: the one with the fewest
+// branches of those whose every branch Search can narrow is read as one
+// search per branch, their results joined (a search cannot mix AND and
+// OR, and the created range bounding every search is an AND). The engine
+// still applies every condition.
+func (t *Table) WithSearch(conds []SearchCond, anyOf ...[][]SearchCond) (*Table, bool) {
 	if t.spec.Search == nil || t.client == nil || t.client.opts.SearchLag <= 0 {
 		return t, false
 	}
+	clauses := t.searchClauses(conds)
+	var branches [][]searchClause
+	for _, d := range anyOf {
+		if bs, ok := t.searchBranches(d); ok && (branches == nil || len(bs) < len(branches)) {
+			branches = bs
+		}
+	}
+	if len(clauses) == 0 && branches == nil {
+		return t, false
+	}
+	c := *t
+	c.search, c.searchAny = clauses, branches
+	return &c, true
+}
+
+// maxSearchBranches bounds the searches one disjunction is read with: a
+// second of the Search API's own rate limit (20 a second). A longer IN
+// list reads the list endpoint instead (or the search of the other
+// conditions).
+const maxSearchBranches = 20
+
+// searchClauses are the clauses of the conditions Search can take, in a
+// stable order.
+func (t *Table) searchClauses(conds []SearchCond) []searchClause {
 	var clauses []searchClause
 	for _, c := range conds {
 		if cl, ok := searchClauseOf(t.spec, c); ok {
 			clauses = append(clauses, cl)
 		}
 	}
-	if len(clauses) == 0 {
-		return t, false
-	}
 	slices.SortStableFunc(clauses, func(a, b searchClause) int { return strings.Compare(a.text, b.text) })
-	c := *t
-	c.search = clauses
-	return &c, true
+	return clauses
+}
+
+// searchBranches are a disjunction's branches as clauses, without
+// repeats; ok is false when a branch has none (Search would have to read
+// everything for it) or there are more than maxSearchBranches.
+func (t *Table) searchBranches(branches [][]SearchCond) ([][]searchClause, bool) {
+	var out [][]searchClause
+	for _, b := range branches {
+		clauses := t.searchClauses(b)
+		if len(clauses) == 0 {
+			return nil, false
+		}
+		if !slices.ContainsFunc(out, func(o []searchClause) bool { return searchQuery(o) == searchQuery(clauses) }) {
+			out = append(out, clauses)
+		}
+	}
+	return out, len(out) > 0 && len(out) <= maxSearchBranches
+}
+
+// searchQueries are the conjunctions of clauses read with one search
+// each: the table's clauses with each branch of its disjunction, or
+// alone.
+func (t *Table) searchQueries() [][]searchClause {
+	if len(t.searchAny) == 0 {
+		if len(t.search) == 0 {
+			return nil
+		}
+		return [][]searchClause{t.search}
+	}
+	out := make([][]searchClause, len(t.searchAny))
+	for i, b := range t.searchAny {
+		out[i] = append(slices.Clone(t.search), b...)
+	}
+	return out
 }
 
 // IntValue converts an integer of any Go type the engine hands over to

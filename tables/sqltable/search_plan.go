@@ -50,6 +50,10 @@ type searchReq struct {
 	// lo, hi are the created range [lo, hi) the results must fall in
 	// (hi is at most the cutoff).
 	lo, hi int64
+	// queries are the searches read, one after another, their results
+	// joined (each object once): one, or one per branch of a disjunction
+	// (the request's query parameter is the first).
+	queries []string
 	// events are the parameters of the events read (c), once for all
 	// the search steps of a plan in one account (`status IN (…)`
 	// searches each value).
@@ -104,7 +108,7 @@ func (c *Client) searchCutoff() int64 {
 // at the top). note says why Search is not used, when it is not for a
 // reason EXPLAIN should show.
 func (t *Table) searchOver(ctx context.Context, p plan, ix *index, reverse bool) (out plan, note string) {
-	if len(t.search) == 0 || p.empty || t.client.opts.SearchLag <= 0 {
+	if len(t.searchQueries()) == 0 || p.empty || t.client.opts.SearchLag <= 0 {
 		return p, ""
 	}
 	if t.spec.Search.Unannounced {
@@ -182,12 +186,17 @@ func (t *Table) searchable(st step) bool {
 			}
 		}
 	}
-	for _, c := range t.search {
-		if p, ok := t.spec.FilterParam(c.column); !ok || st.req.params.Get(p) == "" {
-			return true
+	// Each search (one per branch of a disjunction) has a clause the list
+	// does not take: a branch the list reads whole is read by the list.
+	for _, q := range t.searchQueries() {
+		if !slices.ContainsFunc(q, func(c searchClause) bool {
+			p, ok := t.spec.FilterParam(c.column)
+			return !ok || st.req.params.Get(p) == ""
+		}) {
+			return false
 		}
 	}
-	return false
+	return true
 }
 
 // kindOf is a column's kind (KindString when it has none).
@@ -226,27 +235,33 @@ const maxSearchClauses = 10
 // cutoff, also when the range ends before it: the index holds every
 // change older than the cutoff.
 func (t *Table) searchStep(st step, lo, hi, cut int64, ix *index, reverse bool) step {
-	clauses := append([]searchClause(nil), t.search...)
+	var listed []searchClause
 	base := defaults(t.spec)
 	for k, v := range st.req.params {
 		// A list parameter the search can take too (status=paid), not a
 		// default (subscriptions' status=all is no status).
 		if f, ok := t.spec.FilterOf(k); ok && len(v) == 1 && base.Get(k) != v[0] {
 			if cl, ok := searchClauseOf(t.spec, SearchCond{Column: f.Column, Op: SearchEq, Value: v[0]}); ok {
-				clauses = append(clauses, cl)
+				listed = append(listed, cl)
 			}
 		}
 	}
-	slices.SortFunc(clauses, func(a, b searchClause) int { return strings.Compare(a.text, b.text) })
-	clauses = slices.CompactFunc(clauses, func(a, b searchClause) bool { return a.text == b.text })
 	created := createdClauses(t.spec, lo, hi)
-	if n := maxSearchClauses - len(created); len(clauses) > n {
-		// Stripe takes 10 clauses at most (more is a 400): leaving some
-		// out only widens the search, the engine checks them all.
-		clauses = clauses[:n]
+	var queries []string
+	for _, q := range t.searchQueries() {
+		clauses := append(slices.Clone(q), listed...)
+		slices.SortFunc(clauses, func(a, b searchClause) int { return strings.Compare(a.text, b.text) })
+		clauses = slices.CompactFunc(clauses, func(a, b searchClause) bool { return a.text == b.text })
+		if n := maxSearchClauses - len(created); len(clauses) > n {
+			// Stripe takes 10 clauses at most (more is a 400): leaving some
+			// out only widens the search, the engine checks them all.
+			clauses = clauses[:n]
+		}
+		if text := searchQuery(append(clauses, created...)); !slices.Contains(queries, text) {
+			queries = append(queries, text)
+		}
 	}
-	clauses = append(clauses, created...)
-	params := url.Values{"query": {searchQuery(clauses)}}
+	params := url.Values{"query": {queries[0]}}
 	if a := accountOf(st.req.params); a != "" {
 		params.Set(tables.AccountParam, a)
 	}
@@ -258,7 +273,7 @@ func (t *Table) searchStep(st step, lo, hi, cut int64, ix *index, reverse bool) 
 	fallback.params = withCreated(st.req.params, lo, hi)
 	out := step{within: st.within, order: st.order,
 		req: request{kind: reqSearch, path: t.spec.SearchPath(), params: params,
-			search: &searchReq{lo: lo, hi: hi, events: events, fallback: fallback}}}
+			search: &searchReq{lo: lo, hi: hi, queries: queries, events: events, fallback: fallback}}}
 	// Search results come in no created order, and events add to them:
 	// a step that must be ordered is sorted.
 	if t.ordered && ix != nil && (st.order.kind == orderReversed || st.order.kind == orderAsIs && slices.Contains(ix.columns, "created")) {
@@ -271,7 +286,13 @@ func (t *Table) searchStep(st step, lo, hi, cut int64, ix *index, reverse bool) 
 // describeSearch renders a search step for EXPLAIN: the search, then the
 // events read beside it.
 func (t *Table) describeSearch(r request) string {
-	s := "GET " + r.path + formatParams(withLimit(maxPage, r.params))
+	var reads []string
+	for _, q := range r.search.queries {
+		params := withLimit(maxPage, r.params)
+		params.Set("query", q)
+		reads = append(reads, "GET "+r.path+formatParams(params))
+	}
+	s := strings.Join(reads, "; ")
 	if !r.search.first {
 		return s
 	}
@@ -296,19 +317,23 @@ func refused(err error) bool {
 	return errors.As(err, &ae) && ae.Status >= 400 && ae.Status < 500 && ae.Status != http.StatusTooManyRequests
 }
 
-// searchPager reads a search stream: the events (c) with the first search
-// page, then the search pages (a) without the objects the events delete,
-// then the changed objects the search did not find.
+// searchPager reads a search stream: the events (c) with the first page
+// of each search, then the searches' pages (a), one search after another,
+// each object once, without the objects the events delete, then the
+// changed objects no search found.
 type searchPager struct {
 	t   *Table
 	req request
 	// overlay is the newest state of each object an event carried, nil
 	// for a deleted object.
 	overlay map[string]json.RawMessage
-	page    string
-	done    bool
-	seen    map[string]bool
-	rest    bool // the overlay's objects were handed on
+	// firsts are the searches' first pages, read ahead (nil once used);
+	// qi is the search being read, page its next page ("" for the first).
+	firsts []*searchPage
+	qi     int
+	page   string
+	seen   map[string]bool
+	rest   bool // the overlay's objects were handed on
 	// hidesClocks drops test clocks' objects, which the list leaves out.
 	hidesClocks bool
 }
@@ -320,40 +345,20 @@ func (t *Table) newSearchPager(r request) *searchPager {
 }
 
 func (p *searchPager) next(ctx context.Context) (batch, error) {
-	var first *searchPage
+	queries := p.req.search.queries
 	if p.overlay == nil {
-		// The events and the first search page are independent requests:
-		// read them at once, so a search costs one round trip less.
-		var wg sync.WaitGroup
-		if p.page == "" && !p.done {
-			first = &searchPage{}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				first.body, first.err = p.fetchPage(ctx)
-			}()
-		}
-		overlay, err := p.req.search.read.get(ctx, p)
-		wg.Wait()
-		if refused(err) {
-			return batch{}, errNoSearch{"/v1/events", err}
-		}
-		if err != nil {
+		if err := p.start(ctx); err != nil {
 			return batch{}, err
 		}
-		p.overlay = overlay
 	}
 	account := accountOf(p.req.params)
-	for !p.done {
+	for p.qi < len(queries) {
 		var body []byte
 		var err error
-		if first != nil {
-			body, err, first = first.body, first.err, nil
+		if f := p.firsts[p.qi]; f != nil {
+			body, err, p.firsts[p.qi] = f.body, f.err, nil
 		} else {
-			body, err = p.fetchPage(ctx)
-		}
-		if refused(err) && p.page == "" {
-			return batch{}, errNoSearch{p.req.path, err}
+			body, err = p.fetchPage(ctx, queries[p.qi], p.page)
 		}
 		if err != nil {
 			return batch{}, err
@@ -369,13 +374,13 @@ func (p *searchPager) next(ctx context.Context) (batch, error) {
 		if pg.HasMore && pg.NextPage != nil && *pg.NextPage != "" && len(pg.Data) > 0 {
 			p.page = *pg.NextPage
 		} else {
-			p.done = true
+			p.qi, p.page = p.qi+1, ""
 		}
 		var out []json.RawMessage
 		for _, o := range pg.Data {
 			id := decode.ObjectID(o)
 			if p.seen[id] {
-				continue
+				continue // found by an earlier page or search (another branch)
 			}
 			p.seen[id] = true
 			// The search's copy is the object as it is now; an event
@@ -408,17 +413,54 @@ func (p *searchPager) next(ctx context.Context) (batch, error) {
 	return batch{}, io.EOF
 }
 
+// start reads the events and the first page of every search: independent
+// requests, read at once, so that the stream costs one round trip before
+// its first rows. A refusal of any of them (before a row was handed on)
+// is errNoSearch: the list is read instead.
+func (p *searchPager) start(ctx context.Context) error {
+	var wg sync.WaitGroup
+	if p.firsts == nil {
+		p.firsts = make([]*searchPage, len(p.req.search.queries))
+		for i, q := range p.req.search.queries {
+			first := &searchPage{}
+			p.firsts[i] = first
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				first.body, first.err = p.fetchPage(ctx, q, "")
+			}()
+		}
+	}
+	overlay, err := p.req.search.read.get(ctx, p)
+	wg.Wait()
+	if refused(err) {
+		return errNoSearch{"/v1/events", err}
+	}
+	if err != nil {
+		return err
+	}
+	for _, f := range p.firsts {
+		if f != nil && refused(f.err) {
+			return errNoSearch{p.req.path, f.err}
+		}
+	}
+	p.overlay = overlay
+	return nil
+}
+
 // searchPage is a search page read ahead, with its error.
 type searchPage struct {
 	body []byte
 	err  error
 }
 
-// fetchPage reads the search page after p.page (the first when empty).
-func (p *searchPager) fetchPage(ctx context.Context) ([]byte, error) {
+// fetchPage reads the page of search query after page (the first when
+// empty).
+func (p *searchPager) fetchPage(ctx context.Context, query, page string) ([]byte, error) {
 	params := withLimit(maxPage, p.req.params)
-	if p.page != "" {
-		params.Set("page", p.page)
+	params.Set("query", query)
+	if page != "" {
+		params.Set("page", page)
 	}
 	return p.t.client.fetch(ctx, p.req.path, params, CacheOff)
 }

@@ -2,6 +2,7 @@ package sqltable
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -185,5 +186,47 @@ func TestSearchUnannounced(t *testing.T) {
 	}
 	if d := tb.describeSearched(tb.fullScan(), nil, false, ""); strings.Contains(d, "/search") || !strings.Contains(d, "payment_intent.updated does not exist") {
 		t.Errorf("payment intents: %s", d)
+	}
+}
+
+// A disjunction is searched branch by branch when Search can narrow every
+// branch: the one with the fewest branches of those it can, each search
+// with the conditions common to all; otherwise the other conditions alone
+// are searched, or nothing is.
+func TestSearchBranches(t *testing.T) {
+	s, _ := tables.Lookup("charges")
+	tb, _ := New(s, "stripe", NewClient(ClientOptions{SearchLag: 5 * time.Minute}))
+	meta := func(v string) []SearchCond {
+		return []SearchCond{{Column: "metadata", Key: "order_id", Op: SearchEq, Value: v}}
+	}
+	amount := []SearchCond{{Column: "amount", Op: SearchGt, Value: int64(900000)}}
+	var many [][]SearchCond
+	for i := range maxSearchBranches + 1 {
+		many = append(many, meta(fmt.Sprint("o", i)))
+	}
+	for _, tc := range []struct {
+		name  string
+		conds []SearchCond
+		anyOf [][][]SearchCond
+		want  []string // the searches' queries; nil: not searched
+	}{
+		{"IN", nil, [][][]SearchCond{{meta("a"), meta("b")}}, []string{"metadata['order_id']:'a'", "metadata['order_id']:'b'"}},
+		{"repeats", nil, [][][]SearchCond{{meta("a"), meta("a")}}, []string{"metadata['order_id']:'a'"}},
+		{"common conditions in each", amount, [][][]SearchCond{{meta("a"), meta("b")}},
+			[]string{"amount>900000 AND metadata['order_id']:'a'", "amount>900000 AND metadata['order_id']:'b'"}},
+		{"the fewest branches", nil, [][][]SearchCond{{meta("a"), meta("b"), meta("c")}, {meta("d"), amount}},
+			[]string{"metadata['order_id']:'d'", "amount>900000"}},
+		{"a branch without a clause", nil, [][][]SearchCond{{meta("a"), {{Column: "amount", Op: SearchGt, Value: 1.5}}}}, nil},
+		{"a branch without a clause, other conditions", amount, [][][]SearchCond{{meta("a"), nil}}, []string{"amount>900000"}},
+		{"too many branches", nil, [][][]SearchCond{many}, nil},
+	} {
+		got, ok := tb.WithSearch(tc.conds, tc.anyOf...)
+		var queries []string
+		for _, q := range got.searchQueries() {
+			queries = append(queries, searchQuery(q))
+		}
+		if ok != (tc.want != nil) || strings.Join(queries, " | ") != strings.Join(tc.want, " | ") {
+			t.Errorf("%s: searched %v %q, want %q", tc.name, ok, queries, tc.want)
+		}
 	}
 }

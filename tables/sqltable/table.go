@@ -43,8 +43,11 @@ type Table struct {
 	majors     []major
 	// pinned are the filter-only columns (see filteronly.go).
 	pinned []pinnedCol
-	// search are the clauses the Search API can take (see WithSearch).
-	search []searchClause
+	// search are the clauses the Search API can take (see WithSearch);
+	// searchAny, when set, are the branches of a disjunction each of
+	// which it can take too: one search per branch, with search's clauses.
+	search    []searchClause
+	searchAny [][]searchClause
 	// proj are the positions of the columns the query reads (nil: all),
 	// set by the engine through WithProjections.
 	proj       []int
