@@ -1,8 +1,10 @@
 package engine_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
+	"net/http"
 	"net/url"
 	"testing"
 	"time"
@@ -94,6 +96,44 @@ func TestObjectsOutsideTheRangeReadAreDropped(t *testing.T) {
 		}
 		if got := env.Requests(); !sameRequests(got, tc.reqs) {
 			t.Errorf("%s asked:\n%s\nwant:\n%s", tc.q, stripesqltest.Join(got), stripesqltest.Join(tc.reqs))
+		}
+	}
+}
+
+// An object older than the range read, first on a page (a backend that
+// neither filters nor orders), says nothing about how far the read got: a
+// LIMIT that stops after that page keeps only the part above the oldest
+// object of the range read, and a later COUNT(*) reads the rest. (It used
+// to store the whole range as read, holding one page of it.)
+func TestAnOutOfRangeObjectCompletesNoRange(t *testing.T) {
+	env := stripesqltest.Start(t, stripesqltest.Options{CacheTTL: time.Hour, Fake: fakestripe.Options{Scale: 300}})
+	all := env.Fake.Objects("charges") // newest first
+	from := int64(all[200]["created"].(float64))
+	var inRange []any
+	for _, o := range all {
+		if int64(o["created"].(float64)) >= from {
+			inRange = append(inRange, o)
+		}
+	}
+	if len(inRange) <= 100 {
+		t.Fatalf("%d charges from %d: want more than a page", len(inRange), from)
+	}
+	page, err := json.Marshal(map[string]any{"object": "list", "url": "/v1/charges", "has_more": true,
+		"data": append([]any{all[len(all)-1]}, inRange[:100]...)}) // the oldest charge first
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.Fake.SetFault(func(r *http.Request) (bool, int, string) {
+		q := r.URL.Query()
+		return r.URL.Path == "/v1/charges" && q.Get("created[gte]") == fmt.Sprint(from) && q.Get("starting_after") == "", http.StatusOK, string(page)
+	})
+	defer env.Fake.SetFault(nil)
+	if got := env.Rows(t, fmt.Sprintf("SELECT id FROM charges WHERE created >= FROM_UNIXTIME(%d) LIMIT 1", from)); len(got) != 1 {
+		t.Fatalf("LIMIT 1: %v", got)
+	}
+	for range 2 {
+		if got, want := fmt.Sprint(env.Rows(t, fmt.Sprintf("SELECT COUNT(*) FROM charges WHERE created >= FROM_UNIXTIME(%d)", from))), fmt.Sprintf("[[%d]]", len(inRange)); got != want {
+			t.Errorf("COUNT(*) after the LIMIT = %s, want %s", got, want)
 		}
 	}
 }
