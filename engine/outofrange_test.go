@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"testing"
@@ -49,6 +50,31 @@ func TestOneAnswerOverStripeMock(t *testing.T) {
 		}
 		if reqs := warm.Requests(); pass == 1 && len(reqs) != 0 {
 			t.Errorf("the warm repeat asked Stripe:\n%s", stripesqltest.Join(reqs))
+		}
+	}
+	// Random ranges around the fixtures' time (2009-02-13), in random
+	// order, on a server holding nothing yet: each query reads the gaps
+	// the ones before it left.
+	warm = stripesqltest.Start(t, stripesqltest.Options{StripeURL: mock, CacheTTL: time.Hour})
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewPCG(seed, 21))
+	fixture := time.Date(2009, 2, 13, 23, 31, 30, 0, time.UTC).Unix()
+	at := func() int64 { return fixture + int64(rng.IntN(7))*86400*30 - 3*86400*30 + int64(rng.IntN(3)) - 1 }
+	for i := range 40 {
+		table := []string{"charges", "customers", "invoices", "refunds"}[rng.IntN(4)]
+		var where string
+		switch lo, hi := at(), at(); rng.IntN(4) {
+		case 0:
+			where = fmt.Sprintf(" WHERE created >= FROM_UNIXTIME(%d) AND created < FROM_UNIXTIME(%d)", min(lo, hi), max(lo, hi))
+		case 1:
+			where = fmt.Sprintf(" WHERE created > FROM_UNIXTIME(%d)", lo)
+		case 2:
+			where = fmt.Sprintf(" WHERE created <= FROM_UNIXTIME(%d)", lo)
+		}
+		q := []string{"SELECT COUNT(*) FROM " + table + where, "SELECT id, created FROM " + table + where + " ORDER BY created DESC LIMIT 3"}[rng.IntN(2)]
+		if got, want := fmt.Sprint(warm.Rows(t, q)), fmt.Sprint(cold.Rows(t, q)); got != want {
+			t.Fatalf("query %d (seed %d): %s = %s, cache off %s", i, seed, q, got, want)
 		}
 	}
 }
