@@ -24,7 +24,7 @@ func (b explainBuilder) Build(ctx *sql.Context, n sql.Node, row sql.Row) (sql.Ro
 	if !ok || d.Format.Analyze {
 		return b.inner.Build(ctx, n, row)
 	}
-	accesses := tableAccesses(d.Query())
+	accesses := tableAccesses(ctx, d.Query())
 	var rows []sql.Row
 	if d.Format.Plan {
 		for _, l := range strings.Split(sql.Describe(d.Query(), d.Format), "\n") {
@@ -53,7 +53,7 @@ type access struct {
 
 // tableAccesses lists the Stripe table reads of a plan, in plan order,
 // subqueries included.
-func tableAccesses(n sql.Node) []access {
+func tableAccesses(ctx *sql.Context, n sql.Node) []access {
 	var out []access
 	transform.Inspect(n, func(n sql.Node) bool {
 		switch n := n.(type) {
@@ -64,7 +64,8 @@ func tableAccesses(n sql.Node) []access {
 			}
 			a := access{name: n.Name(), possibleKeys: possibleKeys(t), key: n.Index().ID(), accessType: "range"}
 			if n.IsStatic() {
-				lookup := plan.GetIndexLookup(n)
+				// Keys on TIMESTAMP columns are the session's wall clock.
+				lookup := sqltable.InZone(ctx, plan.GetIndexLookup(n))
 				a.requests = t.Describe(&lookup, nil, nil)
 				if n.Index().ID() == "PRIMARY" {
 					a.accessType = "const"
@@ -86,7 +87,7 @@ func tableAccesses(n sql.Node) []access {
 		return true
 	})
 	for _, e := range subqueryNodes(n) {
-		out = append(out, tableAccesses(e)...)
+		out = append(out, tableAccesses(ctx, e)...)
 	}
 	return out
 }

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"time"
 
 	"github.com/dolthub/go-mysql-server/sql"
@@ -10,6 +11,8 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/plan"
 	"github.com/dolthub/go-mysql-server/sql/transform"
 	"github.com/dolthub/go-mysql-server/sql/types"
+
+	"github.com/stripesql/stripesql/internal/timezone"
 )
 
 const unixTimeRuleID analyzer.RuleId = 10_003
@@ -21,14 +24,24 @@ const unixTimeRuleID analyzer.RuleId = 10_003
 // index, so both would read a whole list. A ten-digit integer (Unix
 // seconds from 2001 to 2286; never a valid MySQL datetime number) compared
 // with a DATETIME column, and UNIX_TIMESTAMP(column) compared with an
-// integer, become comparisons of the column with the UTC datetime.
-func unixTimes(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
+// integer, become comparisons of the column with the datetime the
+// session's time zone shows at that instant (columns are TIMESTAMPs: see
+// tables/sqltable/zone.go). UNIX_TIMESTAMP() of any other TIMESTAMP
+// value reads it in the session's zone (zonedUnixTimestamp).
+func unixTimes(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
+	loc := timezone.Of(ctx)
 	return transform.NodeExprs(n, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
 		switch e := e.(type) {
+		case *function.UnixTimestamp:
+			if e.Date != nil && types.IsTimestampType(e.Date.Type()) {
+				return &zonedUnixTimestamp{UnixTimestamp: e}, transform.NewTree, nil
+			}
+		case function.CurrDate:
+			return zonedCurDate{CurrDate: e}, transform.NewTree, nil
 		case *expression.Between:
 			val, ok := datetimeOperand(e.Val, true)
-			lo, lok := unixLiteral(e.Lower, val != e.Val, val.Type())
-			hi, hok := unixLiteral(e.Upper, val != e.Val, val.Type())
+			lo, lok := unixLiteral(e.Lower, val != e.Val, val.Type(), loc)
+			hi, hok := unixLiteral(e.Upper, val != e.Val, val.Type(), loc)
 			if !ok || !lok || !hok {
 				return e, transform.SameTree, nil
 			}
@@ -43,7 +56,7 @@ func unixTimes(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, 
 				if !ok {
 					continue
 				}
-				lit, ok := unixLiteral(other, c != col, c.Type())
+				lit, ok := unixLiteral(other, c != col, c.Type(), loc)
 				if !ok {
 					continue
 				}
@@ -59,21 +72,29 @@ func unixTimes(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, 
 	})
 }
 
-// datetimeOperand returns the DATETIME column an operand reads: the column
-// itself, or the column inside UNIX_TIMESTAMP().
+// datetimeOperand returns the TIMESTAMP (or DATETIME) column an operand
+// reads: the column itself, or the column inside UNIX_TIMESTAMP().
 func datetimeOperand(e sql.Expression, unwrap bool) (sql.Expression, bool) {
-	if u, ok := e.(*function.UnixTimestamp); ok && unwrap {
-		e = u.Date
+	switch u := e.(type) {
+	case *function.UnixTimestamp:
+		if unwrap {
+			e = u.Date
+		}
+	case *zonedUnixTimestamp: // rewritten already (children first)
+		if unwrap {
+			e = u.Date
+		}
 	}
 	gf, ok := e.(*expression.GetField)
-	return gf, ok && types.IsDatetimeType(gf.Type())
+	return gf, ok && (types.IsTimestampType(gf.Type()) || types.IsDatetimeType(gf.Type()))
 }
 
-// unixLiteral converts an integer literal of Unix seconds to a UTC
-// datetime literal; any integer when the column was unwrapped from
-// UNIX_TIMESTAMP(), else only ten-digit ones. A string literal compared
-// with the column itself becomes a datetime literal (datetimeLiteral).
-func unixLiteral(e sql.Expression, anyInteger bool, colType sql.Type) (sql.Expression, bool) {
+// unixLiteral converts an integer literal of Unix seconds to a datetime
+// literal, the wall clock of that instant in loc (the session's zone);
+// any integer when the column was unwrapped from UNIX_TIMESTAMP(), else
+// only ten-digit ones. A string literal compared with the column itself
+// becomes a datetime literal (datetimeLiteral).
+func unixLiteral(e sql.Expression, anyInteger bool, colType sql.Type, loc *time.Location) (sql.Expression, bool) {
 	lit, ok := e.(*expression.Literal)
 	if ok && types.IsText(lit.Type()) && !anyInteger {
 		return datetimeLiteral(lit, colType)
@@ -89,7 +110,11 @@ func unixLiteral(e sql.Expression, anyInteger bool, colType sql.Type) (sql.Expre
 	if !anyInteger && (n < 1_000_000_000 || n >= 10_000_000_000) {
 		return nil, false
 	}
-	return expression.NewLiteral(time.Unix(n, 0).UTC(), types.Datetime), true
+	w := time.Unix(n, 0).UTC()
+	if types.IsTimestampType(colType) {
+		w = timezone.Wall(w, loc)
+	}
+	return timeLiteral(w, colType), true
 }
 
 // datetimeLiteral converts a string literal compared with a DATETIME
@@ -111,8 +136,74 @@ func datetimeLiteral(lit *expression.Literal, colType sql.Type) (sql.Expression,
 	if err != nil || !ok {
 		return nil, false
 	}
+	return timeLiteral(t, colType), true
+}
+
+// timeLiteral is a literal of wall-clock time t compared with a column of
+// colType: of the column's own type when it holds t (equal types compare
+// precisely), else a DATETIME(6) (a fraction of a second, or a time
+// beyond TIMESTAMP's range, which MySQL compares as a DATETIME too).
+func timeLiteral(t time.Time, colType sql.Type) sql.Expression {
 	if t.Nanosecond() == 0 {
-		return expression.NewLiteral(t, colType), true
+		if _, _, err := colType.Convert(context.Background(), t); err == nil {
+			return expression.NewLiteral(t, colType)
+		}
 	}
-	return expression.NewLiteral(t, types.DatetimeMaxPrecision), true
+	return expression.NewLiteral(t, types.DatetimeMaxPrecision)
+}
+
+// zonedUnixTimestamp is UNIX_TIMESTAMP() of a TIMESTAMP value, which
+// go-mysql-server reads as UTC (it holds TIMESTAMPs as UTC and never
+// converts them); here the value is the session's wall clock, so it is
+// read in the session's zone, as MariaDB reads a datetime (in the hour
+// a zone repeats, its first occurrence).
+type zonedUnixTimestamp struct {
+	*function.UnixTimestamp
+}
+
+func (z *zonedUnixTimestamp) Eval(ctx *sql.Context, row sql.Row) (any, error) {
+	v, err := z.Date.Eval(ctx, row)
+	if err != nil || v == nil {
+		return v, err
+	}
+	w, ok := v.(time.Time)
+	if !ok {
+		return z.UnixTimestamp.Eval(ctx, row)
+	}
+	t := timezone.Instant(w, timezone.Of(ctx)).UTC()
+	inner, err := z.UnixTimestamp.WithChildren(expression.NewLiteral(t, z.Date.Type()))
+	if err != nil {
+		return nil, err
+	}
+	return inner.Eval(ctx, row)
+}
+
+func (z *zonedUnixTimestamp) WithChildren(children ...sql.Expression) (sql.Expression, error) {
+	e, err := z.UnixTimestamp.WithChildren(children...)
+	if err != nil {
+		return nil, err
+	}
+	u, ok := e.(*function.UnixTimestamp)
+	if !ok {
+		return e, nil
+	}
+	return &zonedUnixTimestamp{UnixTimestamp: u}, nil
+}
+
+// zonedCurDate is CURDATE() (CURRENT_DATE) in the session's time zone, as
+// NOW() is: go-mysql-server's is the host's date, so `created >=
+// CURDATE()` would start "today" at the wrong midnight in any other zone.
+type zonedCurDate struct {
+	function.CurrDate
+}
+
+func (z zonedCurDate) Eval(ctx *sql.Context, _ sql.Row) (any, error) {
+	return ctx.QueryTime().In(timezone.Of(ctx)).Format(time.DateOnly), nil
+}
+
+func (z zonedCurDate) WithChildren(children ...sql.Expression) (sql.Expression, error) {
+	if len(children) != 0 {
+		return nil, sql.ErrInvalidChildrenNumber.New(z, len(children), 0)
+	}
+	return z, nil
 }

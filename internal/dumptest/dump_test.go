@@ -85,6 +85,7 @@ func TestDumpRestoresIntoMariaDB(t *testing.T) {
 	if empty > len(tableNames)/2 {
 		t.Errorf("%d of %d tables are empty: the comparison proves little", empty, len(tableNames))
 	}
+	compareInZone(t, env.Addr, reader, copyServer, "America/New_York")
 
 	single := dump(t, tool, env.Addr, reader.Name, reader.Password, "--skip-dump-date", "--single-transaction", "stripe")
 	if a, b := inserts(out), inserts(single); a != b {
@@ -113,6 +114,49 @@ var pinOnly = map[string]string{
 	"credit_note_preview_lines":  "",
 	"tax_calculation_line_items": "",
 	"tax_transaction_line_items": "",
+}
+
+// compareInZone checks that the dump carried instants: the dump tool
+// reads in UTC (SET TIME_ZONE='+00:00') and the restored TIMESTAMPs show
+// in another session zone what stripesql shows in it.
+func compareInZone(t *testing.T, addr string, reader engine.User, copyServer *mariadbtest.Server, zone string) {
+	t.Helper()
+	if err := copyServer.LoadTimeZones(zone); err != nil {
+		t.Fatal(err)
+	}
+	open := func(cfg *mysql.Config) *sql.DB {
+		cfg.Params = map[string]string{"time_zone": "'" + zone + "'"}
+		conn, err := mysql.NewConnector(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		db := sql.OpenDB(conn)
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+	ours := mysql.NewConfig()
+	ours.User, ours.Passwd, ours.Net, ours.Addr, ours.DBName = reader.Name, reader.Password, "tcp", addr, "stripe"
+	theirs, err := mysql.ParseDSN(copyServer.DSN("stripe"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	served, restored := open(ours), open(theirs)
+	for _, q := range []string{
+		"SELECT id, created, UNIX_TIMESTAMP(created) FROM charges ORDER BY id",
+		"SELECT DATE(created) d, COUNT(*) FROM invoices GROUP BY d ORDER BY d",
+	} {
+		got, err := query(served, q)
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		want, err := query(restored, q)
+		if err != nil {
+			t.Fatalf("the copy: %s: %v", q, err)
+		}
+		if len(want) == 0 || fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("in %s: %s: stripesql and the restored copy differ (%d and %d rows)", zone, q, len(got), len(want))
+		}
+	}
 }
 
 // unlistable reports the tables that cannot be listed whole.

@@ -376,3 +376,47 @@ func tail(s string, n int) string {
 }
 
 func quoteIdent(s string) string { return "`" + strings.ReplaceAll(s, "`", "``") + "`" }
+
+// zoneinfoDir is where the system's tz database lives (Debian's tzdata).
+const zoneinfoDir = "/usr/share/zoneinfo"
+
+// LoadTimeZones fills the server's time zone tables with the named zones
+// (e.g. "America/New_York"), so that `SET time_zone = 'America/New_York'`
+// and CONVERT_TZ work: a fresh data directory has them empty. Each zone is
+// converted by mariadb-tzinfo-to-sql from the system's tz database, the
+// source Go's time.LoadLocation reads too, so both sides agree on every
+// transition.
+func (s *Server) LoadTimeZones(names ...string) error {
+	tool := testutil.LookPath("mariadb-tzinfo-to-sql", "mysql_tzinfo_to_sql")
+	if tool == "" {
+		return errors.New("mariadbtest: no mariadb-tzinfo-to-sql (package mariadb-server)")
+	}
+	db, err := s.Open("mysql")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	conn, err := db.Conn(context.Background())
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	for _, name := range names {
+		cmd := exec.Command(tool, filepath.Join(zoneinfoDir, name), name)
+		cmd.Env = testutil.EnvironWithoutMySQLVars(os.Environ())
+		out, err := cmd.Output()
+		if err != nil {
+			return fmt.Errorf("mariadbtest: %s %s: %v", filepath.Base(tool), name, err)
+		}
+		// One statement at a time: the driver sends no multi-statements.
+		for _, stmt := range strings.Split(string(out), ";\n") {
+			if strings.TrimSpace(stmt) == "" {
+				continue
+			}
+			if _, err := conn.ExecContext(context.Background(), stmt); err != nil {
+				return fmt.Errorf("mariadbtest: loading time zone %s: %v", name, err)
+			}
+		}
+	}
+	return nil
+}

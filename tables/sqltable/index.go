@@ -70,10 +70,20 @@ func (i *index) PrefixLengths() []uint16 {
 func (i *index) Order() sql.IndexOrder { return sql.IndexOrderAsc }
 func (i *index) Reversible() bool      { return true }
 
+// ColumnExpressionTypes are the types the engine converts range keys to:
+// the columns', except that a TIMESTAMP's keys are DATETIME(6). MySQL
+// compares a TIMESTAMP with a datetime of any year, to the microsecond
+// (`created < '2050-01-01'` holds for every row), where converting the key
+// to TIMESTAMP would fail the query ("outside of timestamp range") or
+// round it to the second.
 func (i *index) ColumnExpressionTypes() []sql.ColumnExpressionType {
 	out := make([]sql.ColumnExpressionType, len(i.columns))
 	for n, e := range i.Expressions() {
-		out[n] = sql.ColumnExpressionType{Expression: e, Type: i.types[n]}
+		typ := i.types[n]
+		if types.IsTimestampType(typ) {
+			typ = types.DatetimeMaxPrecision
+		}
+		out[n] = sql.ColumnExpressionType{Expression: e, Type: typ}
 	}
 	return out
 }

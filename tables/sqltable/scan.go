@@ -34,6 +34,7 @@ type scan struct {
 	fetched int // objects received so far, for the limit hint
 	prog    *progress
 	need    []bool // columns to decode (nil: all)
+	zone    *zoned // converts the rows' instants for the session
 }
 
 func (s *scan) Next(ctx *sql.Context) (sql.Row, error) {
@@ -41,10 +42,10 @@ func (s *scan) Next(ctx *sql.Context) (sql.Row, error) {
 		if s.pos < len(s.rows) {
 			r := s.rows[s.pos]
 			s.pos++
-			if s.projected {
-				return r, nil
+			if !s.projected {
+				r = s.t.project(r)
 			}
-			return s.t.project(r), nil
+			return s.zone.out(ctx, r), nil
 		}
 		if s.cur >= len(s.steps) {
 			if len(s.held) > 0 { // not planned so: the last step sorts with none

@@ -47,7 +47,8 @@ func sqlType(c tables.Column) sql.Type {
 	case tables.KindBool:
 		return types.Boolean
 	case tables.KindTime:
-		return types.Datetime
+		// An instant, shown in the session's time zone (see zone.go).
+		return types.Timestamp
 	case tables.KindJSON:
 		return types.JSON
 	case tables.KindString:

@@ -120,8 +120,9 @@ func (t *Table) GetIndexes(*sql.Context) ([]sql.Index, error) {
 }
 
 // IndexedAccess returns a copy of the table bound to a lookup.
-func (t *Table) IndexedAccess(_ *sql.Context, lookup sql.IndexLookup) sql.IndexedTable {
+func (t *Table) IndexedAccess(ctx *sql.Context, lookup sql.IndexLookup) sql.IndexedTable {
 	c := *t
+	lookup = inZone(ctx, lookup)
 	c.lookup = &lookup
 	return &c
 }
@@ -218,6 +219,7 @@ func (t *Table) Partitions(ctx *sql.Context) (sql.PartitionIter, error) {
 
 // LookupPartitions plans the requests that answer a lookup.
 func (t *Table) LookupPartitions(ctx *sql.Context, lookup sql.IndexLookup) (sql.PartitionIter, error) {
+	lookup = inZone(ctx, lookup)
 	p, err := t.planLookup(lookup)
 	if err == nil {
 		err = t.checkRequired(p)
@@ -231,7 +233,7 @@ func (t *Table) LookupPartitions(ctx *sql.Context, lookup sql.IndexLookup) (sql.
 }
 
 // PartitionRows streams the rows of a plan, fetching pages as they are read.
-func (t *Table) PartitionRows(_ *sql.Context, p sql.Partition) (sql.RowIter, error) {
+func (t *Table) PartitionRows(ctx *sql.Context, p sql.Partition) (sql.RowIter, error) {
 	part, ok := p.(partition)
 	if !ok {
 		return nil, fmt.Errorf("tables: %s: foreign partition %T", t.spec.Name, p)
@@ -240,7 +242,7 @@ func (t *Table) PartitionRows(_ *sql.Context, p sql.Partition) (sql.RowIter, err
 	if t.lookup != nil {
 		ix, _ = t.lookup.Index.(*index)
 	}
-	return &scan{t: t, ix: ix, steps: part.plan.steps, need: t.needed(ix)}, nil
+	return &scan{t: t, ix: ix, steps: part.plan.steps, need: t.needed(ix), zone: zonedFor(ctx, t.Schema())}, nil
 }
 
 // Describe says which Stripe requests a table access makes, for EXPLAIN.
