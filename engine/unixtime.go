@@ -38,6 +38,8 @@ func unixTimes(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope
 			}
 		case function.CurrDate:
 			return zonedCurDate{CurrDate: e}, transform.NewTree, nil
+		case *function.FromUnixtime:
+			return &zonedFromUnixtime{FromUnixtime: e}, transform.NewTree, nil
 		case *expression.Between:
 			val, ok := datetimeOperand(e.Val, true)
 			lo, lok := unixLiteral(e.Lower, val != e.Val, val.Type(), loc)
@@ -206,4 +208,46 @@ func (z zonedCurDate) WithChildren(children ...sql.Expression) (sql.Expression, 
 		return nil, sql.ErrInvalidChildrenNumber.New(z, len(children), 0)
 	}
 	return z, nil
+}
+
+// zonedFromUnixtime is FROM_UNIXTIME() with the session zone's offset at
+// that instant. go-mysql-server's (ConvertTimeZone) takes the offset in
+// force at the UTC wall time read as local time, an hour off in the hours
+// after a daylight saving change (FROM_UNIXTIME(1730611662) in New York
+// gave 00:27:42 for 01:27:42 EDT).
+type zonedFromUnixtime struct {
+	*function.FromUnixtime
+}
+
+func (z *zonedFromUnixtime) Eval(ctx *sql.Context, row sql.Row) (any, error) {
+	args := z.Children()
+	v, err := args[0].Eval(ctx, row)
+	if err != nil || v == nil {
+		return nil, err
+	}
+	n, _, err := types.Int64.Convert(ctx, v)
+	if err != nil || n == nil {
+		return nil, err
+	}
+	sec := n.(int64)
+	if sec < 0 || sec > function.MaxUnixTimeSecs {
+		return nil, nil
+	}
+	w := timezone.Wall(time.Unix(sec, 0), timezone.Of(ctx))
+	if len(args) == 1 {
+		return w, nil
+	}
+	return function.NewDateFormat(expression.NewLiteral(w, types.DatetimeMaxPrecision), args[1]).Eval(ctx, row)
+}
+
+func (z *zonedFromUnixtime) WithChildren(children ...sql.Expression) (sql.Expression, error) {
+	e, err := z.FromUnixtime.WithChildren(children...)
+	if err != nil {
+		return nil, err
+	}
+	f, ok := e.(*function.FromUnixtime)
+	if !ok {
+		return e, nil
+	}
+	return &zonedFromUnixtime{FromUnixtime: f}, nil
 }

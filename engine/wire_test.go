@@ -41,7 +41,7 @@ func TestSchemaQueriesOverTheWire(t *testing.T) {
 		desc[r[0]] = r[1:]
 	}
 	for col, want := range map[string]string{
-		"id": "varchar(255) NO PRI", "amount": "bigint NO ", "created": "datetime NO MUL",
+		"id": "varchar(255) NO PRI", "amount": "bigint NO ", "created": "timestamp NO MUL",
 		"customer": "varchar(255) YES MUL", "metadata": "json NO ", "paid": "tinyint(1) NO ",
 		"description": "mediumtext YES ", // up to 40,000 characters
 	} {

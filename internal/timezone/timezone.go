@@ -121,22 +121,69 @@ func IsUTC(loc *time.Location) bool {
 }
 
 // Wall is the wall clock of instant t in loc, as go-mysql-server holds a
-// TIMESTAMP: a time.Time in UTC showing that wall clock.
+// TIMESTAMP: a time.Time of offset 0 showing that wall clock. Its
+// location is UTC, except for the second occurrence of a wall time the
+// zone repeats (clocks going back): a location of offset 0 too, which
+// only Instant reads, naming the offset that tells the two occurrences
+// apart. The engine compares, shows and computes with it as with UTC.
 func Wall(t time.Time, loc *time.Location) time.Time {
 	w := t.In(loc)
 	y, mo, d := w.Date()
 	h, mi, s := w.Clock()
-	return time.Date(y, mo, d, h, mi, s, w.Nanosecond(), time.UTC)
+	at := time.UTC
+	if off, ok := secondOccurrence(w); ok {
+		at = repeatedAt(off)
+	}
+	return time.Date(y, mo, d, h, mi, s, w.Nanosecond(), at)
+}
+
+// secondOccurrence reports whether w (a time in its zone) shows a wall
+// time its zone showed before, an offset ago, and w's offset.
+func secondOccurrence(w time.Time) (int, bool) {
+	_, off := w.Zone()
+	start, _ := w.ZoneBounds()
+	if start.IsZero() {
+		return 0, false
+	}
+	_, before := start.Add(-time.Second).Zone()
+	return off, before > off && w.Sub(start) < time.Duration(before-off)*time.Second
+}
+
+// repeatedPrefix names the locations of repeated wall times.
+const repeatedPrefix = "stripesql-repeated"
+
+var repeatedLocs sync.Map // offset → *time.Location
+
+// repeatedAt is the location marking a second occurrence at offset off.
+func repeatedAt(off int) *time.Location {
+	if l, ok := repeatedLocs.Load(off); ok {
+		return l.(*time.Location)
+	}
+	l, _ := repeatedLocs.LoadOrStore(off, time.FixedZone(repeatedPrefix+strconv.Itoa(off), 0))
+	return l.(*time.Location)
+}
+
+// repeatedOffset is the offset a Wall time marks as a second occurrence.
+func repeatedOffset(w time.Time) (int, bool) {
+	name := w.Location().String()
+	if !strings.HasPrefix(name, repeatedPrefix) {
+		return 0, false
+	}
+	off, err := strconv.Atoi(name[len(repeatedPrefix):])
+	return off, err == nil
 }
 
 // Instant is the instant at which loc's wall clock shows w (w's own UTC
 // fields), as MariaDB converts a datetime to a TIMESTAMP: a wall time
 // that occurs twice (the repeated hour when clocks go back) is its first
-// occurrence; one that never occurs (the hour skipped when clocks go
+// occurrence, unless Wall marked it as the second; one that never occurs (the hour skipped when clocks go
 // forward) is the instant of the change.
 func Instant(w time.Time, loc *time.Location) time.Time {
 	wallSec := w.Unix() // the wall clock's fields read as UTC
 	ns := int64(w.Nanosecond())
+	if off, ok := repeatedOffset(w); ok {
+		return time.Unix(wallSec-int64(off), ns) // Wall's second occurrence
+	}
 	// Offsets in force within a day either side: a zone changes offset
 	// at most once in such a span.
 	var offs []int
