@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"reflect"
 	"time"
 
 	"github.com/dolthub/go-mysql-server/sql"
@@ -40,6 +41,12 @@ func unixTimes(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope
 			return zonedCurDate{CurrDate: e}, transform.NewTree, nil
 		case *function.FromUnixtime:
 			return &zonedFromUnixtime{FromUnixtime: e}, transform.NewTree, nil
+		case *function.ConvertTz:
+			return &zonedConvertTz{ConvertTz: e}, transform.NewTree, nil
+		case *function.Now:
+			if !isSysdate(e) {
+				return &zonedNow{Now: e}, transform.NewTree, nil
+			}
 		case *expression.Between:
 			val, ok := datetimeOperand(e.Val, true)
 			lo, lok := unixLiteral(e.Lower, val != e.Val, val.Type(), loc)
@@ -250,4 +257,107 @@ func (z *zonedFromUnixtime) WithChildren(children ...sql.Expression) (sql.Expres
 		return e, nil
 	}
 	return &zonedFromUnixtime{FromUnixtime: f}, nil
+}
+
+// zonedConvertTz is CONVERT_TZ() with the offsets in force at the instant
+// converted: go-mysql-server's takes the target zone's offset at the wall
+// time read in that zone, an hour off in the hours after a daylight
+// saving change (Metabase converts every time column with CONVERT_TZ to
+// its report time zone). As in MySQL, an unknown zone gives NULL and a
+// value whose instant is beyond TIMESTAMP's range is returned unchanged.
+type zonedConvertTz struct {
+	*function.ConvertTz
+}
+
+func (z *zonedConvertTz) Eval(ctx *sql.Context, row sql.Row) (any, error) {
+	args := z.Children()
+	vals := make([]any, len(args))
+	for i, a := range args {
+		v, err := a.Eval(ctx, row)
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			return nil, nil
+		}
+		vals[i] = v
+	}
+	w, ok := vals[0].(time.Time)
+	if !ok {
+		var err error
+		if w, err = types.DatetimeMaxPrecision.ConvertWithoutRangeCheck(ctx, vals[0]); err != nil {
+			return nil, nil
+		}
+	}
+	from, fok := vals[1].(string)
+	to, tok := vals[2].(string)
+	if !fok || !tok {
+		return nil, nil
+	}
+	fromLoc, err := timezone.Parse(from)
+	if err != nil {
+		return nil, nil
+	}
+	toLoc, err := timezone.Parse(to)
+	if err != nil {
+		return nil, nil
+	}
+	// A datetime, as MariaDB reads its argument: in an hour fromLoc
+	// repeats, the first occurrence (w.UTC() drops Wall's mark).
+	t := timezone.Instant(w.UTC(), fromLoc)
+	if t.Unix() < 1 || t.Unix() > 1<<31-1 {
+		return w.UTC(), nil
+	}
+	return timezone.Wall(t, toLoc), nil
+}
+
+func (z *zonedConvertTz) WithChildren(children ...sql.Expression) (sql.Expression, error) {
+	e, err := z.ConvertTz.WithChildren(children...)
+	if err != nil {
+		return nil, err
+	}
+	c, ok := e.(*function.ConvertTz)
+	if !ok {
+		return e, nil
+	}
+	return &zonedConvertTz{ConvertTz: c}, nil
+}
+
+// zonedNow is NOW() (CURRENT_TIMESTAMP, LOCALTIME…) at the session zone's
+// offset at the query's start: go-mysql-server's takes the offset at the
+// host's wall time read as the session zone's (the ConvertTimeZone of
+// FROM_UNIXTIME and CONVERT_TZ), an hour off in the hours after a
+// daylight saving change. Its own result gives the precision asked for.
+type zonedNow struct {
+	*function.Now
+}
+
+func (z *zonedNow) Eval(ctx *sql.Context, row sql.Row) (any, error) {
+	v, err := z.Now.Eval(ctx, row)
+	r, ok := v.(time.Time)
+	if err != nil || !ok {
+		return v, err
+	}
+	w := timezone.Wall(ctx.QueryTime(), timezone.Of(ctx))
+	return time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), r.Nanosecond(), w.Location()), nil
+}
+
+func (z *zonedNow) WithChildren(children ...sql.Expression) (sql.Expression, error) {
+	e, err := z.Now.WithChildren(children...)
+	if err != nil {
+		return nil, err
+	}
+	n, ok := e.(*function.Now)
+	if !ok {
+		return e, nil
+	}
+	return &zonedNow{Now: n}, nil
+}
+
+// isSysdate reports whether n is SYSDATE(), which reads the clock at each
+// call rather than the query's start (a field go-mysql-server does not
+// export; SYSDATE keeps go-mysql-server's conversion).
+func isSysdate(n *function.Now) bool {
+	f := reflect.ValueOf(n).Elem().FieldByName("alwaysUseExactTime")
+	return f.IsValid() && f.Kind() == reflect.Bool && f.Bool()
 }

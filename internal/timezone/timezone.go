@@ -182,7 +182,12 @@ func Instant(w time.Time, loc *time.Location) time.Time {
 	wallSec := w.Unix() // the wall clock's fields read as UTC
 	ns := int64(w.Nanosecond())
 	if off, ok := repeatedOffset(w); ok {
-		return time.Unix(wallSec-int64(off), ns) // Wall's second occurrence
+		// Wall's second occurrence, when it is one in loc too (Wall
+		// marked it in the session's zone).
+		t := time.Unix(wallSec-int64(off), ns)
+		if got, ok := secondOccurrence(t.In(loc)); ok && got == off {
+			return t
+		}
 	}
 	// Offsets in force within a day either side: a zone changes offset
 	// at most once in such a span.
