@@ -218,6 +218,10 @@ func TestTimeZonePushdown(t *testing.T) {
 		{"America/New_York", "created >= CURDATE()", "created[gte]=" + strconv.FormatInt(midnight(nyc), 10)},
 		{"+05:00", "created >= CURDATE()", "created[gte]=" + strconv.FormatInt(midnight(plus5), 10)},
 		{"+05:00", "created < NOW() - INTERVAL 1 DAY", "created[lt]="},
+		// Before 1970 (beyond TIMESTAMP's range, compared as a datetime).
+		{"+00:00", "created > '1900-01-01' AND created < '2050-01-01'", "created[lt]=2524608000&limit"},
+		{"America/New_York", "created > '1900-01-01' AND created < '2024-01-01'", "created[lt]=1704085200&limit"},
+		{"+05:00", "created < '1960-01-01'", ""}, // no object: no request
 	}
 	for _, c := range cases {
 		t.Run(c.zone+" "+c.where, func(t *testing.T) {
@@ -229,6 +233,12 @@ func TestTimeZonePushdown(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := env.Requests()
+			if c.want == "" {
+				if len(got) != 0 {
+					t.Errorf("%s: requests %v, want none", q, got)
+				}
+				return
+			}
 			want := "GET /v1/charges?" + c.want
 			if len(got) == 0 || !strings.HasPrefix(got[0], want) {
 				t.Errorf("%s in %s: requests\n%s\nwant the first to start %s", q, c.zone, stripesqltest.Join(got), want)

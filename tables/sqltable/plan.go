@@ -565,6 +565,14 @@ func unixBounds(ce sql.MySQLRangeColumnExpr) (lo, hi *bound, ok bool, err error)
 		// The range holds NULL only; created is never NULL.
 		return nil, nil, false, nil
 	}
+	// No Stripe object predates 1970 (a TIMESTAMP compares with any
+	// datetime): a bound before it excludes nothing, or everything.
+	if lo != nil && lo.unix < 0 {
+		lo = nil
+	}
+	if hi != nil && (hi.unix < 0 || hi.unix == 0 && hi.op == "lt") {
+		return nil, nil, false, nil
+	}
 	return lo, hi, true, nil
 }
 
