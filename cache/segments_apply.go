@@ -1,5 +1,7 @@
 package cache
 
+import "errors"
+
 // Change is a change to the data of one key of a stream (an object
 // created, changed or deleted at the source), made to the block that
 // holds the key, and not to the others: it costs what it changes, not
@@ -69,16 +71,29 @@ func touchesRange(b *Block, at, end int64, lowest bool) bool {
 // are made applyBlocks blocks at a time, so that a batch touching every
 // block of a large segment does not hold them all in memory at once.
 func (s *Segments) Apply(changes []Change, meta map[string][]byte) {
+	_ = s.ApplyWith(changes, meta, nil)
+}
+
+// ApplyWith is Apply that also writes extra, the caller's own KV
+// operations, in the write that holds meta: a record kept beside the
+// changes (a log of them) is on disk exactly when the meta saying the
+// changes were made is. extra's keys must not start with the prefixes
+// Segments uses (s/ b/ d/ p/ m/). The error says the write did not
+// reach the KV (it failed, now or earlier): extra was not kept; nil with
+// no KV at all.
+func (s *Segments) ApplyWith(changes []Change, meta map[string][]byte, extra []Op) error {
 	for {
 		n := s.partOf(changes)
 		if n == len(changes) {
-			s.applyPart(changes, meta)
-			return
+			return s.applyPart(changes, meta, extra)
 		}
-		s.applyPart(changes[:n], nil)
+		s.applyPart(changes[:n], nil, nil)
 		changes = changes[n:]
 	}
 }
+
+// errNotWritten is ApplyWith's error once the KV is not written any more.
+var errNotWritten = errors.New("cache: the disk store is not written any more (a write to it failed)")
 
 // applyBlocks bounds the blocks one part of Apply holds in memory.
 const applyBlocks = 32
@@ -106,7 +121,7 @@ func (s *Segments) partOf(changes []Change) int {
 // applyPart is Apply of changes that touch few blocks: they are pinned
 // and read into memory, changed, compacted when worth it, and the KV
 // written once, with meta.
-func (s *Segments) applyPart(changes []Change, meta map[string][]byte) {
+func (s *Segments) applyPart(changes []Change, meta map[string][]byte, extra []Op) error {
 	s.mu.Lock()
 	var pinned []*Block
 	for _, ch := range changes {
@@ -152,9 +167,14 @@ func (s *Segments) applyPart(changes []Change, meta map[string][]byte) {
 		s.meta[k] = v
 		ops = append(ops, Op{Key: metaKey(k), Val: v})
 	}
+	ops = append(ops, extra...)
 	s.unpinLocked(pinned)
 	ops = s.evictLocked(ops)
 	s.writeLocked(ops)
+	if s.kv != nil && s.broken() {
+		return errNotWritten
+	}
+	return nil
 }
 
 // changeLocked makes one change to block b: its patch, or a cut when it

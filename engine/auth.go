@@ -27,6 +27,9 @@ type User struct {
 	// Write lets the account INSERT, UPDATE and DELETE when the server
 	// allows writes (see write.go).
 	Write bool
+	// Replicate lets the account stream the binary log (REPLICATION
+	// SLAVE, REPLICATION CLIENT) when the server has one (binlog.go).
+	Replicate bool
 }
 
 // accounts authenticates clients against the configured users. It offers

@@ -26,7 +26,11 @@ func (g guard) showGrants(c *mysql.Conn, sg *sqlparser.ShowGrants, callback mysq
 		user = sg.For.Name
 	}
 	account := fmt.Sprintf("`%s`@`%%`", strings.ReplaceAll(user, "`", "``"))
-	rows := [][]sqltypes.Value{{sqltypes.NewVarChar("GRANT PROCESS ON *.* TO " + account)}}
+	global := "PROCESS"
+	if g.s.binlog != nil && (!g.s.authOn || g.s.replicators[user]) {
+		global = "PROCESS, REPLICATION SLAVE, REPLICATION CLIENT"
+	}
+	rows := [][]sqltypes.Value{{sqltypes.NewVarChar("GRANT " + global + " ON *.* TO " + account)}}
 	for _, db := range g.s.databases {
 		rows = append(rows, []sqltypes.Value{sqltypes.NewVarChar(fmt.Sprintf("GRANT %s ON `%s`.* TO %s", g.s.grantedOn(user, db), db, account))})
 	}

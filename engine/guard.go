@@ -50,6 +50,7 @@ func (g guard) ConnectionClosed(c *mysql.Conn) {
 	g.s.conns.Delete(c.ConnectionID)
 	g.s.sessions.Delete(c.ConnectionID)
 	g.s.writes.forget(c.ConnectionID)
+	g.s.replicas.Delete(c.ConnectionID)
 	g.Handler.ConnectionClosed(c)
 }
 
@@ -166,6 +167,8 @@ func (g guard) answers(st sqlparser.Statement) bool {
 		return flushesTables(st)
 	case *sqlparser.Kill:
 		return g.s.authOn
+	case *sqlparser.Show:
+		return answersBinlog(st)
 	}
 	return false
 }
@@ -178,6 +181,8 @@ func (g guard) answer(c *mysql.Conn, st sqlparser.Statement, callback mysql.Resu
 		return g.lockTables(c, st, callback, more)
 	case *sqlparser.Flush:
 		return g.flushTables(c, st, callback, more)
+	case *sqlparser.Show:
+		return g.showBinlog(c, st, callback, more)
 	}
 	return g.showGrants(c, st.(*sqlparser.ShowGrants), callback, more)
 }

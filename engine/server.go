@@ -17,6 +17,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/analyzer"
 	"github.com/dolthub/vitess/go/mysql"
 
+	"github.com/stripesql/stripesql/binlog"
 	"github.com/stripesql/stripesql/tables/sqltable"
 )
 
@@ -47,6 +48,10 @@ type Config struct {
 	// Stripe requests, for the Users with Write (every client when there
 	// are no Users); see write.go.
 	AllowWrites bool
+	// Binlog, when set, serves the accounts' changes as a MySQL binary
+	// log (binlog.go) to the Users with Replicate (every client when
+	// there are no Users).
+	Binlog *binlog.Source
 }
 
 // Server is a running MySQL-protocol server over Stripe accounts.
@@ -67,6 +72,14 @@ type Server struct {
 
 	closeOnce   sync.Once
 	stopLogging func()
+
+	// The change stream (binlog.go): nil without one.
+	binlog      *binlog.Source
+	serverUUID  string
+	replicators map[string]bool
+	replicas    sync.Map // connection id → replica
+	stopCtx     context.Context
+	stopStreams context.CancelFunc
 }
 
 // New builds the engine and binds the listening socket.
@@ -101,7 +114,18 @@ func New(cfg Config) (*Server, error) {
 	if err := disableFileAccess(); err != nil {
 		return nil, err
 	}
-	s := &Server{engine: eng, log: log, obs: obs, authOn: len(cfg.Users) > 0, requireTLS: cfg.RequireTLS, writes: writes}
+	s := &Server{engine: eng, log: log, obs: obs, authOn: len(cfg.Users) > 0, requireTLS: cfg.RequireTLS, writes: writes,
+		binlog: cfg.Binlog, replicators: map[string]bool{}}
+	s.stopCtx, s.stopStreams = newStopContext()
+	for _, u := range cfg.Users {
+		if u.Replicate {
+			s.replicators[u.Name] = true
+		}
+	}
+	if s.binlog != nil && len(s.binlog.Logs) > 0 {
+		s.serverUUID = s.binlog.Logs[0].UUID()
+		useBinlogVariables(s.binlog, s.serverUUID)
+	}
 	s.databases = servedDatabases(eng)
 	var auth mysql.AuthServer
 	if s.authOn {
@@ -173,6 +197,7 @@ func (s *Server) wrapGuard(h mysql.Handler) (mysql.Handler, error) {
 func (s *Server) newSession(ctx context.Context, conn *mysql.Conn, addr string) (sql.Session, error) {
 	sess, err := sessionBuilder(ctx, conn, addr)
 	if err == nil {
+		s.initBinlogVariables(sess)
 		s.sessions.Store(conn.ConnectionID, sess)
 	}
 	return sess, err

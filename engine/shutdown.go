@@ -95,6 +95,7 @@ const stopWait = 5 * time.Second
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.closeOnce.Do(func() {
 		s.srv.Close() // stops accepting; vitess answers pings with 1053
+		s.stopStreams()
 		s.statements.drain(ctx, stopWait)
 		s.conns.Range(func(_, c any) bool {
 			c.(*mysql.Conn).Close()

@@ -19,6 +19,7 @@ type securityFlags struct {
 	requireTLS      bool
 	shutdownTimeout time.Duration
 	writes          writeFlags
+	replicate       replicateFlags
 }
 
 func (f *securityFlags) register(fs *flag.FlagSet) {
@@ -30,6 +31,7 @@ func (f *securityFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 30*time.Second,
 		"on SIGTERM, how long running queries may take to finish before they are stopped with an error")
 	f.writes.register(fs)
+	f.replicate.register(fs)
 }
 
 // apply adds the accounts and TLS settings to cfg.
@@ -62,6 +64,9 @@ func (f *securityFlags) apply(cfg *engine.Config) error {
 	}
 	cfg.RequireTLS = f.requireTLS
 	if err := f.writes.apply(cfg); err != nil {
+		return err
+	}
+	if err := f.replicate.apply(cfg); err != nil {
 		return err
 	}
 	if f.shutdownTimeout < 0 {

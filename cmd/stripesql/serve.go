@@ -251,6 +251,13 @@ func serve(ctx context.Context, sf serverFlags, accounts []engine.Account, stdou
 		return fmt.Errorf("--listen %s: %v", sf.listen, err)
 	}
 	cfg.Listener = ln
+	if sf.cacheRefresh > 0 && sf.cacheTTL > 0 {
+		// The change stream follows the events the watchers apply.
+		if cfg.Binlog, err = sf.security.replicate.source(accounts); err != nil {
+			ln.Close()
+			return err
+		}
+	}
 	srv, err := engine.New(cfg)
 	if err != nil {
 		ln.Close()

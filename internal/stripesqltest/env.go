@@ -20,6 +20,7 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
+	"github.com/stripesql/stripesql/binlog"
 	"github.com/stripesql/stripesql/cache"
 	"github.com/stripesql/stripesql/engine"
 	"github.com/stripesql/stripesql/internal/fakestripe"
@@ -85,6 +86,10 @@ type Options struct {
 	// Events polls the account's events at this interval (as
 	// --cache-refresh-events), after a catch-up before the server serves.
 	Events time.Duration
+	// Binlog serves the events applied as a binary log (with Events), as
+	// stripesql does; BinlogRetain bounds it (0: binlog.DefaultRetain).
+	Binlog       bool
+	BinlogRetain int64
 }
 
 // Env is a running stripesql over a fake Stripe account.
@@ -178,6 +183,14 @@ func (e *Env) start(t testing.TB) {
 		stops = append(stops, func() { store.Close() })
 	}
 	more := startAccounts(t, opts, c)
+	accounts := engineAccounts(client, more, opts.Accounts)
+	var src *binlog.Source
+	if opts.Binlog {
+		var err error
+		if src, err = engine.OpenBinlog(accounts, 1, opts.BinlogRetain); err != nil {
+			t.Fatal(err)
+		}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	stops = append(stops, cancel)
 	if opts.Events > 0 {
@@ -193,7 +206,7 @@ func (e *Env) start(t testing.TB) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := engine.Config{Listener: ln, Accounts: engineAccounts(client, more, opts.Accounts),
+	cfg := engine.Config{Listener: ln, Accounts: accounts, Binlog: src,
 		Logger: opts.Logger, Users: opts.Users, RequireTLS: opts.RequireTLS, AllowWrites: opts.AllowWrites}
 	e.Addr, e.Client, e.Accounts = ln.Addr().String(), client, more
 	if opts.TLS || opts.RequireTLS {

@@ -324,12 +324,19 @@ func (c *Client) eventsPage(ctx context.Context, params url.Values) ([]event, bo
 // move no cursor).
 func (c *Client) applyEvents(account string, evs []event, cur *eventCursor, log *slog.Logger) {
 	var changes []cache.Change
+	var txs []Transaction
+	seen := batchImages{}
 	for _, e := range evs {
 		if !c.events.firstApply(e) {
 			continue // applied already (a webhook, then the poll), or older than what was
 		}
 		var obj eventObject
 		_ = json.Unmarshal(e.Data.Object, &obj)
+		if c.changeLog != nil {
+			if tx := c.transactionOf(e, obj, seen); tx != nil {
+				txs = append(txs, *tx)
+			}
+		}
 		changes = append(changes, c.changesOf(e, obj)...)
 		n := c.invalidatePages(obj.Object, obj.ID)
 		log.Debug("cache refresh: event", "event", e.ID, "type", e.Type, "object", obj.ID, "pages_dropped", n)
@@ -339,9 +346,16 @@ func (c *Client) applyEvents(account string, evs []event, cur *eventCursor, log 
 		b, _ := json.Marshal(cur)
 		meta = map[string][]byte{cursorMeta(account): b}
 	}
-	if c.rows != nil && (len(changes) > 0 || meta != nil) {
-		c.rows.Apply(changes, meta)
+	var logOps []cache.Op
+	logged := func(error) {}
+	if c.changeLog != nil && len(txs) > 0 {
+		logOps, logged = c.changeLog.Record(txs)
 	}
+	var err error
+	if c.rows != nil && (len(changes) > 0 || meta != nil || logOps != nil) {
+		err = c.rows.ApplyWith(changes, meta, logOps)
+	}
+	logged(err)
 	if cur != nil {
 		c.events.setCursor(account, cur)
 	}
@@ -422,14 +436,10 @@ func (c *Client) changesTo(s *tables.Spec, e event, obj eventObject) []cache.Cha
 	if strings.HasSuffix(e.Type, ".deleted") {
 		del = []string{obj.ID}
 	} else {
-		row, err := t.dec.Decode(e.Data.Object, nil)
-		if err != nil || obj.ID == "" {
+		row, ok := t.eventRow(e, obj)
+		if !ok {
 			return cut()
 		}
-		if e.Account != "" {
-			row[t.accountOrd] = e.Account
-		}
-		t.fillPinned(row, t.forAccount(defaults(t.spec)))
 		up = []sql.Row{row}
 	}
 	delta, err := rowcache.EncodeDelta(t.layout(), up, del)

@@ -98,6 +98,8 @@ type Client struct {
 	// with, by spec.
 	events      *eventState
 	eventTables sync.Map
+	// changeLog records the events applied as transactions (nil: none).
+	changeLog ChangeLog
 	// share is ClientOptions.Shared (nil: nothing shared).
 	share cache.Shared
 	// search remembers events that could not be read (search_plan.go).
