@@ -71,6 +71,7 @@ func (g guard) ComBinlogDumpGTID(c *mysql.Conn, _ string, _ uint64, set mysql.GT
 	if !g.s.mayReplicate(c) {
 		return errReplicationDenied("REPLICATION SLAVE")
 	}
+	set = g.s.dumpSet(c, set)
 	g.s.log.Info("binlog: a consumer streams", "user", c.User, "connection", c.ConnectionID, "gtid_set", fmt.Sprint(set))
 	err := g.s.binlog.Dump(g.s.stopCtx, c, set, g.s.wantsChecksummedRotate(c))
 	if err != nil {

@@ -78,6 +78,7 @@ type Server struct {
 	serverUUID  string
 	replicators map[string]bool
 	replicas    sync.Map // connection id → replica
+	dumpConns   sync.Map // remote address → *dumpConn
 	stopCtx     context.Context
 	stopStreams context.CancelFunc
 }
@@ -155,6 +156,7 @@ func New(cfg Config) (*Server, error) {
 		ln.Close()
 		return nil, err
 	}
+	ln = dumpListener{Listener: ln, conns: &s.dumpConns} // binlog_dump.go
 	scfg := server.Config{
 		Protocol: "tcp",
 		Address:  ln.Addr().String(),
