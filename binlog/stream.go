@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -301,4 +302,60 @@ func sortedSIDs(m map[[16]byte][]interval) [][16]byte {
 	}
 	sort.Slice(out, func(i, j int) bool { return bytes.Compare(out[i][:], out[j][:]) < 0 })
 	return out
+}
+
+// SetAt is the GTID set a stream position stands for: the transactions
+// of each log that end at or before pos in file (what mariadb-dump's
+// --master-data writes is a position; consumers in GTID mode start from
+// the set). ok is false for another file, or a position within the
+// transactions a log no longer keeps.
+func (s *Source) SetAt(file string, pos uint64) (string, bool) {
+	if file != File {
+		return "", false
+	}
+	var parts []string
+	for _, l := range s.Logs {
+		st, _, _ := l.snapshot()
+		last := st.Last
+		if pos < st.End {
+			// The newest transaction starting before pos ends at or before it
+			// (positions are transaction boundaries).
+			lo, hi := st.First, st.Last // find the last gno with start < pos
+			last = st.First - 1
+			for lo <= hi {
+				mid := lo + (hi-lo)/2
+				b, err := l.read(mid)
+				if err != nil {
+					return "", false
+				}
+				r, err := decodeRecord(b)
+				if err != nil {
+					return "", false
+				}
+				if r.start < pos {
+					last, lo = mid, mid+1
+				} else {
+					hi = mid - 1
+				}
+			}
+			if last < st.First && st.First > 1 && !l.startsAt(st.First, pos) {
+				return "", false // within the purged transactions
+			}
+		}
+		if last > 0 {
+			parts = append(parts, fmt.Sprintf("%s:1-%d", st.UUID, last))
+		}
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, ","), true
+}
+
+// startsAt reports whether transaction gno starts at pos.
+func (l *Log) startsAt(gno int64, pos uint64) bool {
+	b, err := l.read(gno)
+	if err != nil {
+		return false
+	}
+	r, err := decodeRecord(b)
+	return err == nil && r.start == pos
 }

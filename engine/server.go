@@ -126,6 +126,7 @@ func New(cfg Config) (*Server, error) {
 	if s.binlog != nil && len(s.binlog.Logs) > 0 {
 		s.serverUUID = s.binlog.Logs[0].UUID()
 		useBinlogVariables(s.binlog, s.serverUUID)
+		registerBinlogFunctions(eng.Analyzer.Catalog, s.binlog)
 	}
 	s.databases = servedDatabases(eng)
 	var auth mysql.AuthServer
