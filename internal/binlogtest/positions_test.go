@@ -49,6 +49,18 @@ func TestVariablesAndShowStatements(t *testing.T) {
 			t.Errorf("%s = %q, want %q", q, got, want)
 		}
 	}
+	// What mysqldump 8 reads for --set-gtid-purged and --source-data.
+	for q, want := range map[string]string{
+		`SHOW VARIABLES LIKE 'gtid\_mode'`:            "gtid_mode ON",
+		`SHOW GLOBAL VARIABLES LIKE 'gtid_executed'`:   "gtid_executed " + executed,
+		`SHOW GLOBAL VARIABLES LIKE 'binlog_checksum'`: "binlog_checksum CRC32",
+		`SHOW GLOBAL VARIABLES LIKE 'binlog_format'`:   "binlog_format ROW",
+	} {
+		rows := env.Rows(t, q)
+		if len(rows) != 1 || strings.Join(rows[0], " ") != want {
+			t.Errorf("%s = %v, want %s", q, rows, want)
+		}
+	}
 	for _, q := range []string{"SHOW MASTER STATUS", "SHOW BINARY LOG STATUS"} {
 		rows := env.Rows(t, q)
 		if len(rows) != 1 || rows[0][0] != "binlog.000001" || rows[0][4] != executed {
