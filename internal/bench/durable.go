@@ -176,13 +176,19 @@ func openDurable(url, dir string, cacheBytes int64, clock *offsetClock, cnt *spl
 	d.store = store
 	d.client.UseStore(store, durableDiskBytes)
 	accounts := []engine.Account{{Database: "stripe", Client: d.client}}
+	// The binary log, as `stripesql serve` keeps it with the events.
+	src, err := engine.OpenBinlog(accounts, 1, 0)
+	if err != nil {
+		d.close()
+		return nil, err
+	}
 	d.stopMem = goUntilStopped(func(ctx context.Context) { engine.FollowMemory(ctx, accounts) })
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		d.close()
 		return nil, err
 	}
-	d.srv, err = engine.New(engine.Config{Listener: ln, Accounts: accounts})
+	d.srv, err = engine.New(engine.Config{Listener: ln, Accounts: accounts, Binlog: src})
 	if err != nil {
 		ln.Close()
 		d.close()

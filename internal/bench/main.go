@@ -10,8 +10,11 @@
 // every answer compared, time per query, cache bytes and peak RSS.
 // Then the durable store on a million charges (durable.go): cold, warm,
 // after the TTL and a restart, memory and disk, MariaDB, events.
+// Then the change stream (binlog.go): latency to a binlog consumer and a
+// stream's transactions per second.
 // `make bench` runs it; `-mariadb-only` runs just the comparison,
-// `-replicas-only` just the replicas, `-durable-only` just the durable store.
+// `-replicas-only` just the replicas, `-durable-only` just the durable store,
+// `-binlog-only` just the change stream.
 //
 // The fake account runs in a child process, so the peak RSS measured is
 // stripesql's own (server, client, decoding), not the fake's data.
@@ -70,6 +73,10 @@ func main() {
 	flag.IntVar(&durableScale, "durable-scale", durableScale, "charges in the durable store section's fake account")
 	flag.DurationVar(&durableTTL, "durable-ttl", durableTTL, "--cache-ttl of the durable store section (the binary's default: 5m)")
 	flag.StringVar(&durableProfile, "durable-profile", "", "write CPU and heap profiles of the durable store section's phases into this `dir`")
+	flag.BoolVar(&withBinlog, "binlog", withBinlog, "measure the change stream: latency from a write at the fake to a binlog consumer, and transactions per second one stream replays (binlog.go)")
+	flag.BoolVar(&binlogOnly, "binlog-only", false, "run only the change stream section")
+	flag.IntVar(&binlogScale, "binlog-scale", binlogScale, "charges in the change stream section's fake account")
+	flag.IntVar(&binlogBacklog, "binlog-backlog", binlogBacklog, "changes the change stream section's throughput phase streams")
 	serveFake := flag.String("serve-fake", "", "internal: serve the fake account on this address (the bench's child process)")
 	loadMariaDB := flag.String("load-mariadb", "", "internal: load the fake account into the MariaDB at this DSN (the bench's child process)")
 	flag.BoolVar(&loadLarge, "load-large", false, "internal: load page by page, printing progress (the bench's child process)")
@@ -91,6 +98,13 @@ func main() {
 		return
 	}
 	go stopOnSignal()
+	if binlogOnly {
+		if err := benchBinlog(os.Stdout, binlogScale); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if durableOnly {
 		if err := benchDurable(os.Stdout, durableScale); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
@@ -161,10 +175,18 @@ func benchmark(w io.Writer, scale int, latency time.Duration, rate float64, para
 			return err
 		}
 	}
-	if !withDurable || mariaDBOnly {
+	if mariaDBOnly {
 		return nil
 	}
-	stopFake() // the durable section has its own, larger account
+	stopFake() // the sections below have their own accounts
+	if withBinlog {
+		if err := benchBinlog(w, binlogScale); err != nil {
+			return err
+		}
+	}
+	if !withDurable {
+		return nil
+	}
 	return benchDurable(w, durableScale)
 }
 

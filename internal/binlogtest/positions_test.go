@@ -51,7 +51,7 @@ func TestVariablesAndShowStatements(t *testing.T) {
 	}
 	// What mysqldump 8 reads for --set-gtid-purged and --source-data.
 	for q, want := range map[string]string{
-		`SHOW VARIABLES LIKE 'gtid\_mode'`:            "gtid_mode ON",
+		`SHOW VARIABLES LIKE 'gtid\_mode'`:             "gtid_mode ON",
 		`SHOW GLOBAL VARIABLES LIKE 'gtid_executed'`:   "gtid_executed " + executed,
 		`SHOW GLOBAL VARIABLES LIKE 'binlog_checksum'`: "binlog_checksum CRC32",
 		`SHOW GLOBAL VARIABLES LIKE 'binlog_format'`:   "binlog_format ROW",

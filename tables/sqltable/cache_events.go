@@ -325,7 +325,7 @@ func (c *Client) eventsPage(ctx context.Context, params url.Values) ([]event, bo
 func (c *Client) applyEvents(account string, evs []event, cur *eventCursor, log *slog.Logger) {
 	var changes []cache.Change
 	var txs []Transaction
-	seen := batchImages{}
+	seen := newBatchImages()
 	for _, e := range evs {
 		if !c.events.firstApply(e) {
 			continue // applied already (a webhook, then the poll), or older than what was

@@ -79,12 +79,21 @@ func (c *Client) TableSchema(s *tables.Spec) (sql.Schema, bool) {
 
 // batchImages are the rows a batch of events changed so far, by table and
 // id: the before image of the batch's next change of the same object
-// (the cache applies the batch only at its end).
-type batchImages map[string]sql.Row
+// (the cache applies the batch only at its end); and the readers of the
+// held blocks' JSON it opened (a block's JSON is compressed in chunks of
+// many rows: a reader decompresses each chunk once for the batch).
+type batchImages struct {
+	rows  map[string]sql.Row
+	blobs map[*rowcache.Block]*rowcache.Blobs
+}
+
+func newBatchImages() *batchImages {
+	return &batchImages{rows: map[string]sql.Row{}, blobs: map[*rowcache.Block]*rowcache.Blobs{}}
+}
 
 // transactionOf is the transaction of one event, nil when it changes no
 // announced table.
-func (c *Client) transactionOf(e event, obj eventObject, seen batchImages) *Transaction {
+func (c *Client) transactionOf(e event, obj eventObject, seen *batchImages) *Transaction {
 	if obj.ID == "" {
 		return nil
 	}
@@ -107,9 +116,9 @@ func (c *Client) transactionOf(e event, obj eventObject, seen batchImages) *Tran
 		copy(full, after)
 		t.fillMajors(full, nil)
 		key := s.Name + "/" + e.Account + "/" + obj.ID
-		before, held := seen[key]
+		before, held := seen.rows[key]
 		if !held {
-			before = c.heldRow(t, obj.ID, createdOf(e.Data.Object))
+			before = c.heldRow(t, obj.ID, createdOf(e.Data.Object), seen)
 		}
 		ch := RowChange{Table: s.Name, Schema: t.schema.Schema}
 		switch {
@@ -118,19 +127,19 @@ func (c *Client) transactionOf(e event, obj eventObject, seen batchImages) *Tran
 			if ch.Before == nil {
 				ch.Before = full
 			}
-			seen[key] = nil
+			seen.rows[key] = nil
 		case before == nil && (strings.HasSuffix(e.Type, ".created") || createdOf(e.Data.Object) == e.Created):
 			// An object's first event: *.created, or one of the same second
 			// as the object (a charge is announced by charge.succeeded,
 			// .pending or .failed, never charge.created).
 			ch.After = full
-			seen[key] = full
+			seen.rows[key] = full
 		default:
 			ch.Before, ch.After = before, full
 			if ch.Before == nil {
 				ch.Before = full
 			}
-			seen[key] = full
+			seen.rows[key] = full
 		}
 		tx.Rows = append(tx.Rows, ch)
 	}
@@ -156,7 +165,7 @@ func (t *Table) eventRow(e event, obj eventObject) (sql.Row, bool) {
 
 // heldRow is the row of object id the row cache holds in t's whole list
 // (in the block of its created time), nil when none is held.
-func (c *Client) heldRow(t *Table, id string, created int64) sql.Row {
+func (c *Client) heldRow(t *Table, id string, created int64, seen *batchImages) sql.Row {
 	if c.rows == nil || !t.listsHeld() {
 		return nil
 	}
@@ -169,7 +178,12 @@ func (c *Client) heldRow(t *Table, id string, created int64) sql.Row {
 			blk := v.(*rowcache.Block)
 			if i := blk.Find(id); i >= 0 {
 				row := make(sql.Row, len(t.schema.Schema))
-				blk.Fill(i, nil, row, nil)
+				blobs, ok := seen.blobs[blk]
+				if !ok {
+					blobs = blk.Blobs()
+					seen.blobs[blk] = blobs
+				}
+				blk.Fill(i, nil, row, blobs)
 				t.fillMajors(row, nil)
 				return row
 			}
