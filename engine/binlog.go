@@ -259,3 +259,16 @@ func OpenBinlog(accounts []Account, serverID uint32, retain int64) (*binlog.Sour
 	}
 	return src, nil
 }
+
+// BinlogOf is the binary log of database db (nil: none).
+func (s *Server) BinlogOf(db string) *binlog.Log {
+	if s.binlog == nil {
+		return nil
+	}
+	for _, l := range s.binlog.Logs {
+		if strings.EqualFold(l.Database(), db) {
+			return l
+		}
+	}
+	return nil
+}

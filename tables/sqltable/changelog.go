@@ -11,7 +11,8 @@ import (
 )
 
 // The change log (SetChangeLog): every event the watcher applies of an
-// object Stripe announces all changes of (tables.Spec.Announced) becomes
+// object Stripe announces all changes of (tables.Spec.Announced), listed
+// by a table (not a single object such as account's), becomes
 // one transaction of row changes, recorded in the same atomic write as
 // the cache's changes and the events cursor (cache.Segments.ApplyWith):
 // after a crash the log holds a transaction exactly when the cursor says
@@ -100,7 +101,7 @@ func (c *Client) transactionOf(e event, obj eventObject, seen *batchImages) *Tra
 	tx := &Transaction{Event: e.ID, Type: e.Type, Created: e.Created, Account: e.Account}
 	deleted := strings.HasSuffix(e.Type, ".deleted")
 	for _, s := range tables.Listing(obj.Object) {
-		if listingSpec(s.Path) != s || !s.Announced() {
+		if listingSpec(s.Path) != s || s.Single || !s.Announced() {
 			continue
 		}
 		t := c.eventTable(s)
