@@ -173,7 +173,10 @@ func (l *Log) Record(txs []sqltable.Transaction) ([]cache.Op, func(error)) {
 		}
 		rec, size, err := l.encode(tx, next.End)
 		if err != nil {
-			continue // a row the binlog cannot encode: not streamed (logged by the caller's tests)
+			// A value of a type with no binlog form: every column type
+			// stripesql serves has one (columnOf), so this is a bug to
+			// see in the stream's tests, not a transaction to half-send.
+			continue
 		}
 		next.Last++
 		next.End += size

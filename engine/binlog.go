@@ -188,12 +188,15 @@ type binlogSource struct {
 
 var wrapVariables sync.Once
 
-// useBinlogVariables makes src the one @@GLOBAL variables answer from.
-func useBinlogVariables(src *binlog.Source, uuid string) {
+// useBinlogVariables makes src the one @@GLOBAL variables answer from,
+// until the function returned is called (at Shutdown).
+func useBinlogVariables(src *binlog.Source, uuid string) func() {
 	wrapVariables.Do(func() {
 		sql.SystemVariables = binlogRegistry{sql.SystemVariables}
 	})
-	activeBinlog.Store(&binlogSource{src: src, uuid: uuid})
+	mine := &binlogSource{src: src, uuid: uuid}
+	activeBinlog.Store(mine)
+	return func() { activeBinlog.CompareAndSwap(mine, nil) }
 }
 
 // binlogRegistry answers the change stream's variables from the active

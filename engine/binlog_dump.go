@@ -71,6 +71,12 @@ func (c *dumpConn) follow(b []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for len(b) > 0 && !c.broken {
+		if c.left == 0 && len(c.head) == 0 && len(b) >= 2 && b[0] == 0x16 && b[1] == 0x03 {
+			// A TLS handshake record: what follows is encrypted (its set
+			// is vitess's to read).
+			c.broken = true
+			return
+		}
 		if c.left == 0 {
 			need := 4 - len(c.head)
 			take := min(need, len(b))
@@ -83,9 +89,7 @@ func (c *dumpConn) follow(b []byte) {
 			seq := c.head[3]
 			c.head = c.head[:0]
 			c.first, c.keep, c.cur = seq == 0, false, nil
-			if c.left == 0 {
-				continue
-			}
+			continue // the payload, if any, in what is left of b
 		}
 		take := min(c.left, len(b))
 		if c.first {

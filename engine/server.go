@@ -81,6 +81,9 @@ type Server struct {
 	dumpConns   sync.Map // remote address → *dumpConn
 	stopCtx     context.Context
 	stopStreams context.CancelFunc
+	// stopVariables stops @@GLOBAL variables answering from this
+	// server's log (nil without one).
+	stopVariables func()
 }
 
 // New builds the engine and binds the listening socket.
@@ -125,7 +128,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	if s.binlog != nil && len(s.binlog.Logs) > 0 {
 		s.serverUUID = s.binlog.Logs[0].UUID()
-		useBinlogVariables(s.binlog, s.serverUUID)
+		s.stopVariables = useBinlogVariables(s.binlog, s.serverUUID)
 		registerBinlogFunctions(eng.Analyzer.Catalog, s.binlog)
 	}
 	s.databases = servedDatabases(eng)

@@ -96,6 +96,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.closeOnce.Do(func() {
 		s.srv.Close() // stops accepting; vitess answers pings with 1053
 		s.stopStreams()
+		if s.stopVariables != nil {
+			s.stopVariables()
+		}
 		s.statements.drain(ctx, stopWait)
 		s.conns.Range(func(_, c any) bool {
 			c.(*mysql.Conn).Close()
