@@ -70,4 +70,20 @@ func TestDumpConnReadsTheSet(t *testing.T) {
 	}
 }
 
-var _ net.Conn = (*dumpConn)(nil)
+// The disconnect watcher finds the TCP connection under the dump request
+// reader (it found none, and stopped watching, before).
+func TestTCPConnUnderDumpConn(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if got := tcpConn(&dumpConn{Conn: c, conns: &sync.Map{}}); got != c {
+		t.Fatalf("tcpConn = %v, want the TCP connection", got)
+	}
+}

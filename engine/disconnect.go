@@ -44,7 +44,8 @@ func watchClient(ctx context.Context, c *mysql.Conn, cancel context.CancelCauseF
 	return func() { close(stopc) }
 }
 
-// tcpConn finds the TCP connection under vitess's and TLS's wrappers.
+// tcpConn finds the TCP connection under vitess's, TLS's and the dump
+// request reader's wrappers.
 func tcpConn(conn net.Conn) *net.TCPConn {
 	for {
 		switch c := conn.(type) {
@@ -55,6 +56,8 @@ func tcpConn(conn net.Conn) *net.TCPConn {
 		case netutil.ConnWithTimeouts:
 			conn = c.Conn
 		case *netutil.ConnWithTimeouts:
+			conn = c.Conn
+		case *dumpConn: // binlog_dump.go
 			conn = c.Conn
 		default:
 			return nil
