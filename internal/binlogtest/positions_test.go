@@ -176,3 +176,44 @@ func TestPurgedSetIs1236(t *testing.T) {
 		}
 	}
 }
+
+// What a MySQL 8 replica asks its source before it dumps
+// (rpl_replica.cc) succeeds, with MySQL's answers.
+func TestReplicaHandshakeStatements(t *testing.T) {
+	env := start(t, t.TempDir(), nil)
+	ctx := context.Background()
+	conn, err := env.DB.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var uuid string
+	if err := conn.QueryRowContext(ctx, "SELECT @@GLOBAL.SERVER_UUID").Scan(&uuid); err != nil || len(uuid) != 36 {
+		t.Fatalf("@@GLOBAL.SERVER_UUID = %q, %v", uuid, err)
+	}
+	for _, q := range []string{
+		"SELECT UNIX_TIMESTAMP()",
+		"SET @master_heartbeat_period= 30000001024",
+		"SET @source_heartbeat_period= 30000001024",
+		"SET @master_binlog_checksum= @@global.binlog_checksum",
+		"SET @source_binlog_checksum= @@global.binlog_checksum",
+		"SET @slave_uuid= '6f2b3c9e-0000-11ef-8000-000000000001'",
+		"SET @replica_uuid= '6f2b3c9e-0000-11ef-8000-000000000001'",
+		"SELECT @@GLOBAL.COLLATION_SERVER",
+	} {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			t.Errorf("%s: %v", q, err)
+		}
+	}
+	for q, want := range map[string]string{
+		"SELECT @source_binlog_checksum":  "CRC32",
+		"SELECT @master_binlog_checksum":  "CRC32",
+		"SELECT @@GLOBAL.GTID_MODE":       "ON",
+		"SHOW VARIABLES LIKE 'SERVER_ID'": "server_id 1",
+	} {
+		rows, err := stripesqltest.Query(ctx, conn, q)
+		if err != nil || len(rows) != 1 || strings.Join(rows[0], " ") != want {
+			t.Errorf("%s = %v, %v; want %s", q, rows, err, want)
+		}
+	}
+}
