@@ -13,7 +13,7 @@ import (
 	querypb "github.com/dolthub/vitess/go/vt/proto/query"
 	"github.com/dolthub/vitess/go/vt/sqlparser"
 
-	"github.com/stripesql/stripesql/binlog"
+	"github.com/stripesql/stripesql/engine/binlog"
 )
 
 // The change stream (Config.Binlog): stripesql is a binlog source.

@@ -6,7 +6,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/types"
 
-	"github.com/stripesql/stripesql/binlog"
+	"github.com/stripesql/stripesql/engine/binlog"
 )
 
 // BINLOG_GTID_POS(file, position) turns a stream position into the GTID

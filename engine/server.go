@@ -17,7 +17,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/analyzer"
 	"github.com/dolthub/vitess/go/mysql"
 
-	"github.com/stripesql/stripesql/binlog"
+	"github.com/stripesql/stripesql/engine/binlog"
 	"github.com/stripesql/stripesql/tables/sqltable"
 )
 

@@ -4,8 +4,8 @@ import (
 	"flag"
 	"fmt"
 
-	"github.com/stripesql/stripesql/binlog"
 	"github.com/stripesql/stripesql/engine"
+	"github.com/stripesql/stripesql/engine/binlog"
 )
 
 // replicateFlags configure the change stream (the binary log served to

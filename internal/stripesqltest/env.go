@@ -20,9 +20,9 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
-	"github.com/stripesql/stripesql/binlog"
 	"github.com/stripesql/stripesql/cache"
 	"github.com/stripesql/stripesql/engine"
+	"github.com/stripesql/stripesql/engine/binlog"
 	"github.com/stripesql/stripesql/internal/fakestripe"
 	"github.com/stripesql/stripesql/tables/sqltable"
 )
