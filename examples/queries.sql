@@ -2,7 +2,8 @@
 --
 -- Each query starts with a "-- name:" line; internal/compat runs every one
 -- against the demo account (`make demo`) and checks it returns rows (or
--- none, where a "-- demo: no rows" line says the demo account has none).
+-- none, where a "-- demo: no rows" line says the demo account has none),
+-- and the same values as a real MariaDB loaded with the same objects.
 --
 -- Amounts are in the currency's smallest unit (cents); each has a
 -- `<name>_major` twin in the major unit (right for JPY and KWD too), so
@@ -42,18 +43,20 @@ ORDER BY month, currency;
 -- name: mrr_by_currency
 -- MRR-ish: the monthly value of active subscriptions' items (list prices
 -- times quantity; discounts and taxes left out), yearly prices spread over
--- twelve months.
+-- twelve months. The price's unit_amount_major is in the currency's major
+-- unit (yen are not cents): the items' unit_amount is in minor units.
 SELECT s.currency,
-       ROUND(SUM(item.unit_amount * item.quantity / item.interval_count *
+       ROUND(SUM(p.unit_amount_major * item.quantity / item.interval_count *
            CASE item.billing_interval WHEN 'day' THEN 365 WHEN 'week' THEN 52 WHEN 'month' THEN 12 ELSE 1 END
-       ) / 12 / 100, 2) AS mrr,
+       ) / 12, 2) AS mrr,
        COUNT(DISTINCT s.id) AS subscriptions
-FROM subscriptions AS s,
-     JSON_TABLE(s.items, '$.data[*]' COLUMNS (
-         unit_amount BIGINT PATH '$.price.unit_amount',
+FROM subscriptions AS s
+CROSS JOIN JSON_TABLE(s.items, '$.data[*]' COLUMNS (
+         price VARCHAR(255) PATH '$.price.id',
          quantity BIGINT PATH '$.quantity',
          billing_interval VARCHAR(16) PATH '$.price.recurring.interval',
          interval_count BIGINT PATH '$.price.recurring.interval_count')) AS item
+JOIN prices AS p ON p.id = item.price
 WHERE s.status IN ('active', 'past_due')
 GROUP BY s.currency
 ORDER BY mrr DESC;

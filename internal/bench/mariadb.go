@@ -13,7 +13,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -29,6 +28,7 @@ import (
 
 	"github.com/stripesql/stripesql/internal/fakestripe"
 	"github.com/stripesql/stripesql/internal/mariadbtest"
+	"github.com/stripesql/stripesql/internal/refdb"
 )
 
 // compareCacheBytes bounds stripesql's cache in the comparison: the
@@ -47,9 +47,6 @@ var compareOnly, compareSkip string
 // compareQueryTimeout bounds one query of the comparison.
 const compareQueryTimeout = 15 * time.Minute
 
-// loadBatch is the rows per INSERT statement.
-const loadBatch = 2000
-
 // loadLarge makes the loader read the account a page at a time, printing
 // its progress: the durable store section's million charges, as decoded
 // maps all at once (fakestripe.Server.Objects), would take many GiB.
@@ -62,10 +59,10 @@ var loadLarge bool
 func loadAccount(w io.Writer, dsn string, scale int) error {
 	start := time.Now()
 	fake := fakestripe.New(fakestripe.Options{Seed: fakeSeed, Scale: scale})
-	objects := func(resource string) objectSource { return sliceSource(fake.Objects(resource)) }
+	objects := func(resource string) refdb.Source { return refdb.SliceSource(fake.Objects(resource)) }
 	if loadLarge {
 		fmt.Fprintf(w, "  MariaDB: generated the account in %v\n", time.Since(start).Round(time.Millisecond))
-		objects = func(resource string) objectSource { return pagedSource(fake, resource) }
+		objects = func(resource string) refdb.Source { return pagedSource(fake, resource) }
 	}
 	db, err := sql.Open("mysql", dsn)
 	if err != nil {
@@ -77,20 +74,20 @@ func loadAccount(w io.Writer, dsn string, scale int) error {
 			return fmt.Errorf("%s: %v", strings.Fields(stmt)[2], err)
 		}
 	}
-	nCharges, err := insertObjects(w, db, "charges", objects("charges"),
+	nCharges, err := refdb.Insert(w, loadLarge, db, "charges", objects("charges"),
 		[]string{"id", "amount", "amount_refunded", "amount_major", "currency", "status", "created", "customer", "paid", "refunded", "captured"},
-		func(o obj) []any {
-			return []any{o.str("id"), o.int("amount"), o.int("amount_refunded"), majorString(o.int("amount"), o.str("currency")),
-				o.str("currency"), o.str("status"), o.time("created"), o.ref("customer"), o.boolean("paid"), o.boolean("refunded"), o.boolean("captured")}
+		func(o refdb.Obj) []any {
+			return []any{o.Str("id"), o.Int("amount"), o.Int("amount_refunded"), o.Major("amount"),
+				o.Str("currency"), o.Str("status"), o.Time("created"), o.Ref("customer"), o.Bool("paid"), o.Bool("refunded"), o.Bool("captured")}
 		})
 	if err != nil {
 		return err
 	}
-	nCustomers, err := insertObjects(w, db, "customers", objects("customers"),
+	nCustomers, err := refdb.Insert(w, loadLarge, db, "customers", objects("customers"),
 		[]string{"id", "email", "name", "created", "currency", "address", "tax_exempt", "delinquent", "balance"},
-		func(o obj) []any {
-			return []any{o.str("id"), o.nullable("email"), o.nullable("name"), o.time("created"), o.nullable("currency"),
-				o.json("address"), o.nullable("tax_exempt"), o.nullableBool("delinquent"), o.nullableInt("balance")}
+		func(o refdb.Obj) []any {
+			return []any{o.Str("id"), o.Nullable("email"), o.Nullable("name"), o.Time("created"), o.Nullable("currency"),
+				o.JSON("address"), o.Nullable("tax_exempt"), o.NullableBool("delinquent"), o.NullableInt("balance")}
 		})
 	if err != nil {
 		return err
@@ -102,27 +99,13 @@ func loadAccount(w io.Writer, dsn string, scale int) error {
 	return nil
 }
 
-// objectSource returns a table's objects a batch (at most loadBatch) at a
-// time; no objects at the end.
-type objectSource func() ([]map[string]any, error)
-
-// sliceSource is a source of objects held all at once.
-func sliceSource(objects []map[string]any) objectSource {
-	return func() ([]map[string]any, error) {
-		n := min(loadBatch, len(objects))
-		batch := objects[:n]
-		objects = objects[n:]
-		return batch, nil
-	}
-}
-
 // pagedSource lists resource from the fake (its HTTP handler, in this
 // process), 100 objects a page, as stripesql reads it.
-func pagedSource(fake http.Handler, resource string) objectSource {
+func pagedSource(fake http.Handler, resource string) refdb.Source {
 	after, done := "", false
 	return func() ([]map[string]any, error) {
 		var batch []map[string]any
-		for !done && len(batch)+100 <= loadBatch {
+		for !done && len(batch)+100 <= refdb.Batch {
 			target := "/v1/" + resource + "?limit=100"
 			if after != "" {
 				target += "&starting_after=" + after
@@ -145,117 +128,11 @@ func pagedSource(fake http.Handler, resource string) objectSource {
 			if !page.HasMore || len(page.Data) == 0 {
 				done = true
 			} else {
-				after = obj(page.Data[len(page.Data)-1]).str("id")
+				after = refdb.Obj(page.Data[len(page.Data)-1]).Str("id")
 			}
 		}
 		return batch, nil
 	}
-}
-
-// insertObjects inserts a source's objects in batches, in one transaction.
-func insertObjects(w io.Writer, db *sql.DB, table string, objects objectSource, cols []string, row func(obj) []any) (int, error) {
-	tx, err := db.Begin()
-	if err != nil {
-		return 0, err
-	}
-	defer tx.Rollback()
-	one := "(" + strings.TrimSuffix(strings.Repeat("?,", len(cols)), ",") + ")"
-	n := 0
-	for {
-		batch, err := objects()
-		if err != nil {
-			return 0, err
-		}
-		if len(batch) == 0 {
-			break
-		}
-		args := make([]any, 0, len(batch)*len(cols))
-		for _, o := range batch {
-			args = append(args, row(obj(o))...)
-		}
-		q := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES " +
-			strings.TrimSuffix(strings.Repeat(one+",", len(batch)), ",")
-		if _, err := tx.Exec(q, args...); err != nil {
-			return 0, fmt.Errorf("inserting %s: %v", table, err)
-		}
-		if loadLarge && (n+len(batch))/100_000 > n/100_000 {
-			fmt.Fprintf(w, "  MariaDB: %d %s inserted\n", n+len(batch), table)
-		}
-		n += len(batch)
-	}
-	return n, tx.Commit()
-}
-
-// obj reads the fields of an object decoded by json.Unmarshal into any.
-type obj map[string]any
-
-func (o obj) str(k string) string { s, _ := o[k].(string); return s }
-func (o obj) int(k string) int64  { f, _ := o[k].(float64); return int64(f) }
-func (o obj) boolean(k string) int {
-	if b, _ := o[k].(bool); b {
-		return 1
-	}
-	return 0
-}
-func (o obj) nullable(k string) any {
-	if s, ok := o[k].(string); ok {
-		return s
-	}
-	return nil
-}
-func (o obj) nullableInt(k string) any {
-	if _, ok := o[k].(float64); ok {
-		return o.int(k)
-	}
-	return nil
-}
-func (o obj) nullableBool(k string) any {
-	if _, ok := o[k].(bool); ok {
-		return o.boolean(k)
-	}
-	return nil
-}
-
-// time is a Unix time as a UTC DATETIME, as stripesql reports created.
-func (o obj) time(k string) string {
-	return time.Unix(o.int(k), 0).UTC().Format(time.DateTime)
-}
-
-// ref is an id, or the id of an expanded object, or NULL.
-func (o obj) ref(k string) any {
-	switch v := o[k].(type) {
-	case string:
-		return v
-	case map[string]any:
-		return v["id"]
-	}
-	return nil
-}
-
-// json is a JSON column: the value re-encoded, NULL for null.
-func (o obj) json(k string) any {
-	if o[k] == nil {
-		return nil
-	}
-	b, err := json.Marshal(o[k])
-	if err != nil {
-		return nil
-	}
-	return string(b)
-}
-
-// majorString is amount in the currency's major unit, as stripesql's
-// <amount>_major columns compute it (tables/money.go: zero-decimal
-// currencies divided by 1, three-decimal ones by 1000, others by 100).
-func majorString(amount int64, currency string) string {
-	exp := 2
-	switch strings.ToLower(currency) {
-	case "bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf":
-		exp = 0
-	case "bhd", "jod", "kwd", "omr", "tnd":
-		exp = 3
-	}
-	return new(big.Rat).SetFrac(big.NewInt(amount), new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(exp)), nil)).FloatString(exp)
 }
 
 // startLoader loads the MariaDB copy in a child process, so the objects
@@ -506,135 +383,17 @@ func expandQueries(qs []compareQuery, customers []string) []compareQuery {
 	return out
 }
 
-// answer runs a query and returns its rows, each a tab-separated line of
-// normalised values, sorted unless ordered (see diffAnswers).
+// answer runs a query and returns its rows (refdb.Answer).
 func answer(db *sql.DB, query string) ([]string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), compareQueryTimeout)
 	defer cancel()
-	rows, err := db.QueryContext(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		return nil, err
-	}
-	vals := make([]sql.NullString, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	var out []string
-	cells := make([]string, len(cols))
-	for rows.Next() {
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, err
-		}
-		for i, v := range vals {
-			cells[i] = normalize(v)
-		}
-		out = append(out, strings.Join(cells, "\t"))
-	}
-	return out, rows.Err()
+	return refdb.Answer(ctx, db, query)
 }
 
-var (
-	decimalRe  = regexp.MustCompile(`^-?[0-9]+\.[0-9]+$`)
-	floatRe    = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?[eE][-+]?[0-9]+$`)
-	datetimeRe = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]+$`)
-)
-
-// normalize writes a value the way both servers' answers compare: NULL as
-// NULL, decimals without trailing zeros (29.00 and 29 are one value), a
-// float in exponent form as a decimal, a DATETIME without a zero fraction.
-func normalize(v sql.NullString) string {
-	if !v.Valid {
-		return "NULL"
-	}
-	s := v.String
-	switch {
-	case decimalRe.MatchString(s):
-		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
-		if s == "-0" {
-			s = "0"
-		}
-	case floatRe.MatchString(s):
-		if r, ok := new(big.Rat).SetString(s); ok {
-			s = strings.TrimRight(strings.TrimRight(r.FloatString(12), "0"), ".")
-		}
-	case datetimeRe.MatchString(s):
-		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
-	}
-	return s
-}
-
-// diffAnswers is "" when got and want are the same answer (in order for
-// an ordered query, as sets of rows otherwise), else what differs.
+// diffAnswers is "" when got (stripesql's) and want (MariaDB's) are the
+// same answer: in order for an ordered query, as sets of rows otherwise.
 func diffAnswers(q compareQuery, got, want []string) string {
-	if !q.ordered {
-		got, want = slices.Clone(got), slices.Clone(want)
-		slices.Sort(got)
-		slices.Sort(want)
-	}
-	if slices.Equal(got, want) {
-		return ""
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "    stripesql: %d rows, MariaDB: %d rows\n", len(got), len(want))
-	if q.ordered {
-		for i := 0; i < max(len(got), len(want)); i++ {
-			g, m := "(none)", "(none)"
-			if i < len(got) {
-				g = got[i]
-			}
-			if i < len(want) {
-				m = want[i]
-			}
-			if g != m {
-				fmt.Fprintf(&b, "    row %d: stripesql %q, MariaDB %q\n", i+1, g, m)
-			}
-		}
-		return b.String()
-	}
-	onlyGot, onlyWant := multisetDiff(got, want)
-	writeSome(&b, "only in stripesql's answer", onlyGot)
-	writeSome(&b, "only in MariaDB's answer", onlyWant)
-	return b.String()
-}
-
-// multisetDiff returns the rows of a not in b and of b not in a; both
-// sorted.
-func multisetDiff(a, b []string) (onlyA, onlyB []string) {
-	i, j := 0, 0
-	for i < len(a) || j < len(b) {
-		switch {
-		case j == len(b) || (i < len(a) && a[i] < b[j]):
-			onlyA = append(onlyA, a[i])
-			i++
-		case i == len(a) || b[j] < a[i]:
-			onlyB = append(onlyB, b[j])
-			j++
-		default:
-			i++
-			j++
-		}
-	}
-	return onlyA, onlyB
-}
-
-func writeSome(b *strings.Builder, label string, rows []string) {
-	if len(rows) == 0 {
-		return
-	}
-	fmt.Fprintf(b, "    %s (%d rows):\n", label, len(rows))
-	for i, r := range rows {
-		if i == 5 {
-			fmt.Fprintf(b, "      … %d more\n", len(rows)-5)
-			break
-		}
-		fmt.Fprintf(b, "      %q\n", r)
-	}
+	return refdb.Diff(q.ordered, "stripesql", got, "MariaDB", want)
 }
 
 // column is the first column of a query's rows.
@@ -679,7 +438,7 @@ func cacheStats(db *sql.DB) (string, error) {
 		}
 		var kv []string
 		for i, c := range cols {
-			v := normalize(vals[i])
+			v := refdb.Normalize(vals[i])
 			if n, err := strconv.ParseInt(v, 10, 64); err == nil && strings.Contains(c, "bytes") {
 				v = fmt.Sprintf("%d (%.1f MiB)", n, float64(n)/(1<<20))
 			}

@@ -60,7 +60,19 @@ func readExampleQueries(t *testing.T) []exampleQuery {
 	return out
 }
 
-var tableRef = regexp.MustCompile(`(?i)\b(?:FROM|JOIN)\s+([a-z_]+)\b`)
+var tableRef = regexp.MustCompile(`(?i)\b(?:FROM|JOIN)\s+([a-z_]+)\b(\s*\()?`)
+
+// tablesOf are the tables a query reads (not table functions such as
+// JSON_TABLE(…)), lower case.
+func tablesOf(query string) []string {
+	var out []string
+	for _, m := range tableRef.FindAllStringSubmatch(query, -1) {
+		if m[2] == "" {
+			out = append(out, strings.ToLower(m[1]))
+		}
+	}
+	return out
+}
 
 // demoFake is the account `make demo` serves when started now: 1,000
 // charges (seed 1) whose two years of data end now, as the examples'
@@ -77,9 +89,9 @@ func TestExampleQueries(t *testing.T) {
 	for _, q := range readExampleQueries(t) {
 		t.Run(q.name, func(t *testing.T) {
 			var missing []string
-			for _, m := range tableRef.FindAllStringSubmatch(q.sql, -1) {
-				if !slices.Contains(served, m[1]) {
-					missing = append(missing, m[1])
+			for _, name := range tablesOf(q.sql) {
+				if !slices.Contains(served, name) {
+					missing = append(missing, name)
 				}
 			}
 			if len(missing) > 0 && !slices.ContainsFunc(missing, func(s string) bool { return !slices.Contains(pendingTables, s) }) {
@@ -113,44 +125,58 @@ func grafanaMacros(now time.Time) []struct {
 	}
 }
 
-// Each connection guide in examples/ has a query, and it runs on the demo
-// account and returns rows (Grafana's through its macros and DSN).
-func TestGuideQueries(t *testing.T) {
-	env := stripesqltest.Start(t, stripesqltest.Options{Fake: demoFake()})
-	macros := grafanaMacros(time.Now())
+// guideQueries are the ```sql blocks of each connection guide in
+// examples/, Grafana's with its macros expanded over the 30 days before
+// now; each guide has one at least.
+func guideQueries(t *testing.T, now time.Time) []exampleQuery {
+	t.Helper()
+	macros := grafanaMacros(now)
 	guides, err := filepath.Glob(filepath.Join(examplesDir, "*.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	var out []exampleQuery
 	for _, guide := range guides {
-		if filepath.Base(guide) == "README.md" {
+		name := filepath.Base(guide)
+		if name == "README.md" {
 			continue
 		}
-		t.Run(filepath.Base(guide), func(t *testing.T) {
-			b, err := os.ReadFile(guide)
-			if err != nil {
-				t.Fatal(err)
+		b, err := os.ReadFile(guide)
+		if err != nil {
+			t.Fatal(err)
+		}
+		blocks := sqlBlock.FindAllStringSubmatch(string(b), -1)
+		if len(blocks) == 0 {
+			t.Errorf("%s has no ```sql query", name)
+		}
+		for i, m := range blocks {
+			query := m[1]
+			for _, macro := range macros {
+				query = macro.re.ReplaceAllString(query, macro.expr)
 			}
-			blocks := sqlBlock.FindAllStringSubmatch(string(b), -1)
-			if len(blocks) == 0 {
-				t.Fatal("has no ```sql query")
+			if strings.Contains(query, "$__") {
+				t.Errorf("%s: unexpanded Grafana macro in:\n%s", name, query)
+				continue
 			}
+			out = append(out, exampleQuery{name: fmt.Sprintf("%s#%d", name, i+1), sql: strings.TrimSpace(query)})
+		}
+	}
+	return out
+}
+
+// Each connection guide in examples/ has a query, and it runs on the demo
+// account and returns rows (Grafana's through its macros and DSN).
+func TestGuideQueries(t *testing.T) {
+	env := stripesqltest.Start(t, stripesqltest.Options{Fake: demoFake()})
+	grafana := openGrafanaDB(t, env)
+	for _, q := range guideQueries(t, time.Now()) {
+		t.Run(q.name, func(t *testing.T) {
 			db := env.DB
-			if filepath.Base(guide) == "grafana.md" {
-				db = openGrafanaDB(t, env)
+			if strings.HasPrefix(q.name, "grafana.md") {
+				db = grafana
 			}
-			for _, m := range blocks {
-				query := m[1]
-				for _, macro := range macros {
-					query = macro.re.ReplaceAllString(query, macro.expr)
-				}
-				if strings.Contains(query, "$__") {
-					t.Errorf("unexpanded Grafana macro in:\n%s", query)
-					continue
-				}
-				if n, err := countRows(db, query); err != nil || n == 0 {
-					t.Errorf("%d rows, error %v:\n%s", n, err, query)
-				}
+			if n, err := countRows(db, q.sql); err != nil || n == 0 {
+				t.Errorf("%d rows, error %v:\n%s", n, err, q.sql)
 			}
 		})
 	}
