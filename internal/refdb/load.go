@@ -11,8 +11,12 @@ import (
 	"time"
 )
 
-// Batch is the most rows one INSERT statement carries.
+// Batch is the most rows one INSERT statement carries (fewer when they
+// would take more than maxPlaceholders values).
 const Batch = 2000
+
+// maxPlaceholders is the most values a prepared statement takes.
+const maxPlaceholders = 65535
 
 // Source returns a table's objects a batch (at most Batch) at a time; no
 // objects at the end.
@@ -51,14 +55,19 @@ func Insert(w io.Writer, progress bool, db *sql.DB, table string, objects Source
 		if len(batch) == 0 {
 			break
 		}
-		args := make([]any, 0, len(batch)*len(cols))
-		for _, o := range batch {
-			args = append(args, row(Obj(o))...)
-		}
-		q := "INSERT INTO " + quoteIdent(table) + " (" + strings.Join(quoted, ", ") + ") VALUES " +
-			strings.TrimSuffix(strings.Repeat(one+",", len(batch)), ",")
-		if _, err := tx.Exec(q, args...); err != nil {
-			return 0, fmt.Errorf("inserting %s: %v", table, err)
+		// A statement takes at most 65,535 placeholders.
+		for rest := batch; len(rest) > 0; {
+			part := rest[:min(len(rest), maxPlaceholders/len(cols))]
+			rest = rest[len(part):]
+			args := make([]any, 0, len(part)*len(cols))
+			for _, o := range part {
+				args = append(args, row(Obj(o))...)
+			}
+			q := "INSERT INTO " + quoteIdent(table) + " (" + strings.Join(quoted, ", ") + ") VALUES " +
+				strings.TrimSuffix(strings.Repeat(one+",", len(part)), ",")
+			if _, err := tx.Exec(q, args...); err != nil {
+				return 0, fmt.Errorf("inserting %s: %v", table, err)
+			}
 		}
 		if progress && (n+len(batch))/100_000 > n/100_000 {
 			fmt.Fprintf(w, "  MariaDB: %d %s inserted\n", n+len(batch), table)
