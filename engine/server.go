@@ -224,7 +224,7 @@ func NewEngine(pro sql.DatabaseProvider) *sqle.Engine {
 		AddPostAnalyzeRule(filterOnlyRuleID, filterOnlyGuard).
 		Build()
 	a.Coster = pinCoster{Coster: a.Coster}
-	a.ExecBuilder = portableCreateDatabase{inner: explainBuilder{inner: a.ExecBuilder}}
+	a.ExecBuilder = portableCreateDatabase{inner: explainBuilder{inner: newJoinBuilder()}}
 	e := sqle.New(a, &sqle.Config{IsReadOnly: true})
 	identify()
 	emptyInformationSchemaResults(a.Catalog.InfoSchema)

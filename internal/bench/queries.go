@@ -34,6 +34,7 @@ var compareQueries = []compareQuery{
 	{name: "three customers' charges (IN)", query: "SELECT id, customer, amount, created FROM charges WHERE customer IN ({customers3})"},
 	{name: "one customer's charges", query: "SELECT COUNT(*), SUM(amount), MIN(created), MAX(created) FROM charges WHERE customer = {customer}"},
 	{name: "revenue by customer country (join)", query: "SELECT JSON_UNQUOTE(JSON_EXTRACT(c.address, '$.country')) AS country, COUNT(*), SUM(ch.amount) FROM charges ch JOIN customers c ON c.id = ch.customer GROUP BY country"},
+	{name: "charges by customer email (join)", query: "SELECT c.email, COUNT(*), SUM(ch.amount) FROM charges ch JOIN customers c ON c.id = ch.customer GROUP BY c.email"},
 	{name: "one customer with charges (join)", query: "SELECT c.email, ch.id, ch.amount FROM customers c JOIN charges ch ON ch.customer = c.id WHERE c.id = {customer}"},
 }
 
