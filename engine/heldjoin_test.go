@@ -10,7 +10,6 @@ import (
 
 	"github.com/stripesql/stripesql/engine"
 	"github.com/stripesql/stripesql/internal/fakestripe"
-	"github.com/stripesql/stripesql/internal/mariadbtest"
 	"github.com/stripesql/stripesql/internal/refdb"
 	"github.com/stripesql/stripesql/internal/stripesqltest"
 )
@@ -119,15 +118,7 @@ func openText(t *testing.T, env *stripesqltest.Env) *sql.DB {
 // loadMariaDB starts a MariaDB holding the fake account's tables (refdb).
 func loadMariaDB(t *testing.T, fake *fakestripe.Server, names ...string) *sql.DB {
 	t.Helper()
-	maria := mariadbtest.Start(t)
-	if _, err := maria.Open("stripe"); err != nil { // creates the database
-		t.Fatal(err)
-	}
-	mdb, err := sql.Open("mysql", maria.DSN("stripe")+"?time_zone=%27%2B00%3A00%27")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { mdb.Close() })
+	mdb := refdb.Start(t)
 	for _, name := range names {
 		tbl, err := refdb.TableOf(name)
 		if err != nil {

@@ -3,14 +3,13 @@ package compat
 import (
 	"context"
 	"database/sql"
+	"maps"
 	"regexp"
 	"slices"
-	"sort"
 	"testing"
 	"time"
 
 	"github.com/stripesql/stripesql/internal/fakestripe"
-	"github.com/stripesql/stripesql/internal/mariadbtest"
 	"github.com/stripesql/stripesql/internal/refdb"
 	"github.com/stripesql/stripesql/internal/stripesqltest"
 )
@@ -59,16 +58,7 @@ func TestRecipesMatchMariaDB(t *testing.T) {
 	// within the same second or so (objects are hours apart).
 	now := time.Now()
 	env := stripesqltest.Start(t, stripesqltest.Options{Fake: fakestripe.Options{Scale: 1000, Seed: 1, End: now}})
-	maria := mariadbtest.Start(t)
-	if _, err := maria.Open("stripe"); err != nil { // creates the database
-		t.Fatal(err)
-	}
-	// The session zone UTC, as stripesql's DATETIMEs are (UNIX_TIMESTAMP).
-	mdb, err := sql.Open("mysql", maria.DSN("stripe")+"?time_zone=%27%2B00%3A00%27")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer mdb.Close()
+	mdb := refdb.Start(t)
 
 	// Without parseTime: both servers' text, compared as is.
 	sdb, err := sql.Open("mysql", "root@tcp("+env.Addr+")/stripe")
@@ -106,7 +96,7 @@ func TestRecipesMatchMariaDB(t *testing.T) {
 			}
 		})
 	}
-	for _, name := range sortedKeys(recipeReferences) {
+	for _, name := range slices.Sorted(maps.Keys(recipeReferences)) {
 		if !slices.ContainsFunc(recipes, func(q exampleQuery) bool { return q.name == name }) {
 			t.Errorf("a reference for %s, which no recipe is", name)
 		}
@@ -124,7 +114,7 @@ func loadRecipeTables(t *testing.T, mdb *sql.DB, fake *fakestripe.Server, recipe
 		}
 	}
 	currencies := map[string]bool{}
-	for _, name := range sortedKeys(names) {
+	for _, name := range slices.Sorted(maps.Keys(names)) {
 		tbl, err := refdb.TableOf(name)
 		if err != nil {
 			t.Fatal(err)
@@ -157,13 +147,4 @@ func loadRecipeTables(t *testing.T, mdb *sql.DB, fake *fakestripe.Server, recipe
 			t.Errorf("the recipes' tables have no %s amounts: the comparison would not catch a unit mistake", c)
 		}
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
