@@ -222,6 +222,7 @@ func NewEngine(pro sql.DatabaseProvider) *sqle.Engine {
 		AddPostAnalyzeRule(topNRuleID, topNThroughProject).
 		AddPostAnalyzeRule(exactDistinctRuleID, exactDistincts).
 		AddPostAnalyzeRule(filterOnlyRuleID, filterOnlyGuard).
+		AddPostAnalyzeRule(exactIntDivRuleID, exactIntDivs).
 		Build()
 	a.Coster = pinCoster{Coster: a.Coster}
 	a.ExecBuilder = portableCreateDatabase{inner: explainBuilder{inner: newJoinBuilder()}}
