@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/stripesql/stripesql/internal/fakestripe"
+	"github.com/stripesql/stripesql/internal/refdb"
 	"github.com/stripesql/stripesql/internal/stripesqltest"
 )
 
@@ -60,20 +61,6 @@ func readExampleQueries(t *testing.T) []exampleQuery {
 	return out
 }
 
-var tableRef = regexp.MustCompile(`(?i)\b(?:FROM|JOIN)\s+([a-z_]+)\b(\s*\()?`)
-
-// tablesOf are the tables a query reads (not table functions such as
-// JSON_TABLE(…)), lower case.
-func tablesOf(query string) []string {
-	var out []string
-	for _, m := range tableRef.FindAllStringSubmatch(query, -1) {
-		if m[2] == "" {
-			out = append(out, strings.ToLower(m[1]))
-		}
-	}
-	return out
-}
-
 // demoFake is the account `make demo` serves when started now: 1,000
 // charges (seed 1) whose two years of data end now, as the examples'
 // relative dates ("the last 90 days", "this month and last") expect.
@@ -89,7 +76,7 @@ func TestExampleQueries(t *testing.T) {
 	for _, q := range readExampleQueries(t) {
 		t.Run(q.name, func(t *testing.T) {
 			var missing []string
-			for _, name := range tablesOf(q.sql) {
+			for _, name := range refdb.TablesOf(q.sql) {
 				if !slices.Contains(served, name) {
 					missing = append(missing, name)
 				}

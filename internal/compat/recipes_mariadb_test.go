@@ -80,7 +80,7 @@ func TestRecipesMatchMariaDB(t *testing.T) {
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
-			want, err := refdb.Answer(ctx, mdb, ref)
+			want, err := refdb.Answer(ctx, mdb, refdb.ForMariaDB(ref))
 			if err != nil {
 				t.Fatalf("MariaDB: %v\n%s", err, ref)
 			}
@@ -109,7 +109,7 @@ func loadRecipeTables(t *testing.T, mdb *sql.DB, fake *fakestripe.Server, recipe
 	t.Helper()
 	names := map[string]bool{}
 	for _, q := range recipes {
-		for _, name := range tablesOf(q.sql) {
+		for _, name := range refdb.TablesOf(q.sql) {
 			names[name] = true
 		}
 	}

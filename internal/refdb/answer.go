@@ -106,6 +106,15 @@ func Diff(ordered bool, gotName string, got []string, wantName string, want []st
 	return b.String()
 }
 
+// Missing returns the rows of got not in want and of want not in got,
+// as multisets; both sorted.
+func Missing(got, want []string) (onlyGot, onlyWant []string) {
+	got, want = slices.Clone(got), slices.Clone(want)
+	slices.Sort(got)
+	slices.Sort(want)
+	return multisetDiff(got, want)
+}
+
 // multisetDiff returns the rows of a not in b and of b not in a; both
 // sorted.
 func multisetDiff(a, b []string) (onlyA, onlyB []string) {
