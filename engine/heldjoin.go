@@ -69,6 +69,9 @@ func (h *heldJoins) Build(ctx *sql.Context, n sql.Node, row sql.Row) (sql.RowIte
 	}
 	leftWidth, rightWidth := len(j.Left().Schema()), len(j.Right().Schema())
 	key, rest := joinKey(j.JoinCond(), leftWidth, rightWidth)
+	if key == nil && j.Op.IsHash() {
+		return nil, nil // its hash on an expression beats pairing every row
+	}
 	left, err := h.b.Build(ctx, j.Left(), row)
 	if err != nil {
 		return nil, err

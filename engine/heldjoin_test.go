@@ -19,7 +19,9 @@ import (
 // email), a left join keeping the charges without a customer, a
 // condition beyond the key, an inner side found by several outer rows
 // and holding several rows per key, a lookup fixed at planning time (one
-// customer), and a nested loop without an equality.
+// customer), a nested loop without an equality, left joins with keys
+// found several times and not at all, and a hash join on expressions
+// (left to go-mysql-server's hash).
 var heldJoinQueries = []string{
 	"SELECT c.email, COUNT(*), SUM(ch.amount) FROM charges ch JOIN customers c ON c.id = ch.customer GROUP BY c.email",
 	"SELECT ch.id, ch.customer, c.email FROM charges ch LEFT JOIN customers c ON c.id = ch.customer",
@@ -31,6 +33,7 @@ var heldJoinQueries = []string{
 	"SELECT ch.currency, COUNT(*), COUNT(c.id), SUM(ch.amount) FROM charges ch LEFT JOIN customers c ON c.currency = ch.currency AND c.balance > 0 GROUP BY ch.currency",
 	"SELECT c.name, COUNT(*) FROM customers c JOIN customers d ON d.name = c.name AND d.id <> c.id GROUP BY c.name",
 	"SELECT ch.id, c.id FROM charges ch LEFT JOIN customers c ON c.name = ch.description",
+	"SELECT COUNT(*), SUM(ch.amount) FROM charges ch JOIN customers c ON LOWER(c.id) = LOWER(ch.customer)",
 }
 
 // Held joins answer as MariaDB does over the same objects, ask Stripe
