@@ -63,9 +63,12 @@ func (h *heldJoins) Build(ctx *sql.Context, n sql.Node, row sql.Row) (sql.RowIte
 	default:
 		return nil, nil
 	}
-	in, ok := heldInner(ctx, j.Right())
+	in, table, ok := heldInner(ctx, j.Right())
 	if !ok {
 		return nil, nil
+	}
+	if rows, _, _ := table.RowCount(ctx); !j.Op.IsHash() && rows > maxHeldJoinRows {
+		return nil, nil // kept in memory here, where the plan streams it
 	}
 	leftWidth, rightWidth := len(j.Left().Schema()), len(j.Right().Schema())
 	key, rest := joinKey(j.JoinCond(), leftWidth, rightWidth)
@@ -80,13 +83,18 @@ func (h *heldJoins) Build(ctx *sql.Context, n sql.Node, row sql.Row) (sql.RowIte
 		leftWidth: leftWidth, rightWidth: rightWidth}, nil
 }
 
-// heldInner is the node to read a join's inner side from once: the
-// table (its alias kept) under go-mysql-server's hash lookup, or a lookup
-// fixed at planning time, when its table is held whole. A lookup keyed by
-// the outer row (a lookup join) is not: reading the whole table could be
-// far more rows than the lookups, and its key is in the lookup, not in
-// the join's condition.
-func heldInner(ctx *sql.Context, n sql.Node) (sql.Node, bool) {
+// maxHeldJoinRows bounds the table a nested loop reads once into memory
+// (a hash join holds its inner side anyway): the plan re-reads it per
+// outer row instead, slowly but without holding it.
+const maxHeldJoinRows = 250_000
+
+// heldInner is the node to read a join's inner side from once, and its
+// table: the table (its alias kept) under go-mysql-server's hash lookup,
+// or a lookup fixed at planning time, when the table is held whole. A
+// lookup keyed by the outer row (a lookup join) is not: reading the whole
+// table could be far more rows than the lookups, and its key is in the
+// lookup, not in the join's condition.
+func heldInner(ctx *sql.Context, n sql.Node) (sql.Node, *sqltable.Table, bool) {
 	if hl, ok := n.(*plan.HashLookup); ok {
 		n = hl.Child
 	}
@@ -100,17 +108,17 @@ func heldInner(ctx *sql.Context, n sql.Node) (sql.Node, bool) {
 		table = t.UnderlyingTable()
 	case *plan.IndexedTableAccess:
 		if !t.IsStatic() {
-			return nil, false
+			return nil, nil, false
 		}
 		table = t.UnderlyingTable()
 	default:
-		return nil, false
+		return nil, nil, false
 	}
 	st, ok := table.(*sqltable.Table)
 	if !ok || !st.HeldWhole(ctx) {
-		return nil, false
+		return nil, nil, false
 	}
-	return n, true
+	return n, st, true
 }
 
 // equiKey is the equality a held join hashes on: the outer row's column
