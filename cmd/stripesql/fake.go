@@ -33,13 +33,14 @@ func (f *fakeFlags) register(fs *flag.FlagSet) {
 	fs.Float64Var(&f.rateLimit, "rate-limit", 0, "requests per second the fake accepts before answering 429 (0 = no limit)")
 }
 
-// options are the fake account's, ending at --end or at now.
+// options are the fake account's, ending at --end (a fixed clock) or at
+// now (then its clock follows the wall clock).
 func (f *fakeFlags) options(log *slog.Logger, now time.Time) fakestripe.Options {
-	end := f.end.t
+	end, clock := f.end.t, func() time.Time(nil)
 	if end.IsZero() {
-		end = now
+		end, clock = now, time.Now // a live account: its writes happen now
 	}
-	return fakestripe.Options{Seed: f.seed, Scale: f.scale, End: end, Latency: f.latency, RateLimit: f.rateLimit, Logger: log}
+	return fakestripe.Options{Seed: f.seed, Scale: f.scale, End: end, Clock: clock, Latency: f.latency, RateLimit: f.rateLimit, Logger: log}
 }
 
 // endFlag is --end: an instant, or zero for now.

@@ -13,9 +13,12 @@ import (
 // writes by Options.SearchLag (search_index.go).
 
 // now is the fake's current time: the end of the generated data, moved
-// forward by every change.
+// forward by every change and, with a clock (Options.Clock), by it.
 func (d *dataset) now() int64 {
 	last := max(d.end, d.edits.clock)
+	if d.clock != nil {
+		last = max(last, d.clock().Unix())
+	}
 	if n := len(d.eventRows); n > 0 {
 		last = max(last, d.eventRows[n-1].created)
 	}
@@ -30,7 +33,7 @@ func (d *dataset) advance() int64 {
 }
 
 // Now returns the fake account's current time: its end (Options.End), or
-// a second after the newest change, so tests can set a client's clock to
+// a second after the newest change, or Options.Clock's time when later, so tests can set a client's clock to
 // it, for example to reason about Options.SearchLag.
 func (s *Server) Now() time.Time {
 	s.writes.mu.RLock()

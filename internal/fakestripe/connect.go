@@ -44,6 +44,7 @@ func (s *Server) datasetFor(r *http.Request) (*dataset, *apiError) {
 			if d, err = newDataset(s.opts.Seed*1000+int64(i)+1, max(s.opts.Scale/10, 20), s.data.end); err != nil {
 				return nil, &apiError{status: http.StatusInternalServerError, Type: "api_error", Message: err.Error()}
 			}
+			d.clock = s.opts.Clock
 			s.connect.data[acct] = d
 		}
 		return d, nil

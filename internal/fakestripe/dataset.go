@@ -77,6 +77,9 @@ type dataset struct {
 	// createdSkew widens every list's created range (Options.CreatedSkew),
 	// in seconds.
 	createdSkew int64
+	// clock is Options.Clock (nil: the account's time moves only with
+	// its changes).
+	clock func() time.Time
 	// generic serves the lists no hand-written resource does (generic.go).
 	generic genericData
 

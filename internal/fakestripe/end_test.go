@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/url"
 	"sort"
 	"testing"
 	"time"
@@ -78,5 +80,38 @@ func TestFirstPayout(t *testing.T) {
 			got.Unix() <= start || got.Unix() > start+7*day {
 			t.Errorf("firstPayout(%v) = %v", time.Unix(start, 0).UTC(), got)
 		}
+	}
+}
+
+// With a clock (the demo's), a write made while the account runs is
+// stamped with the clock's time, not the data's end; without one, with
+// the second after the newest change (the tests' fixed clock).
+func TestClockStampsWrites(t *testing.T) {
+	end := time.Date(2026, 3, 17, 15, 42, 9, 0, time.UTC)
+	later := end.Add(36 * time.Hour)
+	tests := []struct {
+		name  string
+		clock func() time.Time
+		want  int64 // created of the first write
+	}{
+		{"fixed", nil, end.Unix() + 1},
+		{"live", func() time.Time { return later }, later.Unix() + 1},
+		{"clock behind the end", func() time.Time { return end.Add(-time.Hour) }, end.Unix() + 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := New(Options{Seed: 3, Scale: 200, End: end, Clock: tt.clock})
+			obj := mustSend(t, s, http.MethodPost, "/v1/customers", url.Values{"email": {"clock@example.com"}})
+			if got := num(obj, "created"); got != tt.want {
+				t.Errorf("created = %d, want %d", got, tt.want)
+			}
+			if got := s.Now().Unix(); got != tt.want {
+				t.Errorf("Now() = %d, want %d", got, tt.want)
+			}
+			ev := mustGet(t, s, "/v1/events?limit=1")["data"].([]any)[0].(map[string]any)
+			if got := num(ev, "created"); got != tt.want || str(ev, "type") != "customer.created" {
+				t.Errorf("newest event %s at %d, want customer.created at %d", str(ev, "type"), got, tt.want)
+			}
+		})
 	}
 }

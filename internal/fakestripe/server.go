@@ -59,6 +59,12 @@ type Options struct {
 	// for come with those inside it (a year or more: every object, as
 	// stripe-mock serves its fixtures whatever the parameters).
 	CreatedSkew time.Duration
+	// Clock, if set, moves the account's "now" forward with it once it
+	// passes End: `stripesql demo` and fake-stripe pass time.Now, so a
+	// write made while they run is stamped with the time it is made (the
+	// generated data still ends at End; tests leave Clock nil and keep a
+	// fixed clock).
+	Clock func() time.Time
 }
 
 // endOf is the account's end in unix seconds.
@@ -120,6 +126,7 @@ func New(opts Options) *Server {
 		panic(err)
 	}
 	data.createdSkew = int64(opts.CreatedSkew / time.Second)
+	data.clock = opts.Clock
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
