@@ -36,7 +36,7 @@ func (f *fakeFlags) register(fs *flag.FlagSet) {
 // options are the fake account's, ending at --end (a fixed clock) or at
 // now (then its clock follows the wall clock).
 func (f *fakeFlags) options(log *slog.Logger, now time.Time) fakestripe.Options {
-	end, clock := f.end.t, func() time.Time(nil)
+	end, clock := f.end.t, (func() time.Time)(nil)
 	if end.IsZero() {
 		end, clock = now, time.Now // a live account: its writes happen now
 	}
