@@ -133,6 +133,9 @@ var cacheMetrics = []struct {
 var throttleDesc = prometheus.NewDesc("stripesql_throttle_rate",
 	"Requests per second the throttle currently allows (lower for a while after a 429).", []string{"database", "bucket"}, nil)
 
+var throttleTokensDesc = newAccountDesc("stripesql_throttle_tokens_total",
+	"Requests the throttle let go to Stripe (retries and hedged reads included): each took a token of the rate.")
+
 func newAccountDesc(name, help string) *prometheus.Desc {
 	return prometheus.NewDesc(name, help, []string{"database"}, nil)
 }
@@ -151,6 +154,7 @@ func (c accountCollector) Collect(ch chan<- prometheus.Metric) {
 			general, search := t.Rates()
 			ch <- prometheus.MustNewConstMetric(throttleDesc, prometheus.GaugeValue, general, a.Database, "api")
 			ch <- prometheus.MustNewConstMetric(throttleDesc, prometheus.GaugeValue, search, a.Database, "search")
+			ch <- prometheus.MustNewConstMetric(throttleTokensDesc, prometheus.CounterValue, float64(t.Taken()), a.Database)
 		}
 	}
 }

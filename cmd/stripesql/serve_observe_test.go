@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -91,12 +92,22 @@ func TestServeObservabilityFlags(t *testing.T) {
 		}
 	}
 
+	sentBefore := len(fake.Requests())
 	res, err := http.Get(metricsURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	body, _ := io.ReadAll(res.Body)
 	res.Body.Close()
+	sentAfter := len(fake.Requests())
+	// Every request Stripe received took a token of the throttle (the
+	// events poller may send one while the metrics are read).
+	tokens := regexp.MustCompile(`(?m)^stripesql_throttle_tokens_total\{database="stripe"\} (\d+)$`).FindStringSubmatch(string(body))
+	if tokens == nil {
+		t.Errorf("/metrics lacks stripesql_throttle_tokens_total")
+	} else if n, _ := strconv.Atoi(tokens[1]); n < sentBefore || n > sentAfter {
+		t.Errorf("stripesql_throttle_tokens_total %d, want the %d to %d requests Stripe received", n, sentBefore, sentAfter)
+	}
 	for _, want := range []string{
 		`stripesql_throttle_rate{bucket="api",database="stripe"} 7`,
 		`stripesql_throttle_rate{bucket="search",database="stripe"} 7`,

@@ -5,7 +5,9 @@
 // sequential scan and with a full download then filter (what a
 // full-refresh connector does). Then one replica against three on the
 // same dashboard, alone and sharing a Redis (replicas.go): requests to
-// Stripe, 429s, time. Then, by default, warm stripesql against
+// Stripe, 429s, time. Then a cold COUNT(*) through a connection that
+// leaves some responses unanswered against a clean one (stall.go). Then,
+// by default, warm stripesql against
 // a real MariaDB loaded with the same objects (mariadb.go, queries.go):
 // every answer compared, time per query, cache bytes and peak RSS.
 // Then the durable store on a million charges (durable.go): cold, warm,
@@ -13,8 +15,8 @@
 // Then the change stream (binlog.go): latency to a binlog consumer and a
 // stream's transactions per second.
 // `make bench` runs it; `-mariadb-only` runs just the comparison,
-// `-replicas-only` just the replicas, `-durable-only` just the durable store,
-// `-binlog-only` just the change stream.
+// `-replicas-only` just the replicas, `-stall-only` just the hung responses,
+// `-durable-only` just the durable store, `-binlog-only` just the change stream.
 //
 // The fake account runs in a child process, so the peak RSS measured is
 // stripesql's own (server, client, decoding), not the fake's data.
@@ -68,6 +70,9 @@ func main() {
 	flag.StringVar(&compareSkip, "mariadb-skip", "", "skip the comparison queries whose name matches this regular expression")
 	flag.IntVar(&replicaCount, "replicas", replicaCount, "compare one replica with this many on the same dashboard, alone and sharing a Redis (needs redis-server: make deps; 0: skip)")
 	flag.BoolVar(&replicasOnly, "replicas-only", false, "run only the replicas comparison")
+	flag.IntVar(&stallScale, "stall-scale", stallScale, "charges in the hung-responses comparison's fake account (0: skip it)")
+	flag.Float64Var(&stallShare, "stall-share", stallShare, "share of the responses the hung-responses comparison leaves unanswered")
+	flag.BoolVar(&stallOnly, "stall-only", false, "run only the hung-responses comparison")
 	flag.BoolVar(&withDurable, "durable", withDurable, "measure the durable store (disk cache and events) on a large account without latency or rate limit, against MariaDB (durable.go; needs mariadb-server: make deps)")
 	flag.BoolVar(&durableOnly, "durable-only", false, "run only the durable store section")
 	flag.IntVar(&durableScale, "durable-scale", durableScale, "charges in the durable store section's fake account")
@@ -100,6 +105,13 @@ func main() {
 	go stopOnSignal()
 	if binlogOnly {
 		if err := benchBinlog(os.Stdout, binlogScale); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if stallOnly {
+		if err := compareStalls(os.Stdout, *latency, *rate, *parallel); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
 			os.Exit(1)
 		}
@@ -168,6 +180,11 @@ func benchmark(w io.Writer, scale int, latency time.Duration, rate float64, para
 		}
 		if err := compareReplicas(w, url, rate, parallel); err != nil {
 			return err
+		}
+		if stallScale > 0 {
+			if err := compareStalls(w, latency, rate, parallel); err != nil {
+				return err
+			}
 		}
 	}
 	if withMariaDB {

@@ -36,7 +36,9 @@ type ClientOptions struct {
 	APIKey string
 	// URL overrides Stripe's API base URL (the fake Stripe server, stripe-mock).
 	URL string
-	// HTTPClient is used for requests; nil means a client with a 80s timeout.
+	// HTTPClient is used for requests; nil means a client with a 80s
+	// timeout. Each attempt has a deadline of its own besides (a read's
+	// from the latencies seen, a write's longer: deadline.go).
 	HTTPClient *http.Client
 	// Cache keeps pages and objects; nil disables caching.
 	Cache *cache.Cache
@@ -104,6 +106,9 @@ type Client struct {
 	share cache.Shared
 	// search remembers events that could not be read (search_plan.go).
 	search searchState
+	// latency is what reads took lately: their deadlines and hedges
+	// derive from it (deadline.go).
+	latency latencies
 }
 
 // NewClient makes a client. It makes no request.
@@ -235,24 +240,32 @@ func (c *Client) Get(ctx context.Context, path string, params url.Values) ([]byt
 // fetch makes the request, retrying what Stripe says may be retried.
 // how says what the cache does with the answer, for the records.
 func (c *Client) fetch(ctx context.Context, path string, params url.Values, how string) ([]byte, error) {
-	return c.retrying(ctx, path, func() ([]byte, error) { return c.once(ctx, path, params, how) })
+	return c.retrying(ctx, path, true, func(ctx context.Context) ([]byte, error) {
+		return c.call(ctx, http.MethodGet, path, params, how, nil)
+	})
 }
 
 // retrying sends a request through the throttle until it succeeds, fails
-// for good, or runs out of retries.
-func (c *Client) retrying(ctx context.Context, path string, request func() ([]byte, error)) ([]byte, error) {
+// for good, or runs out of retries. A read's attempts have deadlines from
+// the latencies seen and are hedged (deadline.go); one whose deadline
+// passed is retried at once.
+func (c *Client) retrying(ctx context.Context, path string, read bool, request func(context.Context) ([]byte, error)) ([]byte, error) {
 	// 429s and other failures have their own retry budgets (and backoff
 	// sequences): a 429 is pacing, not a fault.
-	limited, failed := 0, 0
+	limited, failed, expired := 0, 0, 0
 	for {
 		tk, err := c.throttle.wait(ctx, path)
 		if err != nil {
 			return nil, err
 		}
-		body, err := request()
+		var body []byte
+		if read {
+			body, err = c.hedged(ctx, path, tk, c.latency.deadline(expired), request)
+		} else {
+			body, err = c.attempt(ctx, tk, writeDeadline, false, request)
+		}
 		retry, budget := &failed, c.opts.MaxRetries
 		if isRateLimited(err) {
-			tk.rateLimited()
 			retry, budget = &limited, c.opts.RateLimitRetries
 		}
 		if err == nil || !retryable(err) {
@@ -261,15 +274,20 @@ func (c *Client) retrying(ctx context.Context, path string, request func() ([]by
 		if *retry >= budget {
 			return nil, err
 		}
-		if err := sleep(ctx, c.backoff(*retry, err)); err != nil {
+		if read && isTimeout(err) {
+			// The request was lost, not refused: nothing to wait for.
+			expired++
+		} else if err := sleep(ctx, c.backoff(*retry, err)); err != nil {
 			return nil, err
 		}
 		*retry++
 	}
 }
 
-func (c *Client) once(ctx context.Context, path string, params url.Values, how string) ([]byte, error) {
-	return c.call(ctx, http.MethodGet, path, params, how, nil)
+// isTimeout reports a request that got no answer in time.
+func isTimeout(err error) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && ae.Status == 0 && ae.Timeout
 }
 
 // call sends one request: params in the query string of a GET, in the
@@ -302,7 +320,9 @@ func (c *Client) call(ctx context.Context, method, path string, params url.Value
 	r := RequestRecord{Time: start, Method: method, Path: path, Query: canonicalQuery(params),
 		Status: http.StatusOK, Duration: time.Since(start), Cache: how}
 	if err != nil {
-		if ctx.Err() != nil {
+		if ae := endedAttempt(ctx, method, path); ae != nil {
+			err = ae
+		} else if ctx.Err() != nil {
 			err = ctx.Err()
 		} else {
 			ae := newAPIError(path, err)

@@ -35,7 +35,7 @@ func (c *Client) write(ctx context.Context, method, path string, params url.Valu
 	if idempotencyKey == "" {
 		return nil, errNoIdempotencyKey
 	}
-	return c.retrying(ctx, path, func() ([]byte, error) {
+	return c.retrying(ctx, path, false, func(ctx context.Context) ([]byte, error) {
 		return c.call(ctx, method, path, params, CacheOff, &idempotencyKey)
 	})
 }

@@ -59,6 +59,18 @@ type Throttle struct {
 	// levels are the shared buckets' rates last seen (float64 bits),
 	// general then search, for Rates.
 	levels [2]atomic.Uint64
+	// taken counts the tokens granted: every request sent to Stripe
+	// takes one (retries and hedges included).
+	taken atomic.Int64
+}
+
+// Taken is the number of requests the throttle let go (each took a
+// token), 0 for none.
+func (t *Throttle) Taken() int64 {
+	if t == nil {
+		return 0
+	}
+	return t.taken.Load()
 }
 
 // NewThrottle paces at rps requests per second (and the Search API at
@@ -124,6 +136,18 @@ func (t *Throttle) Rates() (general, search float64) {
 	return t.general.current(), t.search.current()
 }
 
+// spare reports whether requests to path leave some of the rate unused:
+// the bucket holds a token no request waits for. More parallel requests
+// (a split slice, a hedge) then cost no other request its turn. Without
+// a throttle, or while the budget is shared with other replicas (whose
+// use is not seen here), it says yes.
+func (t *Throttle) spare(path string) bool {
+	if t == nil || t.shared != nil && t.shared.Available() {
+		return true
+	}
+	return t.bucketFor(path).lim.Tokens() >= 1
+}
+
 // ticket is a request's permission to go; it reports how Stripe answered.
 type ticket struct {
 	b   *bucket
@@ -143,6 +167,9 @@ func (t *Throttle) wait(ctx context.Context, path string) (ticket, error) {
 	}
 	if t.shared != nil && t.shared.Available() {
 		if tk, ok, err := t.waitShared(ctx, path); ok {
+			if err == nil {
+				t.taken.Add(1)
+			}
 			return tk, err
 		}
 	}
@@ -156,6 +183,7 @@ func (t *Throttle) wait(ctx context.Context, path string) (ticket, error) {
 		// until the deadline.
 		return ticket{}, context.DeadlineExceeded
 	}
+	t.taken.Add(1)
 	return ticket{b: b, gen: gen}, nil
 }
 
