@@ -18,6 +18,9 @@ func TestLongScanShowsProgress(t *testing.T) {
 		Fake:   fakestripe.Options{Scale: 3000, Latency: 400 * time.Millisecond},
 		Logger: log.Logger(),
 	})
+	// One cursor: the scan lasts longer than progressEvery (5 s) however
+	// fast parallel slices would read it.
+	env.Client.SetParallelism(1)
 	done := make(chan error, 1)
 	go func() {
 		var n int

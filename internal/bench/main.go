@@ -494,8 +494,9 @@ func report(w io.Writer, scale int, latency time.Duration, rate float64, paralle
 	}
 	tw.Flush()
 	bound := rate * 100
-	fmt.Fprintf(w, "\nfull scan: %.0f objects/s = %.2f of the rate-limit bound (%.0f req/s × 100 objects); %d requests for %d pages\n",
-		float64(full.objects)/full.wall.Seconds(), float64(full.objects)/full.wall.Seconds()/bound, rate, full.requests, (full.objects+99)/100)
+	fmt.Fprintf(w, "\nfull scan: %.0f objects/s = %.2f of the rate-limit bound (%.0f req/s × 100 objects), %.2f of the throttle (%.1f req/s); %d requests for %d pages\n",
+		float64(full.objects)/full.wall.Seconds(), float64(full.objects)/full.wall.Seconds()/bound, rate,
+		float64(full.objects)/full.wall.Seconds()/(bound*throttleShare), rate*throttleShare, full.requests, (full.objects+99)/100)
 	if seq.name != "" {
 		fmt.Fprintf(w, "full scan speed-up over one cursor: %.1f×\n", seq.wall.Seconds()/full.wall.Seconds())
 		fmt.Fprintf(w, "one customer's charges, speed-up over full download then filter: %.0f×\n", naive.wall.Seconds()/results[3].wall.Seconds())

@@ -31,6 +31,10 @@ const (
 	// latencyQuantile is the percentile the deadline and the hedge are
 	// derived from.
 	latencyQuantile = 0.99
+	// lowQuantile is the percentile a page's unhindered latency is read
+	// from (slices.go: how long the head of a scan goes on, how small
+	// its last pieces are).
+	lowQuantile = 0.1
 	// The deadline of a read is deadlineFactor times the percentile,
 	// within [readDeadlineMin, readDeadlineMax]; a retry after one that
 	// expired doubles it, up to writeDeadline.
@@ -51,10 +55,10 @@ type latencies struct {
 	mu   sync.Mutex
 	ring [latencyWindow]time.Duration
 	n    int // samples ever recorded
-	// high and median are the window's percentile and median, once n
-	// reaches latencySamples.
-	high, median time.Duration
-	sorted       []time.Duration
+	// high and low are the window's latencyQuantile and lowQuantile
+	// percentiles, once n reaches latencySamples.
+	high, low time.Duration
+	sorted    []time.Duration
 }
 
 // observe records the duration of an answered read.
@@ -71,7 +75,7 @@ func (l *latencies) observe(d time.Duration) {
 	l.sorted = append(l.sorted[:0], l.ring[:min(l.n, latencyWindow)]...)
 	slices.Sort(l.sorted)
 	l.high = l.sorted[int(float64(len(l.sorted)-1)*latencyQuantile)]
-	l.median = l.sorted[len(l.sorted)/2]
+	l.low = l.sorted[int(float64(len(l.sorted)-1)*lowQuantile)]
 }
 
 // percentile is the window's high percentile; ok is false while too few
@@ -82,12 +86,13 @@ func (l *latencies) percentile() (d time.Duration, ok bool) {
 	return l.high, l.n >= latencySamples
 }
 
-// typical is the window's median; ok is false while too few reads were
-// answered to tell.
-func (l *latencies) typical() (d time.Duration, ok bool) {
+// unhindered is the window's low percentile: how long a page takes when
+// nothing but the network and Stripe slow it (a busy machine makes the
+// others slower); ok is false while too few reads were answered to tell.
+func (l *latencies) unhindered() (d time.Duration, ok bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.median, l.n >= latencySamples
+	return l.low, l.n >= latencySamples
 }
 
 // deadline is how long an attempt of a read waits for its answer, after

@@ -28,11 +28,19 @@ const (
 	// defaultParallelism bounds the slices of one account read at once
 	// (across queries); the throttle keeps them under the rate limit.
 	defaultParallelism = 8
-	// sliceObjects is the number of objects a first slice aims at, and
-	// the least a split makes: every slice ends on a partial page (and
-	// one past the oldest object is empty), a request that brings less
-	// than 100 objects, so slices are few and long.
+	// sliceObjects is the number of objects a first slice aims at: every
+	// slice ends on a partial page (and one past the oldest object is
+	// empty), a request that brings less than 100 objects, so slices are
+	// few and long.
 	sliceObjects = 2000
+	// Splits happen at the end of a scan, when workers are idle and the
+	// throttle has room: a long remainder read by one cursor (a page per
+	// latency) is then what the scan waits for. A piece holds at least
+	// what one cursor reads in splitTime at the unhindered latency
+	// (deadline.go), and never fewer than splitObjects: a remainder read
+	// faster than that is not worth the partial page each piece costs.
+	splitObjects = 300
+	splitTime    = 500 * time.Millisecond
 	// sliceGrowth widens each next slice: a sparse past costs few requests.
 	sliceGrowth = 1.6
 	// aheadPages bounds the pages all workers together hold ahead of the
@@ -41,8 +49,16 @@ const (
 	// the slice before its own. The slice being consumed is never held
 	// back by it.
 	aheadPages = 256
-	// headPages are read with one cursor before slicing starts.
-	headPages = 10
+	// headPages are read with one cursor before slicing starts: a list
+	// that ends within them is read without the requests slicing costs
+	// (a partial page per slice, an empty one past the oldest object).
+	// When pages are slow to come, the head stops sooner, after what one
+	// cursor reads in headTime at the unhindered latency (at least
+	// headPagesMin pages): its pages come one after the other, far below
+	// the rate the throttle allows, and a long scan would wait for them.
+	headPages    = 10
+	headPagesMin = 3
+	headTime     = 500 * time.Millisecond
 )
 
 // slicedPager reads a created-ordered list as parallel slices.
@@ -169,7 +185,7 @@ func (p *slicedPager) next(ctx context.Context) (batch, error) {
 		if p.pages == 0 {
 			p.first = createdOf(b.objs[0])
 		}
-		if p.pages++; p.pages < headPages {
+		if p.pages++; p.pages < p.t.client.headLength() {
 			return b, nil
 		}
 		// The head goes on for the objects sharing the last second of its
@@ -331,10 +347,12 @@ func (p *slicedPager) read(ctx context.Context, s *slice, slots chan struct{}) {
 			return
 		}
 		// A slice splits when workers are idle, with nothing left to
-		// start: the older part of the slice is shared with them (the
-		// oldest part of the range would otherwise be read by one cursor
-		// alone, below the rate the throttle allows).
-		if idle := p.idle(); !lp.done && len(b.objs) > 1 && idle > 0 {
+		// start, and the throttle has room: the older part of the slice
+		// is shared with them (the oldest part of the range would
+		// otherwise be read by one cursor alone, below the rate the
+		// throttle allows). While the running cursors use the whole rate,
+		// a split would only add partial pages.
+		if idle := p.idle(); !lp.done && len(b.objs) > 1 && idle > 0 && p.t.client.throttle.spare(p.path) {
 			b = p.split(s, lp, b, idle+1)
 		}
 		if err := p.hand(ctx, s, b); err != nil {
@@ -395,7 +413,7 @@ func (p *slicedPager) idle() int {
 }
 
 // split shares the part of s older than page b among pieces slices (s
-// and pieces-1 new ones) of equal width, each of sliceObjects objects at
+// and pieces-1 new ones) of equal width, each of splitMin objects at
 // least by b's density, when that is worth it. s keeps the newest piece
 // and goes on with its cursor, its range narrowed: no page is wasted.
 func (p *slicedPager) split(s *slice, lp *listPager, b batch, pieces int) batch {
@@ -405,7 +423,7 @@ func (p *slicedPager) split(s *slice, lp *listPager, b batch, pieces int) batch 
 	}
 	perSecond := float64(len(b.objs)) / float64(newest-last+1)
 	remaining := perSecond * float64(last-s.lo)
-	pieces = min(pieces, int(remaining/sliceObjects))
+	pieces = min(pieces, int(remaining/p.t.client.splitMin()))
 	if pieces < 2 {
 		return b
 	}
@@ -444,6 +462,26 @@ func (p *slicedPager) close() {
 		p.wg.Wait()
 		p.cancel = nil
 	}
+}
+
+// headLength is the number of pages the head of a sliced read reads
+// with one cursor (see headTime).
+func (c *Client) headLength() int {
+	d, ok := c.latency.unhindered()
+	if !ok {
+		return headPages
+	}
+	return min(headPages, max(headPagesMin, int(headTime/max(d, time.Microsecond))))
+}
+
+// splitMin is the least number of objects a piece of a split holds (see
+// splitTime): sliceObjects until the latency is known.
+func (c *Client) splitMin() float64 {
+	d, ok := c.latency.unhindered()
+	if !ok {
+		return sliceObjects
+	}
+	return max(splitObjects, maxPage*splitTime.Seconds()/max(d.Seconds(), 1e-6))
 }
 
 func withCreated(params url.Values, lo, hi int64) url.Values {
