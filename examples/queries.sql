@@ -96,20 +96,25 @@ GROUP BY reason, status, currency
 ORDER BY refunds DESC;
 
 -- name: top_customers
--- The last twelve months' best customers. Aggregate first, then look up
--- the ten customers by id (ten retrieves) rather than joining every
--- charge to the customers table.
+-- The last twelve months' best customers, five per currency (amounts in
+-- different currencies do not compare: 10,000 JPY is less than 100 USD).
+-- Aggregate and rank first, then look up only the ranked customers by id
+-- (five retrieves per currency) rather than joining every charge to the
+-- customers table.
 SELECT top.customer, c.email, c.name, top.currency, top.paid, top.payments
 FROM (
-    SELECT customer, currency, SUM(amount_major) AS paid, COUNT(*) AS payments
-    FROM charges
-    WHERE created >= CURDATE() - INTERVAL 1 YEAR AND status = 'succeeded' AND customer IS NOT NULL
-    GROUP BY customer, currency
-    ORDER BY paid DESC
-    LIMIT 10
+    SELECT customer, currency, paid, payments,
+           ROW_NUMBER() OVER (PARTITION BY currency ORDER BY paid DESC, customer) AS rank_in_currency
+    FROM (
+        SELECT customer, currency, SUM(amount_major) AS paid, COUNT(*) AS payments
+        FROM charges
+        WHERE created >= CURDATE() - INTERVAL 1 YEAR AND status = 'succeeded' AND customer IS NOT NULL
+        GROUP BY customer, currency
+    ) AS per_customer
 ) AS top
 JOIN customers AS c ON c.id = top.customer
-ORDER BY top.paid DESC;
+WHERE top.rank_in_currency <= 5
+ORDER BY top.currency, top.paid DESC;
 
 -- name: failed_charges
 -- The latest failed payments of the last 90 days.
