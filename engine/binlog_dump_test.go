@@ -31,30 +31,61 @@ func dumpRequest(t *testing.T, set string) []byte {
 	return b
 }
 
-// The set of a dump request is read back however the bytes arrive; a
-// TLS connection's bytes are not read as packets.
+// packet frames payload as a MySQL packet numbered seq.
+func packet(payload []byte, seq byte) []byte {
+	return append([]byte{byte(len(payload)), byte(len(payload) >> 8), byte(len(payload) >> 16), seq}, payload...)
+}
+
+// sslRequest is a client's first packet asking for TLS (flags protocol
+// 4.1 and CLIENT_SSL, max packet size, charset, 23 reserved bytes).
+func sslRequest(flags uint32) []byte {
+	p := binary.LittleEndian.AppendUint32(nil, flags)
+	p = binary.LittleEndian.AppendUint32(p, 1<<24)
+	p = append(p, 45)
+	return packet(append(p, make([]byte, 23)...), 1)
+}
+
+// The set of a dump request is read back however the bytes arrive. A
+// first packet asking for TLS stops the reading of the raw bytes (TLS
+// follows), and reports it so that the tap takes over; one that does not
+// leaves it going.
 func TestDumpConnReadsTheSet(t *testing.T) {
 	const set = "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5:7"
 	stream := dumpRequest(t, set)
+	tlsHello := []byte{0x16, 0x03, 0x01, 0x00, 0x20} // what follows an SSLRequest
 	for _, tc := range []struct {
-		name  string
-		chunk int
-		tls   bool
-		want  string
+		name      string
+		first     []byte // the client's first packet, before stream
+		chunk     int
+		startsTLS bool
+		want      string
 	}{
-		{"whole", len(stream), false, set},
-		{"byte by byte", 1, false, set},
-		{"in sevens", 7, false, set},
-		{"TLS", len(stream), true, ""},
+		{"whole", nil, len(stream), false, set},
+		{"byte by byte", nil, 1, false, set},
+		{"in sevens", nil, 7, false, set},
+		{"after a handshake response", sslRequest(0x200), 7, false, set},
+		{"after an SSLRequest", sslRequest(0x200 | 0x800), len(stream), true, ""},
+		{"after an SSLRequest, byte by byte", sslRequest(0x200 | 0x800), 1, true, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := &dumpConn{conns: &sync.Map{}}
+			// vitess reads the first packet by itself, header then payload.
+			started := false
+			if tc.first != nil {
+				started = c.follow(tc.first[:4])
+				started = c.follow(tc.first[4:]) || started
+			}
+			if started != tc.startsTLS {
+				t.Fatalf("TLS starts: %v, want %v", started, tc.startsTLS)
+			}
 			in := stream
-			if tc.tls {
-				in = append([]byte{0x16, 0x03, 0x01, 0x00, 0x20}, stream...)
+			if tc.startsTLS {
+				in = append(append([]byte{}, tlsHello...), stream...)
 			}
 			for i := 0; i < len(in); i += tc.chunk {
-				c.follow(in[i:min(i+tc.chunk, len(in))])
+				if c.follow(in[i:min(i+tc.chunk, len(in))]) {
+					t.Fatal("a later packet started TLS")
+				}
 			}
 			got, ok := c.gtidSet()
 			if tc.want == "" {

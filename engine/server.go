@@ -160,7 +160,16 @@ func New(cfg Config) (*Server, error) {
 		ln.Close()
 		return nil, err
 	}
-	ln = dumpListener{Listener: ln, conns: &s.dumpConns} // binlog_dump.go
+	var tap *tlsTap
+	vitessTLS := cfg.TLSConfig
+	if cfg.TLSConfig != nil {
+		var err error
+		if tap, vitessTLS, err = newTLSTap(cfg.TLSConfig); err != nil { // binlog_tls.go
+			ln.Close()
+			return nil, err
+		}
+	}
+	ln = dumpListener{Listener: ln, conns: &s.dumpConns, tap: tap} // binlog_dump.go
 	scfg := server.Config{
 		Protocol: "tcp",
 		Address:  ln.Addr().String(),
@@ -170,7 +179,7 @@ func New(cfg Config) (*Server, error) {
 		ConnReadTimeout:  10 * time.Minute,
 		ConnWriteTimeout: 10 * time.Minute,
 		MaxConnections:   1000,
-		TLSConfig:        cfg.TLSConfig,
+		TLSConfig:        vitessTLS,
 		// vitess's own check writes an error but lets the handshake go
 		// on; the guard refuses every command of such a connection.
 		RequireSecureTransport: cfg.RequireTLS,

@@ -2,7 +2,10 @@ package binlogtest
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
+	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -215,5 +218,53 @@ func TestReplicaHandshakeStatements(t *testing.T) {
 		if err != nil || len(rows) != 1 || strings.Join(rows[0], " ") != want {
 			t.Errorf("%s = %v, %v; want %s", q, rows, err, want)
 		}
+	}
+}
+
+// A consumer reconnecting with its executed set resumes at the next
+// transaction, over plain TCP and over TLS alike: go-mysql sends its set
+// without the BINLOG_THROUGH_GTID flag, so vitess drops it and stripesql
+// reads it from the connection's bytes — which, over TLS, it can read
+// only where TLS ends (it was sent the whole log again before).
+func TestResumeExactlyOverTLS(t *testing.T) {
+	env := stripesqltest.Start(t, stripesqltest.Options{CacheTTL: time.Hour, Events: 50 * time.Millisecond, Binlog: true,
+		CacheDir: t.TempDir(), TLS: true})
+	customers := env.Fake.Objects("customers")
+	for _, tc := range []struct {
+		name string
+		tls  *tls.Config
+	}{
+		{"plain", nil},
+		{"TLS", env.ClientTLS(t)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st, err := syncerTLS(t, env, "root", "", "", tc.tls)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := env.Fake.SetMetadata("customers", customers[0]["id"].(string), "step", tc.name+"1"); err != nil {
+				t.Fatal(err)
+			}
+			var seen []change
+			for len(seen) == 0 || seen[len(seen)-1].after["metadata"] == nil ||
+				!strings.Contains(fmt.Sprint(seen[len(seen)-1].after["metadata"]), tc.name+"1") {
+				seen = append(seen, next(t, st, 1)...)
+			}
+			executed := seen[len(seen)-1].gtid
+			uuid, last, _ := strings.Cut(executed, ":")
+			executed = uuid + ":1-" + last
+			if err := env.Fake.SetMetadata("customers", customers[1]["id"].(string), "step", tc.name+"2"); err != nil {
+				t.Fatal(err)
+			}
+			st, err = syncerTLS(t, env, "root", "", executed, tc.tls)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n, _ := strconv.Atoi(last)
+			got := next(t, st, 1)[0]
+			if want := fmt.Sprintf("%s:%d", uuid, n+1); got.gtid != want || got.after["id"] != customers[1]["id"] {
+				t.Fatalf("resuming from %s got %s (%v %v), want %s (%s)", executed, got.gtid, got.after["id"], got.after["metadata"], want, customers[1]["id"])
+			}
+		})
 	}
 }

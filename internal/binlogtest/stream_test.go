@@ -5,6 +5,7 @@ package binlogtest
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -52,10 +53,16 @@ func fake(t *testing.T, env *stripesqltest.Env, method, path string, form url.Va
 // syncer connects a BinlogSyncer to env as user and streams from set.
 func syncer(t *testing.T, env *stripesqltest.Env, user, password, set string) (*replication.BinlogStreamer, error) {
 	t.Helper()
+	return syncerTLS(t, env, user, password, set, nil)
+}
+
+// syncerTLS is syncer over TLS with tlsConfig (nil: plain TCP).
+func syncerTLS(t *testing.T, env *stripesqltest.Env, user, password, set string, tlsConfig *tls.Config) (*replication.BinlogStreamer, error) {
+	t.Helper()
 	host, port, _ := net.SplitHostPort(env.Addr)
 	p, _ := strconv.Atoi(port)
 	s := replication.NewBinlogSyncer(replication.BinlogSyncerConfig{ServerID: 1001, Flavor: "mysql", Host: host, Port: uint16(p),
-		User: user, Password: password, MaxReconnectAttempts: 1, DisableRetrySync: true, UseDecimal: true})
+		User: user, Password: password, MaxReconnectAttempts: 1, DisableRetrySync: true, UseDecimal: true, TLSConfig: tlsConfig})
 	t.Cleanup(s.Close)
 	gs, err := gomysql.ParseMysqlGTIDSet(set)
 	if err != nil {

@@ -83,3 +83,10 @@ func clientTLS(t testing.TB, caFile string) *tls.Config {
 	}
 	return &tls.Config{RootCAs: pool, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12}
 }
+
+// ClientTLS is a client TLS configuration trusting the Env's certificate
+// (Options.TLS).
+func (e *Env) ClientTLS(t testing.TB) *tls.Config {
+	t.Helper()
+	return clientTLS(t, e.CAFile)
+}
