@@ -35,11 +35,21 @@ func start(t *testing.T, dir string, users []engine.User) *stripesqltest.Env {
 // fake sends a request to the fake Stripe account and returns its answer.
 func fake(t *testing.T, env *stripesqltest.Env, method, path string, form url.Values) map[string]any {
 	t.Helper()
+	return fakeAs(t, env.Fake, stripesqltest.Key, "", method, path, form)
+}
+
+// fakeAs sends a request to a fake Stripe server with key, on behalf of
+// connected account acct unless it is "".
+func fakeAs(t *testing.T, f http.Handler, key, acct, method, path string, form url.Values) map[string]any {
+	t.Helper()
 	req := httptest.NewRequest(method, path, strings.NewReader(form.Encode()))
-	req.Header.Set("Authorization", "Bearer "+stripesqltest.Key)
+	req.Header.Set("Authorization", "Bearer "+key)
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if acct != "" {
+		req.Header.Set("Stripe-Account", acct)
+	}
 	rec := httptest.NewRecorder()
-	env.Fake.ServeHTTP(rec, req)
+	f.ServeHTTP(rec, req)
 	if rec.Code != http.StatusOK {
 		t.Fatalf("%s %s: %d %s", method, path, rec.Code, rec.Body.String())
 	}
@@ -75,6 +85,7 @@ func syncerTLS(t *testing.T, env *stripesqltest.Env, user, password, set string,
 type change struct {
 	gtid   string
 	kind   string // insert, update, delete
+	schema string // the database
 	table  string
 	before map[string]any
 	after  map[string]any
@@ -108,7 +119,7 @@ func next(t *testing.T, st *replication.BinlogStreamer, n int) []change {
 				}
 				return m
 			}
-			c := change{gtid: gtid, table: string(e.Table.Table)}
+			c := change{gtid: gtid, schema: string(e.Table.Schema), table: string(e.Table.Table)}
 			switch ev.Header.EventType {
 			case replication.WRITE_ROWS_EVENTv2:
 				c.kind, c.after = "insert", row(e.Rows[0])

@@ -1,6 +1,7 @@
 package stripesqltest
 
 import (
+	"cmp"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -15,22 +16,31 @@ import (
 // AccountOptions add a Stripe account to an Env besides "stripe": its own
 // database over its own fake Stripe server, with a client of its own
 // (own key, hence own cache namespace in the Env's shared cache, and own
-// throttle).
+// throttle). With Options.Events its events are watched too, and with
+// Options.Binlog they are served as its own binary log (its own server
+// uuid), as stripesql does for each account.
 type AccountOptions struct {
 	Database string
 	// Fake configures the account's fake; a zero Scale or Seed takes the
 	// Env's.
 	Fake fakestripe.Options
+	// CacheDir keeps the account's rows (and binary log) on disk there,
+	// with the Env's cache on, as stripesql keeps them in
+	// <--cache-dir>/<database>: what a Restart keeps.
+	CacheDir string
 }
 
 // Account is one of an Env's further accounts.
 type Account struct {
 	Database string
 	Fake     *fakestripe.Server
-	Client   *sqltable.Client
+	// Client is the account's Stripe client (a new one at each Restart).
+	Client *sqltable.Client
 	// Key is the API key its client presents.
 	Key string
 
+	opts   AccountOptions
+	url    string
 	faults *faults
 }
 
@@ -38,9 +48,9 @@ type Account struct {
 // accounts have (the cache namespaces entries by key).
 func accountKey(database string) string { return Key + strings.ReplaceAll(database, "_", "") }
 
-// startAccounts starts the fakes and clients of opts.Accounts; the
-// clients share cache c.
-func startAccounts(t testing.TB, opts Options, c *cache.Cache) map[string]*Account {
+// newAccounts starts the fakes of opts.Accounts, once for an Env: a
+// Restart keeps them, as Stripe outlives a stripesql restart.
+func newAccounts(t testing.TB, opts Options) map[string]*Account {
 	out := map[string]*Account{}
 	for _, ao := range opts.Accounts {
 		fo := ao.Fake
@@ -54,11 +64,24 @@ func startAccounts(t testing.TB, opts Options, c *cache.Cache) map[string]*Accou
 		f := &faults{next: fake}
 		hs := httptest.NewServer(f)
 		t.Cleanup(hs.Close)
-		key := accountKey(ao.Database)
-		out[ao.Database] = &Account{Database: ao.Database, Fake: fake, Key: key, faults: f,
-			Client: newClient(opts, key, hs.URL, c)}
+		out[ao.Database] = &Account{Database: ao.Database, Fake: fake, Key: accountKey(ao.Database), opts: ao, url: hs.URL, faults: f}
 	}
 	return out
+}
+
+// startClients gives each account a new client sharing cache c, over
+// its disk store when it has one, as a starting stripesql does; it
+// returns what closes the stores.
+func startClients(t testing.TB, opts Options, accounts map[string]*Account, c *cache.Cache) (closers []func()) {
+	for _, a := range accounts {
+		a.Client = newClient(opts, a.Key, a.url, c)
+		if a.opts.CacheDir != "" && c != nil {
+			store := openStore(t, a.opts.CacheDir, a.Key, opts.Logger)
+			a.Client.UseStore(store, cmp.Or(opts.DiskBytes, 1<<30))
+			closers = append(closers, func() { store.Close() })
+		}
+	}
+	return closers
 }
 
 // engineAccounts lists the accounts for engine.Config, "stripe" first.

@@ -153,7 +153,7 @@ func Start(t testing.TB, opts Options) *Env {
 	leaks := newLeakCheck(t, keys...)
 	opts.Logger = leaks.logger(opts.Logger)
 
-	env := &Env{Fake: fake, faults: f, leaks: leaks, opts: opts, url: stripeURL}
+	env := &Env{Fake: fake, faults: f, leaks: leaks, opts: opts, url: stripeURL, Accounts: newAccounts(t, opts)}
 	env.start(t)
 	env.resetRequests()
 	return env
@@ -174,7 +174,7 @@ func (e *Env) start(t testing.TB) {
 	client := newClient(opts, opts.APIKey, e.url, c)
 	var stops []func()
 	if opts.CacheDir != "" && c != nil {
-		store := openStore(t, opts)
+		store := openStore(t, opts.CacheDir, opts.APIKey, opts.Logger)
 		var kv cache.KV = store
 		if opts.WrapStore != nil {
 			kv = opts.WrapStore(kv)
@@ -182,8 +182,8 @@ func (e *Env) start(t testing.TB) {
 		client.UseStore(kv, cmp.Or(opts.DiskBytes, 1<<30))
 		stops = append(stops, func() { store.Close() })
 	}
-	more := startAccounts(t, opts, c)
-	accounts := engineAccounts(client, more, opts.Accounts)
+	stops = append(stops, startClients(t, opts, e.Accounts, c)...)
+	accounts := engineAccounts(client, e.Accounts, opts.Accounts)
 	var src *binlog.Source
 	if opts.Binlog {
 		var err error
@@ -194,13 +194,17 @@ func (e *Env) start(t testing.TB) {
 	ctx, cancel := context.WithCancel(context.Background())
 	stops = append(stops, cancel)
 	if opts.Events > 0 {
-		w := client.NewEventWatcher(opts.Logger)
-		if _, err := w.CatchUp(ctx, opts.Events); err != nil {
-			t.Fatalf("catching up with the events: %v", err)
+		// Each account's events, as stripesql watches them: caught up
+		// with before the server serves.
+		for _, a := range accounts {
+			w := a.Client.NewEventWatcher(opts.Logger)
+			if _, err := w.CatchUp(ctx, opts.Events); err != nil {
+				t.Fatalf("catching up with the events of %s: %v", a.Database, err)
+			}
+			done := make(chan struct{})
+			go func() { defer close(done); w.Run(ctx, opts.Events) }()
+			stops = append(stops, func() { cancel(); <-done })
 		}
-		done := make(chan struct{})
-		go func() { defer close(done); w.Run(ctx, opts.Events) }()
-		stops = append(stops, func() { cancel(); <-done })
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -208,7 +212,7 @@ func (e *Env) start(t testing.TB) {
 	}
 	cfg := engine.Config{Listener: ln, Accounts: accounts, Binlog: src,
 		Logger: opts.Logger, Users: opts.Users, RequireTLS: opts.RequireTLS, AllowWrites: opts.AllowWrites}
-	e.Addr, e.Client, e.Accounts = ln.Addr().String(), client, more
+	e.Addr, e.Client = ln.Addr().String(), client
 	if opts.TLS || opts.RequireTLS {
 		if e.CAFile == "" {
 			cfg.TLSConfig, e.CAFile = selfSignedTLS(t)

@@ -1,6 +1,7 @@
 package stripesqltest
 
 import (
+	"log/slog"
 	"testing"
 
 	"github.com/stripesql/stripesql/cache/disk"
@@ -11,13 +12,14 @@ import (
 // fake's GET /v1/account would say).
 const StoreAccount = "acct_stripesqltest"
 
-// openStore opens the disk store of opts.CacheDir as stripesql does.
-func openStore(t testing.TB, opts Options) *disk.Store {
+// openStore opens the disk store in dir of the account with key as
+// stripesql does.
+func openStore(t testing.TB, dir, key string, log *slog.Logger) *disk.Store {
 	t.Helper()
-	s, _, err := disk.Open(disk.Options{Dir: opts.CacheDir, Secret: []byte(opts.APIKey), Bind: StoreAccount,
-		Format: sqltable.StoreFormat, Logger: opts.Logger})
+	s, _, err := disk.Open(disk.Options{Dir: dir, Secret: []byte(key), Bind: StoreAccount,
+		Format: sqltable.StoreFormat, Logger: log})
 	if err != nil {
-		t.Fatalf("opening the disk cache in %s: %v", opts.CacheDir, err)
+		t.Fatalf("opening the disk cache in %s: %v", dir, err)
 	}
 	return s
 }
