@@ -31,8 +31,7 @@ func TestAccountsStreamUnderTheirOwnUUIDs(t *testing.T) {
 	}
 	acct := eu.Fake.ConnectedAccounts()[0]
 	// The connected account's rows are held, so its events are watched
-	// from the watcher's next poll on (a change before that poll is not
-	// applied: see README, Change stream).
+	// (from just before that read: TestConnectedChangeBeforeFirstPoll).
 	env.Rows(t, "SELECT id FROM stripe_eu.customers WHERE stripe_account = ?", acct)
 	waitEventsPolled(t, eu.Fake, acct)
 	connected := eu.Fake.ConnectedObjects(acct, "customers")[0]["id"].(string)

@@ -198,15 +198,9 @@ func (w *EventWatcher) fetch(ctx context.Context, account string, cur *eventCurs
 		cur, stale = nil, true
 	}
 	if cur == nil {
-		// Where events stand: the newest event, which the next poll reads
-		// on from.
-		page, _, err := w.page(ctx, account, url.Values{"limit": {"100"}})
+		next, err := w.stand(ctx, account, now)
 		if err != nil {
 			return nil, nil, stale, st.noteErr(err, w.log)
-		}
-		next := &eventCursor{Polled: now, Began: now, APIVersion: stripe.APIVersion}
-		for i := len(page) - 1; i >= 0; i-- {
-			next.advance(page[i : i+1])
 		}
 		return nil, next, stale, nil
 	}
@@ -261,6 +255,37 @@ func (w *EventWatcher) after(ctx context.Context, account string, cur *eventCurs
 	}
 	slices.Reverse(newestFirst)
 	return newestFirst, nil
+}
+
+// stand is a cursor at where an account's events stand (its newest
+// event), which the next poll reads on from.
+func (w *EventWatcher) stand(ctx context.Context, account string, now time.Time) (*eventCursor, error) {
+	page, _, err := w.page(ctx, account, url.Values{"limit": {"100"}})
+	if err != nil {
+		return nil, err
+	}
+	next := &eventCursor{Polled: now, Began: now, APIVersion: stripe.APIVersion}
+	for i := len(page) - 1; i >= 0; i-- {
+		next.advance(page[i : i+1])
+	}
+	return next, nil
+}
+
+// watchFromRead starts a connected account's events cursor before the
+// first read of its rows, so that the next poll applies (and streams)
+// every change made from then on. Without it that poll only noted where
+// events stood: a change between the read and the poll was lost to the
+// held rows (until the TTL) and to the change stream. It costs one
+// request, once per connected account; on error the poll starts the
+// cursor as before.
+func (c *Client) watchFromRead(ctx context.Context, account string) {
+	if account == "" || !c.events.watching() || c.events.cursor(account) != nil {
+		return // the platform's cursor starts before the server serves
+	}
+	w := &EventWatcher{c: c}
+	if cur, err := w.stand(ctx, account, c.clock()); err == nil {
+		c.events.setCursorIfNone(account, cur)
+	}
 }
 
 // page reads one page of an account's events, newest first, and whether

@@ -122,6 +122,22 @@ func (s *eventState) setCursor(account string, c *eventCursor) {
 	s.cursors[account] = c.clone()
 }
 
+// setCursorIfNone sets an account's cursor unless it has one.
+func (s *eventState) setCursorIfNone(account string, c *eventCursor) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cursors[account] == nil {
+		s.cursors[account] = c.clone()
+	}
+}
+
+// watching reports whether events are polled and can be read.
+func (s *eventState) watching() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.interval > 0 && s.noEvents == ""
+}
+
 func (s *eventState) accounts() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -602,7 +602,11 @@ func (r *rowSource) startGap(ctx context.Context, s *scan, lo, hi int64) error {
 	req := r.st.req
 	req.params = withCreated(r.params, lo, hi)
 	l := r.t.layout()
-	r.gap = &gapRead{claim: cl, lo: lo, hi: hi, since: r.store.Now(), oldest: hi, open: hi, final: r.t.spec.Final(),
+	if _, account, ok := splitStream(r.own); ok {
+		r.t.client.watchFromRead(ctx, account)
+	}
+	since := r.store.Now()
+	r.gap = &gapRead{claim: cl, lo: lo, hi: hi, since: since, oldest: hi, open: hi, final: r.t.spec.Final(),
 		pager: r.t.newPager(req, &s.fetched), layout: l, idOrd: l.IDOrd, lease: lease, runs: map[*slice]*blockRun{}}
 	if lease != nil {
 		r.gap.pack = &packer{limit: r.store.MaxBytes()}
