@@ -17,6 +17,8 @@ import (
 // "Received malformed packet" (2027) on `PREPARE s FROM '...'`, whose OK
 // result carries "Statement prepared". The info text is optional in the
 // protocol, so results without columns are sent without it.
+//
+// DOUBLE and FLOAT values: rewritten in MariaDB's text (floattext.go).
 type compatHandler struct {
 	mysql.Handler
 }
@@ -27,19 +29,23 @@ func compatHandlerWrapper(h mysql.Handler) (mysql.Handler, error) {
 }
 
 func (h compatHandler) ComQuery(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn) error {
-	return withMySQLNumber(h.Handler.ComQuery(ctx, c, query, withoutOKInfo(callback)))
+	return withMySQLNumber(h.Handler.ComQuery(ctx, c, query, compatResults(callback)))
 }
 
 func (h compatHandler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn) (string, error) {
-	rest, err := h.Handler.ComMultiQuery(ctx, c, query, withoutOKInfo(callback))
+	rest, err := h.Handler.ComMultiQuery(ctx, c, query, compatResults(callback))
 	return rest, withMySQLNumber(err)
 }
 
-// withoutOKInfo drops the info string of column-less (OK) results.
-func withoutOKInfo(callback mysql.ResultSpoolFn) mysql.ResultSpoolFn {
+// compatResults drops the info string of column-less (OK) results and
+// writes float values as MariaDB does.
+func compatResults(callback mysql.ResultSpoolFn) mysql.ResultSpoolFn {
 	return func(res *sqltypes.Result, more bool) error {
 		if res != nil && len(res.Fields) == 0 && res.Info != "" {
 			res.Info = ""
+		}
+		if res != nil {
+			mysqlFloatRows(res)
 		}
 		return callback(res, more)
 	}

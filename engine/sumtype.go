@@ -14,42 +14,166 @@ import (
 
 const sumTypeRuleID analyzer.RuleId = 10_005
 
-// decimalSums gives SUM over a DECIMAL or integer column MySQL's DECIMAL
-// type. go-mysql-server's planner types every SUM reference as DOUBLE
-// (the sum over decimals is computed exactly all the same), so clients
-// print amounts as `4.5940072e+07`. The references to such sums are
-// retyped, and the value is sent as a decimal.
-func decimalSums(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
-	decimalSum := map[string]sql.Type{}
+// decimalSums gives SUM and AVG over a DECIMAL or integer column MySQL's
+// DECIMAL types. go-mysql-server's planner types every SUM and AVG
+// reference as DOUBLE (the aggregate over decimals is computed exactly
+// all the same), so clients print amounts as `4.5940072e+07` and lose
+// the scale. The references to such aggregates are retyped, then the
+// references to those through derived tables, CTEs and views (whose
+// outer references are typed from the DOUBLE before this rule), until
+// nothing changes.
+//
+// The types are column types (types.MustCreateColumnDecimalType): their
+// values are written at the type's scale, as MariaDB writes
+// `9122037.000` for a SUM over DECIMAL(22,3), whatever scale the summed
+// values happened to carry.
+func decimalSums(ctx *sql.Context, a *analyzer.Analyzer, n sql.Node, scope *plan.Scope, sel analyzer.RuleSelector, qf *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
+	// Derived tables are opaque to the transforms below: their queries
+	// are retyped first, so that their schemas show the DECIMALs.
+	n, same, err := transform.Node(n, func(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
+		sa, ok := n.(*plan.SubqueryAlias)
+		if !ok {
+			return n, transform.SameTree, nil
+		}
+		child, same, err := decimalSums(ctx, a, sa.Child, scope, sel, qf)
+		if err != nil || same {
+			return n, transform.SameTree, err
+		}
+		nn, err := sa.WithChildren(child)
+		return nn, transform.NewTree, err
+	})
+	if err != nil {
+		return n, transform.SameTree, err
+	}
+	byName := map[string]sql.Type{}
 	transform.InspectExpressions(n, func(e sql.Expression) bool {
-		if s, ok := e.(*aggregation.Sum); ok && s.Window() == nil && (types.IsDecimal(s.Child.Type()) || types.IsInteger(s.Child.Type())) {
-			decimalSum[strings.ToLower(plan.AliasSubqueryString(s))] = sumType(s.Child.Type())
+		if typ := aggregateType(e); typ != nil {
+			byName[strings.ToLower(plan.AliasSubqueryString(e))] = typ
 		}
 		return true
 	})
-	if len(decimalSum) == 0 {
-		return n, transform.SameTree, nil
+	if len(byName) > 0 {
+		var more transform.TreeIdentity
+		n, more, err = retypeFloatFields(n, func(gf *expression.GetField) sql.Type {
+			return byName[strings.ToLower(gf.Name())]
+		})
+		same = same && more
 	}
+	// Each pass carries the new types one level further out of the
+	// derived tables (an outer reference read through a Window or a
+	// Project of the same scope is retyped with the next pass).
+	for err == nil {
+		derived := derivedDecimals(n)
+		if len(derived) == 0 {
+			break
+		}
+		var more transform.TreeIdentity
+		n, more, err = retypeFloatFields(n, func(gf *expression.GetField) sql.Type {
+			return derived[derivedKey(gf.Table(), gf.Name())]
+		})
+		if more {
+			break
+		}
+		same = transform.NewTree
+	}
+	return n, same, err
+}
+
+// aggregateType is MySQL's DECIMAL type of e when e is a SUM or AVG
+// (outside a window) over a DECIMAL or integer, nil otherwise.
+func aggregateType(e sql.Expression) sql.Type {
+	switch a := e.(type) {
+	case *aggregation.Sum:
+		if a.Window() == nil {
+			return decimalAggregateType(a.Child.Type(), 22, 0)
+		}
+	case *aggregation.Avg:
+		if a.Window() == nil {
+			// div_precision_increment (4) more digits and scale.
+			return decimalAggregateType(a.Child.Type(), 4, 4)
+		}
+	}
+	return nil
+}
+
+// MySQL's limits of a DECIMAL's precision and go-mysql-server's of its
+// scale (MariaDB's is 38; no SUM or AVG here comes near either).
+const (
+	maxDecimalPrecision = 65
+	maxDecimalScale     = 30
+)
+
+// decimalAggregateType is MySQL's type of an aggregate over t adding
+// morePrecision digits and moreScale to the scale: SUM over DECIMAL(p, s)
+// is DECIMAL(p+22, s), AVG DECIMAL(p+4, s+4); an integer counts as
+// DECIMAL(its digits, 0). Nil when t is neither a DECIMAL nor an integer.
+func decimalAggregateType(t sql.Type, morePrecision, moreScale int) sql.Type {
+	var p, s int
+	switch {
+	case types.IsDecimal(t):
+		dt := t.(sql.DecimalType)
+		p, s = int(dt.Precision()), int(dt.Scale())
+	case types.IsInteger(t):
+		p = integerDigits(t)
+	default:
+		return nil
+	}
+	p, s = min(p+morePrecision, maxDecimalPrecision), min(s+moreScale, maxDecimalScale)
+	return types.MustCreateColumnDecimalType(uint8(p), uint8(s))
+}
+
+// integerDigits is the number of decimal digits of an integer type's
+// largest value, MariaDB's precision of an integer column in an
+// aggregate's type (TINYINT 3 whatever its display width, BIGINT 19).
+func integerDigits(t sql.Type) int {
+	switch t.Type() {
+	case types.Int8.Type(), types.Uint8.Type():
+		return 3
+	case types.Int16.Type(), types.Uint16.Type():
+		return 5
+	case types.Int24.Type(), types.Uint24.Type():
+		return 8
+	case types.Int32.Type(), types.Uint32.Type():
+		return 10
+	case types.Uint64.Type():
+		return 20
+	}
+	return 19
+}
+
+// retypeFloatFields gives the DOUBLE-typed field references for which
+// typeOf has a type that type.
+func retypeFloatFields(n sql.Node, typeOf func(*expression.GetField) sql.Type) (sql.Node, transform.TreeIdentity, error) {
 	return transform.NodeExprs(n, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
 		gf, ok := e.(*expression.GetField)
 		if !ok || !types.IsFloat(gf.Type()) {
 			return e, transform.SameTree, nil
 		}
-		typ, ok := decimalSum[strings.ToLower(gf.Name())]
-		if !ok {
+		typ := typeOf(gf)
+		if typ == nil {
 			return e, transform.SameTree, nil
 		}
 		return expression.NewGetFieldWithTable(gf.Index(), int(gf.TableId()), typ, gf.Database(), gf.Table(), gf.Name(), gf.IsNullable()), transform.NewTree, nil
 	})
 }
 
-// sumType is MySQL's type of SUM over a DECIMAL(p, s): DECIMAL(p+22, s),
-// at most 65 digits; over an integer, DECIMAL(41, 0).
-func sumType(t sql.Type) sql.Type {
-	dt, ok := t.(sql.DecimalType)
-	if !ok {
-		return types.MustCreateDecimalType(41, 0)
-	}
-	p := min(int(dt.Precision())+22, 65)
-	return types.MustCreateDecimalType(uint8(p), dt.Scale())
+// derivedDecimals are the DECIMAL columns of the derived tables (and CTEs,
+// views) in n, by derivedKey.
+func derivedDecimals(n sql.Node) map[string]sql.Type {
+	cols := map[string]sql.Type{}
+	transform.Inspect(n, func(n sql.Node) bool {
+		if sa, ok := n.(*plan.SubqueryAlias); ok {
+			for _, c := range sa.Schema() {
+				if types.IsDecimal(c.Type) {
+					cols[derivedKey(c.Source, c.Name)] = c.Type
+				}
+			}
+		}
+		return true
+	})
+	return cols
+}
+
+func derivedKey(table, column string) string {
+	return strings.ToLower(table) + "\x00" + strings.ToLower(column)
 }

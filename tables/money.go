@@ -23,6 +23,10 @@ func isMoney(c Column) bool {
 	return c.Kind == KindInt && (strings.Contains(c.Name, "amount") || moneyNames[c.Name])
 }
 
+// MajorScale is the scale of the major-unit columns, DECIMAL(22,3): three
+// decimals is the most any currency has (BHD, JOD, KWD, OMR, TND).
+const MajorScale = 3
+
 // MajorExponent is the number of decimals of a currency's amounts in the
 // API. Zero-decimal currencies are listed; ISK, HUF and TWD are two-decimal
 // in the API for backward compatibility (Stripe's special cases), as every

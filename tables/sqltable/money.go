@@ -1,6 +1,7 @@
 package sqltable
 
 import (
+	"math"
 	"strings"
 
 	"github.com/dolthub/go-mysql-server/sql"
@@ -41,6 +42,22 @@ func (t *Table) fillMajors(row sql.Row, need []bool) {
 			row[m.ord] = nil
 			continue
 		}
-		row[m.ord] = decimal.New(amount, -tables.MajorExponent(cur))
+		row[m.ord] = majorValue(amount, cur)
 	}
+}
+
+// majorValue is amount (in minor units of cur) in major units, at the
+// column's scale as MariaDB keeps a DECIMAL(22,3) value: 640300.000 for
+// 640300 JPY. The scale is the value's own in go-mysql-server: the text
+// clients read, and what AVG rounds to (4 decimals more than its sum's,
+// MySQL's 7 only when every value has 3).
+func majorValue(amount int64, cur string) decimal.Decimal {
+	shift := int64(1)
+	for range tables.MajorScale - tables.MajorExponent(cur) {
+		shift *= 10
+	}
+	if amount <= math.MaxInt64/shift && amount >= math.MinInt64/shift {
+		return decimal.New(amount*shift, -tables.MajorScale)
+	}
+	return decimal.New(amount, -tables.MajorExponent(cur)).Round(tables.MajorScale)
 }

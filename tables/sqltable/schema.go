@@ -28,9 +28,8 @@ var (
 	textType       = types.MustCreateString(sqltypes.Text, types.TextBlobMax, Collation)
 	mediumTextType = types.MustCreateString(sqltypes.Text, types.MediumTextBlobMax, Collation)
 	decimalType    = types.MustCreateDecimalType(30, 12)
-	// majorType holds amounts in major units: three decimals is the most
-	// any currency has (BHD, JOD, KWD, OMR, TND).
-	majorType = types.MustCreateDecimalType(22, 3)
+	// majorType holds amounts in major units (see tables.MajorScale).
+	majorType = types.MustCreateDecimalType(22, tables.MajorScale)
 )
 
 // sqlType is the column type a column is served as.
