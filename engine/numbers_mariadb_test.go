@@ -128,6 +128,9 @@ func TestNumbersMatchMariaDB(t *testing.T) {
 			"SELECT currency, a FROM (SELECT currency, AVG(amount_major) AS a FROM charges GROUP BY currency) t ORDER BY currency",
 			"SELECT c, p FROM (SELECT currency c, paid p FROM (SELECT currency, SUM(amount_major) paid FROM charges GROUP BY currency) t1) t2 ORDER BY c",
 			"WITH t AS (SELECT currency, SUM(amount) AS total, AVG(amount) AS mean FROM charges GROUP BY currency) SELECT currency, total, mean FROM t ORDER BY currency",
+			"SELECT id, SUM(amount_major) OVER (PARTITION BY currency), AVG(amount) OVER (PARTITION BY currency), " +
+				"AVG(amount_major) OVER (PARTITION BY currency ORDER BY id), SUM(amount) OVER (ORDER BY id) FROM charges ORDER BY id",
+			"SELECT id, s, a FROM (SELECT id, SUM(amount_major) OVER (PARTITION BY currency) s, AVG(captured) OVER () a FROM charges) t ORDER BY id",
 			"SELECT currency, SUM(amount_major) FROM charges WHERE amount > 1000 GROUP BY currency HAVING SUM(amount_major) > 10 ORDER BY SUM(amount_major) DESC",
 		} {
 			t.Run(q, func(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/plan"
 	"github.com/dolthub/go-mysql-server/sql/transform"
 	"github.com/dolthub/go-mysql-server/sql/types"
+	"github.com/shopspring/decimal"
 )
 
 const sumTypeRuleID analyzer.RuleId = 10_005
@@ -18,9 +19,11 @@ const sumTypeRuleID analyzer.RuleId = 10_005
 // DECIMAL types. go-mysql-server's planner types every SUM and AVG
 // reference as DOUBLE (the aggregate over decimals is computed exactly
 // all the same), so clients print amounts as `4.5940072e+07` and lose
-// the scale. The references to such aggregates are retyped, then the
-// references to those through derived tables, CTEs and views (whose
-// outer references are typed from the DOUBLE before this rule), until
+// the scale. A window SUM or AVG is typed as its operand instead (an AVG
+// over BIGINT as BIGINT, truncated): its operand is given the aggregate's
+// type (typeWindowOperand). The references to such aggregates are
+// retyped, then the references to those through derived tables, CTEs and
+// views (whose outer references are typed before this rule), until
 // nothing changes.
 //
 // The types are column types (types.MustCreateColumnDecimalType): their
@@ -45,6 +48,11 @@ func decimalSums(ctx *sql.Context, a *analyzer.Analyzer, n sql.Node, scope *plan
 	if err != nil {
 		return n, transform.SameTree, err
 	}
+	n, more, err := transform.NodeExprs(n, typeWindowOperand)
+	if err != nil {
+		return n, transform.SameTree, err
+	}
+	same = same && more
 	byName := map[string]sql.Type{}
 	transform.InspectExpressions(n, func(e sql.Expression) bool {
 		if typ := aggregateType(e); typ != nil {
@@ -53,8 +61,7 @@ func decimalSums(ctx *sql.Context, a *analyzer.Analyzer, n sql.Node, scope *plan
 		return true
 	})
 	if len(byName) > 0 {
-		var more transform.TreeIdentity
-		n, more, err = retypeFloatFields(n, func(gf *expression.GetField) sql.Type {
+		n, more, err = retypeFields(n, func(gf *expression.GetField) sql.Type {
 			return byName[strings.ToLower(gf.Name())]
 		})
 		same = same && more
@@ -68,7 +75,7 @@ func decimalSums(ctx *sql.Context, a *analyzer.Analyzer, n sql.Node, scope *plan
 			break
 		}
 		var more transform.TreeIdentity
-		n, more, err = retypeFloatFields(n, func(gf *expression.GetField) sql.Type {
+		n, more, err = retypeFields(n, func(gf *expression.GetField) sql.Type {
 			return derived[derivedKey(gf.Table(), gf.Name())]
 		})
 		if more {
@@ -79,21 +86,86 @@ func decimalSums(ctx *sql.Context, a *analyzer.Analyzer, n sql.Node, scope *plan
 	return n, same, err
 }
 
-// aggregateType is MySQL's DECIMAL type of e when e is a SUM or AVG
-// (outside a window) over a DECIMAL or integer, nil otherwise.
+// aggregateType is MySQL's DECIMAL type of e when e is a SUM or AVG over
+// a DECIMAL or integer, nil otherwise.
 func aggregateType(e sql.Expression) sql.Type {
 	switch a := e.(type) {
 	case *aggregation.Sum:
-		if a.Window() == nil {
-			return decimalAggregateType(a.Child.Type(), 22, 0)
+		if op, ok := a.Child.(decimalOperand); ok {
+			return op.typ
 		}
+		return decimalAggregateType(a.Child.Type(), 22, 0)
 	case *aggregation.Avg:
-		if a.Window() == nil {
-			// div_precision_increment (4) more digits and scale.
-			return decimalAggregateType(a.Child.Type(), 4, 4)
+		if op, ok := a.Child.(decimalOperand); ok {
+			return op.typ
 		}
+		// div_precision_increment (4) more digits and scale.
+		return decimalAggregateType(a.Child.Type(), 4, 4)
 	}
 	return nil
+}
+
+// typeWindowOperand gives a window SUM or AVG over a DECIMAL or integer
+// its MySQL type. A window aggregate is typed by go-mysql-server as its
+// operand (a SUM over DECIMAL(22,3) as DECIMAL(22,3), an AVG over BIGINT
+// as BIGINT, its value truncated), so the operand is wrapped in a
+// decimalOperand of the aggregate's type.
+func typeWindowOperand(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
+	var child sql.Expression
+	switch a := e.(type) {
+	case *aggregation.Sum:
+		if a.Window() == nil {
+			return e, transform.SameTree, nil
+		}
+		child = a.Child
+	case *aggregation.Avg:
+		if a.Window() == nil {
+			return e, transform.SameTree, nil
+		}
+		child = a.Child
+	default:
+		return e, transform.SameTree, nil
+	}
+	if _, done := child.(decimalOperand); done {
+		return e, transform.SameTree, nil
+	}
+	typ := aggregateType(e)
+	if typ == nil {
+		return e, transform.SameTree, nil
+	}
+	ne, err := e.WithChildren(decimalOperand{Expression: child, typ: typ})
+	return ne, transform.NewTree, err
+}
+
+// decimalOperand is a window aggregate's operand typed as the aggregate:
+// it names and evaluates as the operand, integers as exact decimals (the
+// aggregate would sum them as DOUBLEs).
+type decimalOperand struct {
+	sql.Expression
+	typ sql.Type
+}
+
+func (d decimalOperand) Type() sql.Type { return d.typ }
+
+func (d decimalOperand) Eval(ctx *sql.Context, row sql.Row) (any, error) {
+	v, err := d.Expression.Eval(ctx, row)
+	if err != nil || v == nil {
+		return v, err
+	}
+	if _, isDecimal := v.(decimal.Decimal); isDecimal {
+		return v, nil
+	}
+	dec, _, err := d.typ.Convert(ctx, v)
+	return dec, err
+}
+
+func (d decimalOperand) Children() []sql.Expression { return []sql.Expression{d.Expression} }
+
+func (d decimalOperand) WithChildren(children ...sql.Expression) (sql.Expression, error) {
+	if len(children) != 1 {
+		return nil, sql.ErrInvalidChildrenNumber.New(d, len(children), 1)
+	}
+	return decimalOperand{Expression: children[0], typ: d.typ}, nil
 }
 
 // MySQL's limits of a DECIMAL's precision and go-mysql-server's of its
@@ -141,16 +213,17 @@ func integerDigits(t sql.Type) int {
 	return 19
 }
 
-// retypeFloatFields gives the DOUBLE-typed field references for which
-// typeOf has a type that type.
-func retypeFloatFields(n sql.Node, typeOf func(*expression.GetField) sql.Type) (sql.Node, transform.TreeIdentity, error) {
+// retypeFields gives the field references for which typeOf has another
+// type that type: DOUBLE for a SUM or AVG, the operand's type for a
+// window SUM or AVG, either through a derived table.
+func retypeFields(n sql.Node, typeOf func(*expression.GetField) sql.Type) (sql.Node, transform.TreeIdentity, error) {
 	return transform.NodeExprs(n, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
 		gf, ok := e.(*expression.GetField)
-		if !ok || !types.IsFloat(gf.Type()) {
+		if !ok {
 			return e, transform.SameTree, nil
 		}
 		typ := typeOf(gf)
-		if typ == nil {
+		if typ == nil || typ.Equals(gf.Type()) {
 			return e, transform.SameTree, nil
 		}
 		return expression.NewGetFieldWithTable(gf.Index(), int(gf.TableId()), typ, gf.Database(), gf.Table(), gf.Name(), gf.IsNullable()), transform.NewTree, nil
