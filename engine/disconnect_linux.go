@@ -15,10 +15,14 @@ func peerClosed(c *net.TCPConn) bool {
 		return false
 	}
 	var state uint8 = unix.BPF_TCP_ESTABLISHED
-	_ = rc.Control(func(fd uintptr) {
+	if err := rc.Control(func(fd uintptr) {
 		if info, err := unix.GetsockoptTCPInfo(int(fd), unix.IPPROTO_TCP, unix.TCP_INFO); err == nil {
 			state = info.State
 		}
-	})
+	}); err != nil {
+		// Closed here already: the TLS tap (binlog_tls.go) closes the
+		// client's connection once the client has gone.
+		return true
+	}
 	return state != unix.BPF_TCP_ESTABLISHED
 }
