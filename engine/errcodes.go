@@ -3,8 +3,11 @@ package engine
 import (
 	"errors"
 	"regexp"
+	"time"
 
 	"github.com/dolthub/vitess/go/mysql"
+
+	"github.com/stripesql/stripesql/internal/timezone"
 )
 
 // go-mysql-server reports some common mistakes with the catch-all 1105
@@ -22,12 +25,21 @@ var errorNumbers = []struct {
 		"You have an error in your SQL syntax; check the manual that corresponds to your MySQL server version for the right syntax to use near '%s'"},
 }
 
+// timestampRangeRE is go-mysql-server's error for a datetime written to a
+// TIMESTAMP column beyond its range (checked on the wall clock, before
+// the table sees the row; the table checks the instant it names in the
+// session's zone: sqltable's rowInZone).
+var timestampRangeRE = regexp.MustCompile(`^value "(.*)" is outside of timestamp range`)
+
 // withMySQLNumber returns err with MySQL's error number where
 // go-mysql-server gave 1105 to an error MySQL numbers otherwise.
 func withMySQLNumber(err error) error {
 	var se *mysql.SQLError
 	if !errors.As(err, &se) || se.Num != mysql.ERUnknownError {
 		return err
+	}
+	if m := timestampRangeRE.FindStringSubmatch(se.Message); m != nil {
+		return timezone.OutOfRange(m[1], "", "", time.Time{})
 	}
 	for _, e := range errorNumbers {
 		if m := e.pattern.FindStringSubmatch(se.Message); m != nil {

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/vitess/go/mysql"
 )
 
 // Default is the time_zone a session starts with: UTC, whatever zone the
@@ -233,4 +234,32 @@ func containsInt(xs []int, x int) bool {
 		}
 	}
 	return false
+}
+
+// erTruncatedWrongValue is ER_TRUNCATED_WRONG_VALUE, MySQL's error for a
+// datetime a column cannot hold (strict mode).
+const erTruncatedWrongValue = 1292
+
+// timestampRange is what a TIMESTAMP holds, as MySQL documents it.
+const timestampRange = "a TIMESTAMP holds 1970-01-01 00:00:01 to 2038-01-19 03:14:07 UTC"
+
+// InRange reports whether instant t fits a TIMESTAMP.
+func InRange(t time.Time) bool {
+	s := t.Unix()
+	return s >= 1 && s <= 1<<31-1
+}
+
+// OutOfRange is MySQL's error for writing wall time w (of the session's
+// zone, named zone) to TIMESTAMP column col: the instant it names is t.
+// The column and the instant are left out when unknown ("", zero).
+func OutOfRange(w, col, zone string, t time.Time) error {
+	where := ""
+	if col != "" {
+		where = fmt.Sprintf(" for column '%s'", col)
+	}
+	named := ""
+	if !t.IsZero() {
+		named = fmt.Sprintf(" ('%s' in time_zone '%s' is %s UTC)", w, zone, t.UTC().Format(time.DateTime))
+	}
+	return mysql.NewSQLError(erTruncatedWrongValue, "22007", "Incorrect datetime value: '%s'%s: %s%s", w, where, timestampRange, named)
 }

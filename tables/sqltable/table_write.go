@@ -85,7 +85,10 @@ func (e *editor) Insert(ctx *sql.Context, row sql.Row) error {
 	if e.err != nil {
 		return e.err
 	}
-	row = e.t.rowInZone(ctx, row)
+	row, err := e.t.rowInZone(ctx, row)
+	if err != nil {
+		return e.failed(err, "")
+	}
 	f, err := e.op.createForm(e.t.spec, e.t.cols, row)
 	if err != nil {
 		return e.failed(err, "")
@@ -105,7 +108,13 @@ func (e *editor) Update(ctx *sql.Context, old, new sql.Row) error {
 		return e.err
 	}
 	id := e.id(old)
-	old, new = e.t.rowInZone(ctx, old), e.t.rowInZone(ctx, new)
+	old, err := e.t.rowInZone(ctx, old)
+	if err == nil {
+		new, err = e.t.rowInZone(ctx, new)
+	}
+	if err != nil {
+		return e.failed(err, id)
+	}
 	f, err := e.op.updateForm(e.t.spec, e.t.cols, e.stmt.Columns, old, new)
 	if err != nil {
 		return e.failed(err, id)
@@ -124,7 +133,10 @@ func (e *editor) Delete(ctx *sql.Context, row sql.Row) error {
 		return e.err
 	}
 	id := e.id(row)
-	row = e.t.rowInZone(ctx, row)
+	row, err := e.t.rowInZone(ctx, row)
+	if err != nil {
+		return e.failed(err, id)
+	}
 	f := url.Values{}
 	e.inAccountOf(row, f)
 	if _, err := e.t.client.Delete(ctx, e.op.objectPath(id), f, e.key(id)); err != nil {

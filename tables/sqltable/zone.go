@@ -1,6 +1,7 @@
 package sqltable
 
 import (
+	"fmt"
 	"slices"
 	"time"
 
@@ -142,22 +143,33 @@ func cutInZone(c sql.MySQLRangeCut, loc *time.Location) sql.MySQLRangeCut {
 
 // rowInZone returns a written row (wall-clock times of the session's
 // zone in its TIMESTAMP columns) with instants instead, as Stripe takes
-// them: a copy when a value changes.
-func (t *Table) rowInZone(ctx *sql.Context, row sql.Row) sql.Row {
-	loc := timezone.Of(ctx)
-	if timezone.IsUTC(loc) || row == nil {
-		return row
+// them: a copy when a value changes. An instant beyond TIMESTAMP's range
+// is MySQL's ERROR 1292 before anything is sent: go-mysql-server checks
+// the wall clock alone, so in a zone west of UTC '1970-01-01 01:00:00'
+// would reach Stripe as a negative Unix time.
+func (t *Table) rowInZone(ctx *sql.Context, row sql.Row) (sql.Row, error) {
+	if row == nil {
+		return row, nil
 	}
+	loc := timezone.Of(ctx)
 	copied := false
 	for i, c := range t.schema.Schema {
 		v, ok := row[i].(time.Time)
 		if !ok || !types.IsTimestampType(c.Type) || v.Equal(zeroTimestamp) {
 			continue
 		}
+		at := timezone.Instant(v, loc).UTC()
+		if !timezone.InRange(at) {
+			zone, _ := ctx.GetSessionVariable(ctx, "time_zone")
+			return nil, timezone.OutOfRange(v.Format("2006-01-02 15:04:05.999999"), c.Name, fmt.Sprint(zone), at)
+		}
+		if at.Equal(v) {
+			continue
+		}
 		if !copied {
 			row, copied = slices.Clone(row), true
 		}
-		row[i] = timezone.Instant(v, loc).UTC()
+		row[i] = at
 	}
-	return row
+	return row, nil
 }
