@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"reflect"
 	"time"
 
 	"github.com/dolthub/go-mysql-server/sql"
@@ -44,9 +43,7 @@ func unixTimes(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope
 		case *function.ConvertTz:
 			return &zonedConvertTz{ConvertTz: e}, transform.NewTree, nil
 		case *function.Now:
-			if !isSysdate(e) {
-				return &zonedNow{Now: e}, transform.NewTree, nil
-			}
+			return &zonedNow{Now: e}, transform.NewTree, nil
 		case *expression.Between:
 			val, ok := datetimeOperand(e.Val, true)
 			lo, lok := unixLiteral(e.Lower, val != e.Val, val.Type(), loc)
@@ -327,19 +324,23 @@ func (z *zonedConvertTz) WithChildren(children ...sql.Expression) (sql.Expressio
 // offset at the query's start: go-mysql-server's takes the offset at the
 // host's wall time read as the session zone's (the ConvertTimeZone of
 // FROM_UNIXTIME and CONVERT_TZ), an hour off in the hours after a
-// daylight saving change. Its own result gives the precision asked for.
+// daylight saving change. It stays a *function.Now inside, which
+// go-mysql-server's DDL recognises; SYSDATE() and the other clock
+// functions are replaced in the function registry (clock.go).
 type zonedNow struct {
 	*function.Now
 }
 
 func (z *zonedNow) Eval(ctx *sql.Context, row sql.Row) (any, error) {
-	v, err := z.Now.Eval(ctx, row)
-	r, ok := v.(time.Time)
-	if err != nil || !ok {
-		return v, err
+	var prec sql.Expression
+	if c := z.Children(); len(c) == 1 {
+		prec = c[0]
 	}
-	w := timezone.Wall(ctx.QueryTime(), timezone.Of(ctx))
-	return time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), r.Nanosecond(), w.Location()), nil
+	fsp, err := fractionDigits(ctx, row, prec, "now")
+	if err != nil {
+		return nil, err
+	}
+	return wallNow(ctx.QueryTime(), timezone.Of(ctx), fsp), nil
 }
 
 func (z *zonedNow) WithChildren(children ...sql.Expression) (sql.Expression, error) {
@@ -352,12 +353,4 @@ func (z *zonedNow) WithChildren(children ...sql.Expression) (sql.Expression, err
 		return e, nil
 	}
 	return &zonedNow{Now: n}, nil
-}
-
-// isSysdate reports whether n is SYSDATE(), which reads the clock at each
-// call rather than the query's start (a field go-mysql-server does not
-// export; SYSDATE keeps go-mysql-server's conversion).
-func isSysdate(n *function.Now) bool {
-	f := reflect.ValueOf(n).Elem().FieldByName("alwaysUseExactTime")
-	return f.IsValid() && f.Kind() == reflect.Bool && f.Bool()
 }
