@@ -52,6 +52,12 @@ type Config struct {
 	// log (binlog.go) to the Users with Replicate (every client when
 	// there are no Users).
 	Binlog *binlog.Source
+	// DefaultTimeZone, when set, is the time_zone sessions start in
+	// (mysqld's --default-time-zone): an offset such as '+05:30', a tz
+	// database name or SYSTEM. It is @@global.time_zone, which
+	// go-mysql-server keeps for the whole process: one default per
+	// process, as one mysqld has.
+	DefaultTimeZone string
 }
 
 // Server is a running MySQL-protocol server over Stripe accounts.
@@ -116,6 +122,11 @@ func New(cfg Config) (*Server, error) {
 	eng := NewEngine(meta)
 	eng.ReadOnly.Store(!cfg.AllowWrites)
 	if err := disableFileAccess(); err != nil {
+		return nil, err
+	}
+	// After the engine is built: the first one built puts every global
+	// variable back to its default (identify).
+	if err := setDefaultTimeZone(cfg.DefaultTimeZone); err != nil {
 		return nil, err
 	}
 	s := &Server{engine: eng, log: log, obs: obs, authOn: len(cfg.Users) > 0, requireTLS: cfg.RequireTLS, writes: writes,

@@ -43,3 +43,12 @@ func (z zoneVarType) Convert(ctx context.Context, v any) (any, sql.ConvertInRang
 	}
 	return timezone.Normalize(str), inRange, nil
 }
+
+// setDefaultTimeZone makes zone the time_zone new sessions start in (""
+// leaves it), refusing a zone MySQL would not know with its error.
+func setDefaultTimeZone(zone string) error {
+	if zone == "" {
+		return nil
+	}
+	return sql.SystemVariables.SetGlobal(sql.NewEmptyContext(), "time_zone", zone)
+}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/stripesql/stripesql/internal/timezone"
 	"github.com/stripesql/stripesql/tables/sqltable"
 )
 
@@ -230,5 +231,19 @@ func refuseInlineKeys(path, where string, v any) error {
 				"name where it is instead: api_key_env = \"VARIABLE\" or api_key_file = \"path\"", path, where)}
 		}
 	}
+	return nil
+}
+
+// timeZoneFlag is --default-time-zone: a zone MySQL knows, checked when
+// the flag is set (a mistake stops the start, naming the flag).
+type timeZoneFlag string
+
+func (z *timeZoneFlag) String() string { return string(*z) }
+
+func (z *timeZoneFlag) Set(v string) error {
+	if _, err := timezone.Parse(v); err != nil {
+		return fmt.Errorf("%v: want an offset such as +05:30 or -08:00, a tz database name such as America/New_York or UTC, or SYSTEM", err)
+	}
+	*z = timeZoneFlag(timezone.Normalize(v))
 	return nil
 }

@@ -39,7 +39,9 @@ type serverFlags struct {
 	shared cache.Shared
 	// searchLag is the search index's safe lag (0: Search off).
 	searchLag searchLag
-	security  securityFlags
+	// timeZone is the sessions' initial time_zone ("": +00:00).
+	timeZone timeZoneFlag
+	security securityFlags
 	// store is the disk cache's flags (`serve` only).
 	store storeFlags
 	// webhook is the events receiver's flags (`serve` only).
@@ -58,6 +60,7 @@ func (f *serverFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.metricsListen, "metrics-listen", "", "serve Prometheus metrics on http://`host:port`/metrics (empty: off)")
 	f.searchLag = searchLag(defaultSearchLag)
 	fs.Var(&f.searchLag, "search-lag", "how far Stripe's search index may lag behind writes: conditions Search takes (metadata, email, amounts) are searched up to now minus this `duration`, and the rest is read with the list and events; off: never search")
+	fs.Var(&f.timeZone, "default-time-zone", "the time_zone sessions start in, as mysqld's option: an offset such as +05:30, a tz database `zone` such as America/New_York, or SYSTEM (default +00:00, whatever the host's zone)")
 	f.security.register(fs)
 }
 
@@ -239,7 +242,7 @@ func serve(ctx context.Context, sf serverFlags, accounts []engine.Account, stdou
 	if sf.cacheTTL > 0 {
 		go engine.FollowMemory(ctx, accounts)
 	}
-	cfg := engine.Config{Listen: sf.listen, Accounts: accounts, Logger: log}
+	cfg := engine.Config{Listen: sf.listen, Accounts: accounts, Logger: log, DefaultTimeZone: string(sf.timeZone)}
 	if err := sf.security.apply(&cfg); err != nil {
 		return err
 	}
