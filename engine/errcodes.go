@@ -39,7 +39,7 @@ func withMySQLNumber(err error) error {
 		return err
 	}
 	if m := timestampRangeRE.FindStringSubmatch(se.Message); m != nil {
-		return timezone.OutOfRange(m[1], "", "", time.Time{})
+		return timezone.OutOfRange(m[1], "", 0, "", time.Time{})
 	}
 	for _, e := range errorNumbers {
 		if m := e.pattern.FindStringSubmatch(se.Message); m != nil {

@@ -18,7 +18,8 @@ import (
 // range, before any request reaches Stripe; one within it is written as
 // MariaDB stores it. Both edges in several zones: a wall time in range
 // read as UTC but not in the zone ('1970-01-01 03:00:00' at +05:00 is
-// 1969), and the reverse.
+// 1969), and the reverse. The error names the column and the row, as
+// MySQL's does.
 func TestTimestampWriteRangeMatchesMariaDB(t *testing.T) {
 	env := writeEnv(t, stripesqltest.Options{})
 	ref := mariadbtest.Start(t)
@@ -80,9 +81,31 @@ func TestTimestampWriteRangeMatchesMariaDB(t *testing.T) {
 				!strings.Contains(me.Message, "1970-01-01 00:00:01 to 2038-01-19 03:14:07 UTC") {
 				t.Errorf("in %s: %s: %v, want ERROR 1292 (22007) Incorrect datetime value saying the range", c.zone, q, err)
 			}
+			if !strings.Contains(me.Message, "for column 'redeem_by' at row 1") {
+				t.Errorf("in %s: %s: %s, want the column and row named", c.zone, q, me.Message)
+			}
 			if len(lines) != 0 {
 				t.Errorf("in %s: %s: writes %v, want none", c.zone, q, lines)
 			}
 		})
+	}
+	// A statement with a row out of range writes no row, the ones before
+	// it included, as MariaDB's InnoDB table keeps none.
+	q := "INSERT INTO coupons (id, percent_off, duration, redeem_by) VALUES ('TZM1', 10, 'once', '2030-01-01'), ('TZM2', 10, 'once', '2040-01-01')"
+	if _, err := refDB.Exec(q); err == nil {
+		t.Fatalf("MariaDB took %s", q)
+	}
+	var n int
+	if err := refDB.QueryRow("SELECT COUNT(*) FROM coupons WHERE id LIKE 'TZM%'").Scan(&n); err != nil || n != 0 {
+		t.Fatalf("MariaDB kept %d rows (%v)", n, err)
+	}
+	env.Fake.ResetWrites()
+	_, err = env.DB.Exec(q)
+	var me *mysql.MySQLError
+	if !errors.As(err, &me) || me.Number != 1292 || !strings.Contains(me.Message, "'2040-01-01' for column 'redeem_by' at row 2") {
+		t.Errorf("%s: %v, want ERROR 1292 naming the column and row 2", q, err)
+	}
+	if lines, _ := takeWrites(t, env); len(lines) != 0 {
+		t.Errorf("%s: writes %v, want none", q, lines)
 	}
 }

@@ -250,12 +250,15 @@ func InRange(t time.Time) bool {
 }
 
 // OutOfRange is MySQL's error for writing wall time w (of the session's
-// zone, named zone) to TIMESTAMP column col: the instant it names is t.
-// The column and the instant are left out when unknown ("", zero).
-func OutOfRange(w, col, zone string, t time.Time) error {
+// zone, named zone) to TIMESTAMP column col of row (from 1): the instant
+// it names is t. What is unknown is left out ("", 0, zero).
+func OutOfRange(w, col string, row int, zone string, t time.Time) error {
 	where := ""
 	if col != "" {
 		where = fmt.Sprintf(" for column '%s'", col)
+	}
+	if row > 0 {
+		where += fmt.Sprintf(" at row %d", row)
 	}
 	named := ""
 	if !t.IsZero() {

@@ -161,7 +161,7 @@ func (t *Table) rowInZone(ctx *sql.Context, row sql.Row) (sql.Row, error) {
 		at := timezone.Instant(v, loc).UTC()
 		if !timezone.InRange(at) {
 			zone, _ := ctx.GetSessionVariable(ctx, "time_zone")
-			return nil, timezone.OutOfRange(v.Format("2006-01-02 15:04:05.999999"), c.Name, fmt.Sprint(zone), at)
+			return nil, timezone.OutOfRange(v.Format("2006-01-02 15:04:05.999999"), c.Name, 0, fmt.Sprint(zone), at)
 		}
 		if at.Equal(v) {
 			continue
