@@ -31,7 +31,7 @@ var sinks struct {
 func routeLogrus(log *slog.Logger) (stop func()) {
 	logrusOnce.Do(func() {
 		logrus.SetOutput(io.Discard)
-		logrus.SetLevel(logrus.DebugLevel)
+		logrus.SetFormatter(discardFormatter{})
 		logrus.AddHook(slogHook{})
 		vtlog.Info, vtlog.Infof = vitessLog(slog.LevelDebug)
 		vtlog.Warning, vtlog.Warningf = vitessLog(slog.LevelWarn)
@@ -43,14 +43,38 @@ func routeLogrus(log *slog.Logger) (stop func()) {
 		sinks.loggers = map[*slog.Logger]int{}
 	}
 	sinks.loggers[log]++
+	setLogrusLevelLocked()
 	return func() {
 		sinks.Lock()
 		defer sinks.Unlock()
 		if sinks.loggers[log]--; sinks.loggers[log] <= 0 {
 			delete(sinks.loggers, log)
 		}
+		setLogrusLevelLocked()
 	}
 }
+
+// setLogrusLevelLocked lets logrus build debug entries only while some
+// server logs at debug level: go-mysql-server logs every query at debug
+// ("Starting query"), and building that entry (the message, its fields)
+// for nobody cost several percent of a short query.
+func setLogrusLevelLocked() {
+	lvl := logrus.InfoLevel
+	for l := range sinks.loggers {
+		if l.Enabled(context.Background(), slog.LevelDebug) {
+			lvl = logrus.DebugLevel
+			break
+		}
+	}
+	logrus.SetLevel(lvl)
+}
+
+// discardFormatter formats nothing: logrus's output is discarded (the
+// hook sends its entries to the servers' logs), so formatting each entry
+// as text is wasted.
+type discardFormatter struct{}
+
+func (discardFormatter) Format(*logrus.Entry) ([]byte, error) { return nil, nil }
 
 // logToSinks writes one redacted record to every server's log.
 func logToSinks(lvl slog.Level, msg string, attrs ...any) {

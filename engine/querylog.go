@@ -131,6 +131,9 @@ const maxLoggedQuery = 1000
 func (o *observer) end(st *statement, query string, err error) {
 	d := time.Since(st.start)
 	o.metrics.statement(d, err)
+	if !o.log.Enabled(context.Background(), slog.LevelInfo) {
+		return // the record below costs a short query's percents
+	}
 	n := st.q.Counts()
 	attrs := []any{"query_id", st.q.ID, "conn", st.q.ConnID, "query", loggedQuery(query),
 		"duration_ms", float64(d.Microseconds()) / 1000, "rows", st.rows.Load(),

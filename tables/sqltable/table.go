@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"sync"
 
 	"github.com/dolthub/go-mysql-server/sql"
 
@@ -53,6 +54,8 @@ type Table struct {
 	proj       []int
 	projNames  []string
 	projSchema sql.Schema
+	// counts is RowCount's memo (shared by copies).
+	counts *countMemo
 }
 
 var (
@@ -83,6 +86,7 @@ func New(s *tables.Spec, db string, client *Client) (*Table, error) {
 		dec:       decode.New(cols),
 		majors:    majorsOf(cols),
 		pinned:    pinnedCols(s, cols),
+		counts:    &countMemo{},
 	}
 	if s.Parent != nil {
 		t.parentOrd = schema.Schema.IndexOfColName(s.Parent.Column)
@@ -308,10 +312,52 @@ const estimatedRows = 100_000
 // call it): exact when the row cache holds the whole list, which answers
 // COUNT(*) without reading a row; otherwise an estimate.
 func (t *Table) RowCount(ctx *sql.Context) (uint64, bool, error) {
+	memo := len(t.residual) == 0 // a residual's count is not held
+	if n, ok := t.counts.get(ctx.Pid(), t.account); ok && memo {
+		return n, true, nil
+	}
 	if n, ok := t.heldCount(ctx); ok {
+		if memo {
+			t.counts.set(ctx.Pid(), t.account, n)
+		}
 		return n, true, nil
 	}
 	return estimatedRows, false, nil
+}
+
+// countMemo is the held count RowCount last found, for the query (its
+// process id) that asked: the planner asks for it many times while
+// planning one query (each join order it costs), and finding it (the
+// list's stream, its segments' freshness) cost several percent of a
+// short join over held rows. A query sees one count, the first it asked
+// for; a count not held is not kept (the list may be held by the next
+// call). Copies of a table share it, keyed by the account they read.
+type countMemo struct {
+	mu      sync.Mutex
+	pid     uint64
+	account string
+	n       uint64
+}
+
+func (m *countMemo) get(pid uint64, account string) (uint64, bool) {
+	if m == nil || pid == 0 {
+		return 0, false
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.pid != pid || m.account != account {
+		return 0, false
+	}
+	return m.n, true
+}
+
+func (m *countMemo) set(pid uint64, account string, n uint64) {
+	if m == nil || pid == 0 {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.pid, m.account, m.n = pid, account, n
 }
 
 // DataLength is an estimate in bytes, for SHOW TABLE STATUS.
