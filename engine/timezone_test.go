@@ -14,6 +14,7 @@ import (
 	"github.com/stripesql/stripesql/internal/fakestripe"
 	"github.com/stripesql/stripesql/internal/mariadbtest"
 	"github.com/stripesql/stripesql/internal/stripesqltest"
+	"github.com/stripesql/stripesql/internal/testutil"
 )
 
 // tzZones are the session time zones the answers are checked in: UTC,
@@ -24,23 +25,14 @@ var tzZones = []string{"+00:00", "+05:00", "-08:00", "+05:30", "America/New_York
 // tzNamed are the named zones the reference MariaDB must know.
 var tzNamed = []string{"America/New_York", "Asia/Kolkata"}
 
-// zoneDB is a pool whose every connection runs SET time_zone = zone (the
-// driver's time_zone parameter), reading values as text.
+// zoneDB is testutil.ZoneDB on a DSN.
 func zoneDB(t *testing.T, dsn, zone string) *sql.DB {
 	t.Helper()
 	cfg, err := mysql.ParseDSN(dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.ParseTime = false
-	cfg.Params = map[string]string{"time_zone": "'" + zone + "'"}
-	conn, err := mysql.NewConnector(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db := sql.OpenDB(conn)
-	t.Cleanup(func() { db.Close() })
-	return db
+	return testutil.ZoneDB(t, cfg, zone)
 }
 
 func serverDSN(addr string) string {

@@ -124,16 +124,7 @@ func compareInZone(t *testing.T, addr string, reader engine.User, copyServer *ma
 	if err := copyServer.LoadTimeZones(zone); err != nil {
 		t.Fatal(err)
 	}
-	open := func(cfg *mysql.Config) *sql.DB {
-		cfg.Params = map[string]string{"time_zone": "'" + zone + "'"}
-		conn, err := mysql.NewConnector(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		db := sql.OpenDB(conn)
-		t.Cleanup(func() { db.Close() })
-		return db
-	}
+	open := func(cfg *mysql.Config) *sql.DB { return testutil.ZoneDB(t, cfg, zone) }
 	ours := mysql.NewConfig()
 	ours.User, ours.Passwd, ours.Net, ours.Addr, ours.DBName = reader.Name, reader.Password, "tcp", addr, "stripe"
 	theirs, err := mysql.ParseDSN(copyServer.DSN("stripe"))
