@@ -8,7 +8,6 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
-	"github.com/stripesql/stripesql/internal/mariadbtest"
 	"github.com/stripesql/stripesql/internal/stripesqltest"
 )
 
@@ -22,15 +21,7 @@ import (
 // MySQL's does.
 func TestTimestampWriteRangeMatchesMariaDB(t *testing.T) {
 	env := writeEnv(t, stripesqltest.Options{})
-	ref := mariadbtest.Start(t)
-	if err := ref.LoadTimeZones(tzNamed...); err != nil {
-		t.Fatal(err)
-	}
-	refDB, err := ref.Open("stripe")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer refDB.Close()
+	ref, refDB := zoneReference(t)
 	if _, err := refDB.Exec("CREATE TABLE coupons (id VARCHAR(64) PRIMARY KEY, percent_off INT, duration VARCHAR(16), redeem_by TIMESTAMP NULL) ENGINE=InnoDB"); err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +91,7 @@ func TestTimestampWriteRangeMatchesMariaDB(t *testing.T) {
 		t.Fatalf("MariaDB kept %d rows (%v)", n, err)
 	}
 	env.Fake.ResetWrites()
-	_, err = env.DB.Exec(q)
+	_, err := env.DB.Exec(q)
 	var me *mysql.MySQLError
 	if !errors.As(err, &me) || me.Number != 1292 || !strings.Contains(me.Message, "'2040-01-01' for column 'redeem_by' at row 2") {
 		t.Errorf("%s: %v, want ERROR 1292 naming the column and row 2", q, err)

@@ -25,6 +25,22 @@ var tzZones = []string{"+00:00", "+05:00", "-08:00", "+05:30", "America/New_York
 // tzNamed are the named zones the reference MariaDB must know.
 var tzNamed = []string{"America/New_York", "Asia/Kolkata"}
 
+// zoneReference starts the reference MariaDB with the named zones
+// (tzNamed) loaded, and a pool on its database stripe.
+func zoneReference(t *testing.T) (*mariadbtest.Server, *sql.DB) {
+	t.Helper()
+	ref := mariadbtest.Start(t)
+	if err := ref.LoadTimeZones(tzNamed...); err != nil {
+		t.Fatal(err)
+	}
+	db, err := ref.Open("stripe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return ref, db
+}
+
 // zoneDB is testutil.ZoneDB on a DSN.
 func zoneDB(t *testing.T, dsn, zone string) *sql.DB {
 	t.Helper()
@@ -106,15 +122,7 @@ func TestTimeZonesMatchMariaDB(t *testing.T) {
 	// 01:00–02:00 on 2024-11-03 (ch_d2SaV… at 01:27:42 EDT, ch_RhQv… at
 	// 01:14:18 EST).
 	env := stripesqltest.Start(t, stripesqltest.Options{Fake: fakestripe.Options{Scale: 2000, Seed: 5}})
-	ref := mariadbtest.Start(t)
-	if err := ref.LoadTimeZones(tzNamed...); err != nil {
-		t.Fatal(err)
-	}
-	refDB, err := ref.Open("stripe")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer refDB.Close()
+	ref, refDB := zoneReference(t)
 	repeated := loadChargesTimestamp(t, refDB, env.Fake.Objects("charges"))
 	if len(repeated) < 2 {
 		t.Fatalf("charges in a repeated hour: %v, want both occurrences", repeated)

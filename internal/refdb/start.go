@@ -9,8 +9,9 @@ import (
 
 // Start starts a MariaDB for the test (mariadbtest.Start: skipped without
 // the binaries, except in CI) and returns a pool on its empty database
-// stripe whose sessions are in UTC, as stripesql's DATETIMEs are
-// (UNIX_TIMESTAMP, FROM_UNIXTIME). Tables go in with TableOf and Load.
+// stripe whose sessions are in UTC, as stripesql's sessions start
+// (its time columns are loaded as UTC wall-clock times: UNIX_TIMESTAMP,
+// FROM_UNIXTIME and day buckets then agree with stripesql's). Tables go in with TableOf and Load.
 func Start(t testing.TB) *sql.DB {
 	t.Helper()
 	maria := mariadbtest.Start(t)
