@@ -362,7 +362,7 @@ func (c *Client) applyEvents(account string, evs []event, cur *eventCursor, log 
 				txs = append(txs, *tx)
 			}
 		}
-		changes = append(changes, c.changesOf(e, obj)...)
+		changes = append(changes, c.changesOf(e, obj, seen)...)
 		n := c.invalidatePages(obj.Object, obj.ID)
 		log.Debug("cache refresh: event", "event", e.ID, "type", e.Type, "object", obj.ID, "pages_dropped", n)
 	}
@@ -401,14 +401,14 @@ const alsoSlack = 10 * time.Minute
 // matches their filter is Stripe's to say). Objects that change without
 // an event of their own (alsoChanges) were made about when the event
 // was: their lists drop their blocks from a little before it on.
-func (c *Client) changesOf(e event, obj eventObject) []cache.Change {
+func (c *Client) changesOf(e event, obj eventObject, seen *batchImages) []cache.Change {
 	if c.rows == nil {
 		return nil
 	}
 	var out []cache.Change
 	for _, s := range tables.Listing(obj.Object) {
 		if s.Path != "" {
-			out = append(out, c.changesTo(s, e, obj)...)
+			out = append(out, c.changesTo(s, e, obj, seen)...)
 		}
 	}
 	from := e.Created - int64(alsoSlack/time.Second)
@@ -436,8 +436,8 @@ func (c *Client) streamsOf(path, account string) []string {
 }
 
 // changesTo are the changes an event of one of table s's objects makes
-// to its held streams.
-func (c *Client) changesTo(s *tables.Spec, e event, obj eventObject) []cache.Change {
+// to its held streams (seen: the batch's decoded objects).
+func (c *Client) changesTo(s *tables.Spec, e event, obj eventObject, seen *batchImages) []cache.Change {
 	streams := c.streamsOf(s.Path, e.Account)
 	if len(streams) == 0 {
 		return nil
@@ -461,7 +461,7 @@ func (c *Client) changesTo(s *tables.Spec, e event, obj eventObject) []cache.Cha
 	if strings.HasSuffix(e.Type, ".deleted") {
 		del = []string{obj.ID}
 	} else {
-		row, ok := t.eventRow(e, obj)
+		row, ok := seen.eventRow(t, e, obj)
 		if !ok {
 			return cut()
 		}

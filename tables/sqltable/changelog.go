@@ -86,10 +86,28 @@ func (c *Client) TableSchema(s *tables.Spec) (sql.Schema, bool) {
 type batchImages struct {
 	rows  map[string]sql.Row
 	blobs map[*rowcache.Block]*rowcache.Blobs
+	// decoded are the events' objects as rows, by table and event: the
+	// change log and the held rows' changes share one decoding.
+	decoded map[string]sql.Row
 }
 
 func newBatchImages() *batchImages {
-	return &batchImages{rows: map[string]sql.Row{}, blobs: map[*rowcache.Block]*rowcache.Blobs{}}
+	return &batchImages{rows: map[string]sql.Row{}, blobs: map[*rowcache.Block]*rowcache.Blobs{}, decoded: map[string]sql.Row{}}
+}
+
+// eventRow is t.eventRow, decoded once per table and event in the batch;
+// callers do not change the row.
+func (b *batchImages) eventRow(t *Table, e event, obj eventObject) (sql.Row, bool) {
+	key := t.spec.Name + "/" + e.ID
+	if row, ok := b.decoded[key]; ok {
+		return row, row != nil
+	}
+	row, ok := t.eventRow(e, obj)
+	if !ok {
+		row = nil
+	}
+	b.decoded[key] = row
+	return row, ok
 }
 
 // transactionOf is the transaction of one event, nil when it changes no
@@ -109,7 +127,7 @@ func (c *Client) transactionOf(e event, obj eventObject, seen *batchImages) *Tra
 			continue
 		}
 		t.account = e.Account
-		after, ok := t.eventRow(e, obj)
+		after, ok := seen.eventRow(t, e, obj)
 		if !ok {
 			continue
 		}
